@@ -1,0 +1,99 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { ApiAuthMode } from './constructs/order-api';
+import type { OrderstreamStackProps, StreamEncryptionMode } from './orderstream-stack';
+
+/**
+ * CDK context keys read by bin/app.ts (`npx cdk synth -c stage=prod -c apiAuth=JWT ...`, or the
+ * "context" block of cdk.json). Each maps to one OrderstreamStack prop; unset = the prop's default.
+ */
+export const CONTEXT_KEYS = {
+  stage: 'stage',
+  streamRetentionHours: 'streamRetentionHours',
+  streamEncryption: 'streamEncryption',
+  emailSender: 'emailSender',
+  apiAuth: 'apiAuth',
+  jwtIssuer: 'jwtIssuer',
+  jwtAudience: 'jwtAudience',
+  alarmEmail: 'alarmEmail',
+  batchSize: 'batchSize',
+  maxBatchingWindowSeconds: 'maxBatchingWindowSeconds',
+  maxRetryAttempts: 'maxRetryAttempts',
+  maxRecordAgeSeconds: 'maxRecordAgeSeconds',
+  parallelizationFactor: 'parallelizationFactor',
+  apiRateLimit: 'apiRateLimit',
+  apiBurstLimit: 'apiBurstLimit',
+  failedRecordsExpirationDays: 'failedRecordsExpirationDays',
+  retainData: 'retainData',
+} as const;
+
+/** Reads one context value; `undefined` when unset or empty. */
+export type ContextReader = (key: string) => unknown;
+
+/** The stack name for a stage. */
+export const stackNameFor = (stage: string): string => `Orderstream-${stage}`;
+
+/**
+ * Turns CDK context values (strings from `-c`, or JSON values from cdk.json) into stack props.
+ * Throws an Error naming the key on a malformed value; range checks are the stack's job.
+ */
+export function propsFromContext(read: ContextReader): OrderstreamStackProps {
+  const str = (key: string): string | undefined => {
+    const value = read(key);
+    if (value === undefined || value === null || value === '') return undefined;
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      throw new Error(`context '${key}' must be a string, number or boolean; got ${JSON.stringify(value)}`);
+    }
+    return String(value).trim();
+  };
+  const num = (key: string): number | undefined => {
+    const value = str(key);
+    if (value === undefined) return undefined;
+    const parsed = Number(value);
+    if (!Number.isFinite(parsed)) throw new Error(`context '${key}' must be a number; got '${value}'`);
+    return parsed;
+  };
+  const oneOf = <T extends string>(key: string, allowed: readonly T[]): T | undefined => {
+    const value = str(key);
+    if (value === undefined) return undefined;
+    const upper = value.toUpperCase() as T;
+    if (!allowed.includes(upper)) throw new Error(`context '${key}' must be one of ${allowed.join(', ')}; got '${value}'`);
+    return upper;
+  };
+  const bool = (key: string): boolean | undefined => {
+    const value = str(key);
+    if (value === undefined) return undefined;
+    if (value === 'true') return true;
+    if (value === 'false') return false;
+    throw new Error(`context '${key}' must be true or false; got '${value}'`);
+  };
+  const seconds = (key: string): Duration | undefined => {
+    const value = num(key);
+    return value === undefined ? undefined : Duration.seconds(value);
+  };
+
+  const retentionHours = num(CONTEXT_KEYS.streamRetentionHours);
+  const expirationDays = num(CONTEXT_KEYS.failedRecordsExpirationDays);
+  const retainData = bool(CONTEXT_KEYS.retainData);
+  const audience = str(CONTEXT_KEYS.jwtAudience);
+  return {
+    stageName: str(CONTEXT_KEYS.stage),
+    streamRetention: retentionHours === undefined ? undefined : Duration.hours(retentionHours),
+    streamEncryption: oneOf<StreamEncryptionMode>(CONTEXT_KEYS.streamEncryption, ['CUSTOMER_MANAGED', 'AWS_MANAGED']),
+    emailSender: str(CONTEXT_KEYS.emailSender),
+    apiAuth: oneOf<ApiAuthMode>(CONTEXT_KEYS.apiAuth, ['IAM', 'JWT']),
+    jwtIssuer: str(CONTEXT_KEYS.jwtIssuer),
+    jwtAudience: audience === undefined ? undefined : audience.split(',').map((a) => a.trim()),
+    alarmEmail: str(CONTEXT_KEYS.alarmEmail),
+    mapping: {
+      batchSize: num(CONTEXT_KEYS.batchSize),
+      maxBatchingWindow: seconds(CONTEXT_KEYS.maxBatchingWindowSeconds),
+      maxRetryAttempts: num(CONTEXT_KEYS.maxRetryAttempts),
+      maxRecordAge: seconds(CONTEXT_KEYS.maxRecordAgeSeconds),
+      parallelizationFactor: num(CONTEXT_KEYS.parallelizationFactor),
+    },
+    apiThrottlingRateLimit: num(CONTEXT_KEYS.apiRateLimit),
+    apiThrottlingBurstLimit: num(CONTEXT_KEYS.apiBurstLimit),
+    failedRecordsExpiration: expirationDays === undefined ? undefined : Duration.days(expirationDays),
+    dataRemovalPolicy: retainData === false ? RemovalPolicy.DESTROY : undefined,
+  };
+}

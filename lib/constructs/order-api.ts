@@ -1,0 +1,191 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+
+/** How callers authenticate to the API. */
+export type ApiAuthMode = 'IAM' | 'JWT';
+
+/** One route of the orderstream HTTP API. */
+export interface ApiRoute {
+  readonly method: apigwv2.HttpMethod;
+  readonly path: string;
+  /** Admin routes stay on AWS_IAM even when the API uses a JWT authorizer. */
+  readonly admin: boolean;
+}
+
+/** Every route of the API; all are served by the one API function, which routes internally. */
+export const API_ROUTES: readonly ApiRoute[] = [
+  { method: apigwv2.HttpMethod.POST, path: '/orders', admin: false },
+  { method: apigwv2.HttpMethod.GET, path: '/orders/{orderId}', admin: false },
+  { method: apigwv2.HttpMethod.POST, path: '/orders/{orderId}/cancel', admin: false },
+  { method: apigwv2.HttpMethod.GET, path: '/inventory/{sku}', admin: false },
+  { method: apigwv2.HttpMethod.PUT, path: '/inventory/{sku}', admin: true },
+];
+
+export interface OrderApiProps {
+  /** The function that serves every route (payload format 2.0). */
+  readonly handler: lambda.IFunction;
+
+  /**
+   * Authorization of the non-admin routes: 'IAM' = AWS_IAM (SigV4-signed requests),
+   * 'JWT' = a JWT authorizer (needs `jwtIssuer` and `jwtAudience`). Admin routes are always AWS_IAM.
+   * @default 'IAM'
+   */
+  readonly auth?: ApiAuthMode;
+
+  /**
+   * Issuer URL of the JWT authorizer (e.g. `https://cognito-idp.<region>.amazonaws.com/<poolId>`).
+   * Required when `auth` is 'JWT', refused otherwise.
+   * @default - none
+   */
+  readonly jwtIssuer?: string;
+
+  /**
+   * Accepted `aud` values of the JWT authorizer. Required (non-empty) when `auth` is 'JWT'.
+   * @default - none
+   */
+  readonly jwtAudience?: readonly string[];
+
+  /**
+   * Steady-state requests per second allowed on the stage (all routes together).
+   * @default 100
+   */
+  readonly throttlingRateLimit?: number;
+
+  /**
+   * Burst of requests allowed on the stage.
+   * @default 200
+   */
+  readonly throttlingBurstLimit?: number;
+
+  /**
+   * Retention of the access-log group.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly accessLogRetention?: logs.RetentionDays;
+
+  /**
+   * Topic notified when the API answers 5xx.
+   * @default - the alarm has no action
+   */
+  readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * Number of 5xx answers in 5 minutes that fires the alarm.
+   * @default 1
+   */
+  readonly serverErrorAlarmThreshold?: number;
+}
+
+/**
+ * The orderstream HTTP API (API Gateway v2): the five routes on one Lambda integration,
+ * AWS_IAM authorization by default or a JWT authorizer (admin routes stay AWS_IAM),
+ * a `$default` stage with throttling and JSON access logs, and a 5xx alarm.
+ */
+export class OrderApi extends Construct {
+  public readonly httpApi: apigwv2.HttpApi;
+  public readonly stage: apigwv2.HttpStage;
+  public readonly accessLogGroup: logs.LogGroup;
+  public readonly serverErrorAlarm: cloudwatch.Alarm;
+  /** Base URL of the API (the `$default` stage), ending with '/'. */
+  public readonly url: string;
+
+  public constructor(scope: Construct, id: string, props: OrderApiProps) {
+    super(scope, id);
+    const auth = props.auth ?? 'IAM';
+    if (auth !== 'IAM' && auth !== 'JWT') {
+      throw new Error(`OrderApi: auth must be 'IAM' or 'JWT'; got '${String(auth)}'`);
+    }
+    if (auth === 'JWT') {
+      if (!props.jwtIssuer || !/^https:\/\/\S+$/.test(props.jwtIssuer)) {
+        throw new Error(`OrderApi: auth 'JWT' needs jwtIssuer, an https:// URL; got '${props.jwtIssuer ?? ''}'`);
+      }
+      if (!props.jwtAudience || props.jwtAudience.length === 0 || props.jwtAudience.some((a) => a.trim() === '')) {
+        throw new Error('OrderApi: auth \'JWT\' needs a non-empty jwtAudience list without blank entries');
+      }
+    } else if (props.jwtIssuer !== undefined || props.jwtAudience !== undefined) {
+      throw new Error("OrderApi: jwtIssuer/jwtAudience are only valid with auth 'JWT'");
+    }
+    const rateLimit = props.throttlingRateLimit ?? 100;
+    const burstLimit = props.throttlingBurstLimit ?? 200;
+    if (!(rateLimit > 0) || !Number.isFinite(rateLimit)) {
+      throw new Error(`OrderApi: throttlingRateLimit must be a positive number; got ${rateLimit}`);
+    }
+    if (!Number.isInteger(burstLimit) || burstLimit < 1) {
+      throw new Error(`OrderApi: throttlingBurstLimit must be a positive integer; got ${burstLimit}`);
+    }
+
+    this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
+      description: 'orderstream order API',
+      createDefaultStage: false,
+    });
+
+    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.accessLogRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stage = new apigwv2.HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit, burstLimit },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(this.accessLogGroup),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            protocol: '$context.protocol',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationLatencyMs: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+          }),
+        ),
+      },
+    });
+
+    const integration = new HttpLambdaIntegration('ApiIntegration', props.handler, {
+      payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+    });
+    const iamAuthorizer = new HttpIamAuthorizer();
+    const userAuthorizer =
+      auth === 'JWT'
+        ? new HttpJwtAuthorizer('JwtAuthorizer', props.jwtIssuer as string, {
+            jwtAudience: [...(props.jwtAudience as readonly string[])],
+          })
+        : iamAuthorizer;
+    for (const route of API_ROUTES) {
+      this.httpApi.addRoutes({
+        path: route.path,
+        methods: [route.method],
+        integration,
+        authorizer: route.admin ? iamAuthorizer : userAuthorizer,
+      });
+    }
+
+    this.url = this.stage.url;
+
+    this.serverErrorAlarm = new cloudwatch.Alarm(this, 'ServerErrorAlarm', {
+      alarmDescription: 'orderstream API answers 5xx',
+      metric: this.httpApi.metricServerError({ statistic: 'Sum', period: Duration.minutes(5) }),
+      threshold: props.serverErrorAlarmThreshold ?? 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    if (props.alarmTopic) this.serverErrorAlarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
+  }
+}

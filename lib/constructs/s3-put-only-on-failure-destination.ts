@@ -1,0 +1,34 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+
+/**
+ * An S3 on-failure destination for a stream event-source mapping that grants the function
+ * only what Lambda needs to deliver failed batches: `s3:PutObject` on the bucket's objects and
+ * `s3:ListBucket` on the bucket (AWS Lambda developer guide, "Retain discarded batch records").
+ *
+ * It replaces `S3OnFailureDestination` from aws-lambda-event-sources, whose `bind` grants
+ * `bucket.grantReadWrite` (read, delete, list...) to every consumer function.
+ * The bucket must use SSE-S3 (or the caller grants the KMS permissions itself).
+ */
+export class S3PutOnlyOnFailureDestination implements lambda.IEventSourceDlq {
+  public constructor(private readonly bucket: s3.IBucket) {}
+
+  public bind(_target: lambda.IEventSourceMapping, targetHandler: lambda.IFunction): lambda.DlqDestinationConfig {
+    targetHandler.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'PutFailedRecords',
+        actions: ['s3:PutObject'],
+        resources: [this.bucket.arnForObjects('*')],
+      }),
+    );
+    targetHandler.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ListFailedRecordsBucket',
+        actions: ['s3:ListBucket'],
+        resources: [this.bucket.bucketArn],
+      }),
+    );
+    return { destination: this.bucket.bucketArn };
+  }
+}

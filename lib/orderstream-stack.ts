@@ -1,0 +1,381 @@
+import { CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, StackProps, Token, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct, IConstruct } from 'constructs';
+import { ApiAuthMode, OrderApi } from './constructs/order-api';
+import { ServiceFunction } from './constructs/service-function';
+import { ConsumerMappingOptions, resolveMappingOptions, StreamConsumerFunction } from './constructs/stream-consumer-function';
+import { API_SERVICE, CONSUMER_SERVICES, ServiceDefinition, TABLE_ENV, TableKey } from './services';
+
+/** Which KMS key encrypts the stream. */
+export type StreamEncryptionMode = 'CUSTOMER_MANAGED' | 'AWS_MANAGED';
+
+export interface OrderstreamStackProps extends StackProps {
+  /**
+   * Stage name (dev, staging, prod...): lower case letters, digits and dashes, 1..20 characters.
+   * Used in the stack name `Orderstream-<stage>` (by bin/app.ts) and in resource descriptions.
+   * @default 'dev'
+   */
+  readonly stageName?: string;
+
+  /**
+   * How long the stream keeps records: whole hours from 24 h to 8760 h (365 days).
+   * Longer retention costs more but allows a longer replay window.
+   * @default Duration.hours(24)
+   */
+  readonly streamRetention?: Duration;
+
+  /**
+   * Key that encrypts the stream. 'CUSTOMER_MANAGED' (default) creates a KMS key with yearly
+   * rotation owned by this stack: its key policy is in the template, it can be audited and
+   * revoked, and its CloudTrail usage is per stack. 'AWS_MANAGED' uses alias/aws/kinesis: no key
+   * cost ($1/month + requests), but its policy cannot be changed or narrowed.
+   * @default 'CUSTOMER_MANAGED'
+   */
+  readonly streamEncryption?: StreamEncryptionMode;
+
+  /**
+   * SES (v2) sender address of the email service, a verified SES identity. When set, the email
+   * function gets EMAIL_SENDER and `ses:SendEmail` restricted to this From address.
+   * @default - no sender: the email service only logs the emails it would send
+   */
+  readonly emailSender?: string;
+
+  /**
+   * Authorization of the customer routes: 'IAM' (SigV4, AWS_IAM) or 'JWT' (needs `jwtIssuer` and
+   * `jwtAudience`). PUT /inventory/{sku} is an admin route and stays AWS_IAM in both modes.
+   * @default 'IAM'
+   */
+  readonly apiAuth?: ApiAuthMode;
+
+  /**
+   * Issuer URL of the JWT authorizer (only with apiAuth 'JWT').
+   * @default - none
+   */
+  readonly jwtIssuer?: string;
+
+  /**
+   * Accepted JWT audiences (only with apiAuth 'JWT', non-empty).
+   * @default - none
+   */
+  readonly jwtAudience?: readonly string[];
+
+  /**
+   * Email address subscribed to the alarm topic (needs confirming from the mail SNS sends).
+   * @default - no subscription: alarms still publish to the topic
+   */
+  readonly alarmEmail?: string;
+
+  /**
+   * Event-source mapping tuning shared by the six consumers.
+   * @default - batchSize 100, maxBatchingWindow 0 s, maxRetryAttempts 5, maxRecordAge 6 h, parallelizationFactor 1
+   */
+  readonly mapping?: ConsumerMappingOptions;
+
+  /**
+   * API stage throttling: steady-state requests per second.
+   * @default 100
+   */
+  readonly apiThrottlingRateLimit?: number;
+
+  /**
+   * API stage throttling: burst.
+   * @default 200
+   */
+  readonly apiThrottlingBurstLimit?: number;
+
+  /**
+   * Days after which failed-record objects expire from the on-failure bucket (1..3650).
+   * @default 30
+   */
+  readonly failedRecordsExpiration?: Duration;
+
+  /**
+   * What happens to the stateful resources (the five tables and the failed-records bucket) when
+   * the stack is deleted. RETAIN keeps the data (delete it by hand); DESTROY deletes the tables
+   * and tries to delete the bucket (which fails if it still holds objects).
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly dataRemovalPolicy?: RemovalPolicy;
+}
+
+/** Key schema of each table (the contract with the handlers and the local runtime). */
+const TABLE_SCHEMAS: Readonly<
+  Record<TableKey, { id: string; partitionKey: string; sortKey?: string; timeToLiveAttribute?: string }>
+> = {
+  orders: { id: 'OrdersTable', partitionKey: 'orderId' },
+  inventory: { id: 'InventoryTable', partitionKey: 'pk' },
+  saga: { id: 'SagaTable', partitionKey: 'orderId' },
+  ledger: { id: 'LedgerTable', partitionKey: 'orderId', sortKey: 'entry' },
+  idempotency: { id: 'IdempotencyTable', partitionKey: 'id', timeToLiveAttribute: 'expiration' },
+};
+
+const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** PascalCase of a kebab-case service name ('api' -> 'Api'). */
+const pascal = (name: string): string =>
+  name
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+
+/**
+ * The whole orderstream backend in one environment-agnostic stack: the KMS-encrypted on-demand
+ * stream, five DynamoDB tables, the HTTP API and its function, six consumers (each on its own
+ * enhanced fan-out consumer and mapping), the on-failure bucket, and alarms to an SNS topic.
+ */
+export class OrderstreamStack extends Stack {
+  public readonly stageName: string;
+  public readonly stream: kinesis.Stream;
+  public readonly streamKey?: kms.Key;
+  public readonly tables: Readonly<Record<TableKey, dynamodb.Table>>;
+  public readonly failedRecordsBucket: s3.Bucket;
+  public readonly alarmTopic: sns.Topic;
+  public readonly api: OrderApi;
+  public readonly apiFunction: ServiceFunction;
+  public readonly consumers: Readonly<Record<string, StreamConsumerFunction>>;
+
+  public constructor(scope: Construct, id: string, props: OrderstreamStackProps = {}) {
+    super(scope, id, props);
+
+    // ---- props: defaults and validation (fail at synth, before any resource exists) ----
+    this.stageName = props.stageName ?? 'dev';
+    if (!STAGE_PATTERN.test(this.stageName)) {
+      throw new Error(`OrderstreamStack: stageName must match ${STAGE_PATTERN}; got '${this.stageName}'`);
+    }
+    const streamRetention = props.streamRetention ?? Duration.hours(24);
+    const retentionHours = streamRetention.toHours({ integral: false });
+    if (!Number.isInteger(retentionHours) || retentionHours < 24 || retentionHours > 8760) {
+      throw new Error(`OrderstreamStack: streamRetention must be whole hours in 24..8760; got ${retentionHours} h`);
+    }
+    const streamEncryption = props.streamEncryption ?? 'CUSTOMER_MANAGED';
+    if (streamEncryption !== 'CUSTOMER_MANAGED' && streamEncryption !== 'AWS_MANAGED') {
+      throw new Error(
+        `OrderstreamStack: streamEncryption must be 'CUSTOMER_MANAGED' or 'AWS_MANAGED'; got '${String(streamEncryption)}'`,
+      );
+    }
+    if (props.emailSender !== undefined && !EMAIL_PATTERN.test(props.emailSender)) {
+      throw new Error(`OrderstreamStack: emailSender must be an email address; got '${props.emailSender}'`);
+    }
+    if (props.alarmEmail !== undefined && !EMAIL_PATTERN.test(props.alarmEmail)) {
+      throw new Error(`OrderstreamStack: alarmEmail must be an email address; got '${props.alarmEmail}'`);
+    }
+    const expirationDays = (props.failedRecordsExpiration ?? Duration.days(30)).toDays({ integral: false });
+    if (!Number.isInteger(expirationDays) || expirationDays < 1 || expirationDays > 3650) {
+      throw new Error(`OrderstreamStack: failedRecordsExpiration must be whole days in 1..3650; got ${expirationDays}`);
+    }
+    // Checked once here so a bad value fails with one message, not six.
+    resolveMappingOptions('OrderstreamStack.mapping', props.mapping, streamRetention);
+    const dataRemovalPolicy = props.dataRemovalPolicy ?? RemovalPolicy.RETAIN;
+
+    // ---- the stream ----
+    if (streamEncryption === 'CUSTOMER_MANAGED') {
+      this.streamKey = new kms.Key(this, 'StreamKey', {
+        description: `orderstream ${this.stageName}: encrypts the order event stream`,
+        enableKeyRotation: true,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+    }
+    this.stream = new kinesis.Stream(this, 'EventStream', {
+      streamMode: kinesis.StreamMode.ON_DEMAND,
+      retentionPeriod: streamRetention,
+      encryption: this.streamKey ? kinesis.StreamEncryption.KMS : kinesis.StreamEncryption.MANAGED,
+      encryptionKey: this.streamKey,
+      // Records are transient (retention-bound); the durable state is in the tables.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    pinLogicalId(this.stream, 'EventStream');
+    if (this.streamKey) {
+      pinLogicalId(this.streamKey, 'StreamKey');
+      Validations.of(this.stream).acknowledge({
+        id: 'AwsSolutions-KDS3',
+        reason:
+          'The customer-managed key is the documented default: its key policy lives in this stack (auditable, revocable, ' +
+          'rotated yearly) and its use is visible per stack in CloudTrail. The cost (about 1 USD/month plus KMS requests, ' +
+          "which Kinesis amortises by caching data keys) is accepted; streamEncryption 'AWS_MANAGED' switches to alias/aws/kinesis.",
+      });
+    }
+
+    // ---- tables ----
+    const tables = {} as Record<TableKey, dynamodb.Table>;
+    for (const key of Object.keys(TABLE_SCHEMAS) as TableKey[]) {
+      const schema = TABLE_SCHEMAS[key];
+      tables[key] = new dynamodb.Table(this, schema.id, {
+        partitionKey: { name: schema.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: schema.sortKey ? { name: schema.sortKey, type: dynamodb.AttributeType.STRING } : undefined,
+        timeToLiveAttribute: schema.timeToLiveAttribute,
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        removalPolicy: dataRemovalPolicy,
+      });
+      pinLogicalId(tables[key], schema.id);
+    }
+    this.tables = tables;
+
+    // ---- on-failure destination ----
+    this.failedRecordsBucket = new s3.Bucket(this, 'FailedRecordsBucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: false,
+      lifecycleRules: [
+        { id: 'ExpireFailedRecords', expiration: Duration.days(expirationDays), abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+      removalPolicy: dataRemovalPolicy,
+    });
+    pinLogicalId(this.failedRecordsBucket, 'FailedRecordsBucket');
+    Validations.of(this.failedRecordsBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'Only the Lambda event-source mappings write here (failed batches, expiring after the lifecycle period); ' +
+        'access is audited through CloudTrail, and an access-log bucket would itself need the same exemption.',
+    });
+
+    // ---- alarms topic ----
+    const alarmKey = new kms.Key(this, 'AlarmTopicKey', {
+      description: `orderstream ${this.stageName}: encrypts the alarm topic`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // CloudWatch alarms can publish to an encrypted topic only if the key lets CloudWatch use it.
+    alarmKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToUseTheKey',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: `orderstream ${this.stageName} alarms`,
+      masterKey: alarmKey,
+      enforceSSL: true,
+    });
+    if (props.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+
+    // ---- functions: one definition table, no copy-pasted blocks ----
+    const environmentOf = (service: ServiceDefinition): Record<string, string> => {
+      const env: Record<string, string> = {};
+      for (const key of [...service.reads, ...service.readWrites]) env[TABLE_ENV[key]] = tables[key].tableName;
+      if (service.publishes) env.STREAM_NAME = this.stream.streamName;
+      if (service.sendsEmail && props.emailSender) env.EMAIL_SENDER = props.emailSender;
+      return env;
+    };
+    const grantServiceAccess = (service: ServiceDefinition, serviceFunction: ServiceFunction): void => {
+      const fn = serviceFunction.function;
+      for (const key of service.reads) tables[key].grantReadData(fn);
+      for (const key of service.readWrites) tables[key].grantReadWriteData(fn);
+      if (service.publishes) {
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            sid: 'PublishToStream',
+            actions: ['kinesis:PutRecord', 'kinesis:PutRecords'],
+            resources: [this.stream.streamArn],
+          }),
+        );
+        if (this.streamKey) {
+          fn.addToRolePolicy(
+            new iam.PolicyStatement({
+              sid: 'EncryptStreamRecords',
+              actions: ['kms:GenerateDataKey'],
+              resources: [this.streamKey.keyArn],
+            }),
+          );
+        }
+      }
+      if (service.sendsEmail && props.emailSender) {
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            sid: 'SendEmailFromConfiguredSender',
+            actions: ['ses:SendEmail'],
+            resources: [this.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' })],
+            conditions: { StringEquals: { 'ses:FromAddress': props.emailSender } },
+          }),
+        );
+        Validations.of(serviceFunction.role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]`,
+          reason:
+            'SES authorizes SendEmail against the sender identity and, in the SES sandbox, every recipient identity, so ' +
+            'the resource must be identity/*; the statement is restricted by the ses:FromAddress condition to the configured sender.',
+        });
+      }
+    };
+
+    this.apiFunction = new ServiceFunction(this, 'Api', {
+      service: API_SERVICE.name,
+      description: API_SERVICE.description,
+      environment: environmentOf(API_SERVICE),
+      timeout: Duration.seconds(10),
+    });
+    grantServiceAccess(API_SERVICE, this.apiFunction);
+    pinLogicalId(this.apiFunction.function, `${pascal(API_SERVICE.name)}Function`);
+
+    const consumers: Record<string, StreamConsumerFunction> = {};
+    for (const service of CONSUMER_SERVICES) {
+      const consumer = new StreamConsumerFunction(this, pascal(service.name), {
+        service: service.name,
+        description: service.description,
+        environment: environmentOf(service),
+        stream: this.stream,
+        streamRetention,
+        streamKey: this.streamKey,
+        failedRecordsBucket: this.failedRecordsBucket,
+        mapping: props.mapping,
+        alarmTopic: this.alarmTopic,
+      });
+      grantServiceAccess(service, consumer.serviceFunction);
+      pinLogicalId(consumer.function, `${pascal(service.name)}Function`);
+      pinLogicalId(consumer.streamConsumer, `${pascal(service.name)}StreamConsumer`);
+      pinLogicalId(consumer.eventSourceMapping, `${pascal(service.name)}EventSourceMapping`);
+      Validations.of(consumer).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::<FailedRecordsBucket.Arn>/*]',
+        reason:
+          'The event-source mapping writes each failed batch as a new object with a Lambda-chosen key: s3:PutObject ' +
+          'must cover the objects of the failed-records bucket (and only that bucket).',
+      });
+      consumers[service.name] = consumer;
+    }
+    this.consumers = consumers;
+
+    // ---- API ----
+    this.api = new OrderApi(this, 'HttpApi', {
+      handler: this.apiFunction.function,
+      auth: props.apiAuth,
+      jwtIssuer: props.jwtIssuer,
+      jwtAudience: props.jwtAudience,
+      throttlingRateLimit: props.apiThrottlingRateLimit,
+      throttlingBurstLimit: props.apiThrottlingBurstLimit,
+      alarmTopic: this.alarmTopic,
+    });
+
+    // ---- outputs ----
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the order API' });
+    new CfnOutput(this, 'StreamName', { value: this.stream.streamName, description: 'Kinesis stream of commands and events' });
+    new CfnOutput(this, 'FailedRecordsBucketName', {
+      value: this.failedRecordsBucket.bucketName,
+      description: 'S3 bucket receiving records of batches that failed after all retries',
+    });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'SNS topic of the alarms' });
+    for (const key of Object.keys(TABLE_SCHEMAS) as TableKey[]) {
+      new CfnOutput(this, `${TABLE_SCHEMAS[key].id}Name`, { value: tables[key].tableName });
+    }
+  }
+}
+
+/**
+ * Gives a resource a readable, stable logical ID (e.g. `SagaStreamConsumer`) instead of
+ * the path-hashed one, so the template reads well and the local runtime's logs name things clearly.
+ */
+function pinLogicalId(construct: IConstruct, logicalId: string): void {
+  const resource = construct.node.defaultChild as CfnElement | undefined;
+  if (!resource || Token.isUnresolved(logicalId)) throw new Error(`pinLogicalId: no default child under ${construct.node.path}`);
+  resource.overrideLogicalId(logicalId);
+}
