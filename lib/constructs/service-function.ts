@@ -2,7 +2,7 @@ import * as path from 'path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
@@ -139,6 +139,7 @@ export class ServiceFunction extends Construct {
         target: 'node22',
         format: OutputFormat.CJS,
         forceDockerBundling: false,
+        logLevel: LogLevel.WARNING,
         // The AWS SDK v3 ships with the nodejs22.x runtime.
         externalModules: ['@aws-sdk/*'],
       },

@@ -1,0 +1,82 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { CONTEXT_KEYS, propsFromContext, stackNameFor } from '../../../lib/app-config';
+
+const reader = (context: Record<string, unknown>) => (key: string): unknown => context[key];
+
+describe('propsFromContext', () => {
+  it('leaves every prop to its stack default when no context is given', () => {
+    // Act
+    const props = propsFromContext(reader({}));
+
+    // Assess
+    expect(props.stageName).toBeUndefined();
+    expect(props.streamRetention).toBeUndefined();
+    expect(props.apiAuth).toBeUndefined();
+    expect(props.dataRemovalPolicy).toBeUndefined();
+    expect(props.mapping).toEqual({
+      batchSize: undefined,
+      maxBatchingWindow: undefined,
+      maxRetryAttempts: undefined,
+      maxRecordAge: undefined,
+      parallelizationFactor: undefined,
+    });
+  });
+
+  it('parses -c strings (as the CLI passes them) into typed props', () => {
+    const props = propsFromContext(
+      reader({
+        [CONTEXT_KEYS.stage]: 'prod',
+        [CONTEXT_KEYS.streamRetentionHours]: '48',
+        [CONTEXT_KEYS.streamEncryption]: 'aws_managed',
+        [CONTEXT_KEYS.emailSender]: 'orders@example.com',
+        [CONTEXT_KEYS.apiAuth]: 'jwt',
+        [CONTEXT_KEYS.jwtIssuer]: 'https://issuer.example.com',
+        [CONTEXT_KEYS.jwtAudience]: 'a, b',
+        [CONTEXT_KEYS.alarmEmail]: 'ops@example.com',
+        [CONTEXT_KEYS.batchSize]: '50',
+        [CONTEXT_KEYS.maxBatchingWindowSeconds]: '2',
+        [CONTEXT_KEYS.maxRetryAttempts]: '3',
+        [CONTEXT_KEYS.maxRecordAgeSeconds]: '3600',
+        [CONTEXT_KEYS.parallelizationFactor]: '2',
+        [CONTEXT_KEYS.apiRateLimit]: '10',
+        [CONTEXT_KEYS.apiBurstLimit]: '20',
+        [CONTEXT_KEYS.failedRecordsExpirationDays]: '7',
+        [CONTEXT_KEYS.retainData]: 'false',
+      }),
+    );
+
+    expect(props.stageName).toBe('prod');
+    expect(props.streamRetention?.toHours()).toBe(48);
+    expect(props.streamEncryption).toBe('AWS_MANAGED');
+    expect(props.apiAuth).toBe('JWT');
+    expect(props.jwtAudience).toEqual(['a', 'b']);
+    expect(props.mapping?.batchSize).toBe(50);
+    expect(props.mapping?.maxBatchingWindow?.toSeconds()).toBe(2);
+    expect(props.mapping?.maxRecordAge?.toSeconds()).toBe(Duration.hours(1).toSeconds());
+    expect(props.apiThrottlingBurstLimit).toBe(20);
+    expect(props.failedRecordsExpiration?.toDays()).toBe(7);
+    expect(props.dataRemovalPolicy).toBe(RemovalPolicy.DESTROY);
+  });
+
+  it('accepts JSON numbers and booleans from cdk.json', () => {
+    const props = propsFromContext(reader({ batchSize: 10, retainData: true }));
+
+    expect(props.mapping?.batchSize).toBe(10);
+    expect(props.dataRemovalPolicy).toBeUndefined();
+  });
+
+  it.each([
+    [CONTEXT_KEYS.batchSize, 'many', /context 'batchSize' must be a number/],
+    [CONTEXT_KEYS.apiAuth, 'cognito', /context 'apiAuth' must be one of IAM, JWT/],
+    [CONTEXT_KEYS.streamEncryption, 'none', /context 'streamEncryption' must be one of/],
+    [CONTEXT_KEYS.retainData, 'yes', /context 'retainData' must be true or false/],
+  ])('rejects %s=%s with a message naming the key', (key, value, message) => {
+    expect(() => propsFromContext(reader({ [key]: value }))).toThrow(message);
+  });
+});
+
+describe('stackNameFor', () => {
+  it('names the stack Orderstream-<stage>', () => {
+    expect(stackNameFor('prod')).toBe('Orderstream-prod');
+  });
+});

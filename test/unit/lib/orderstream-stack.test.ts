@@ -1,0 +1,344 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { CONSUMER_SERVICES, TABLE_ENV } from '../../../lib/services';
+import {
+  asArray,
+  referencedLogicalIds,
+  resourcesGranted,
+  resourcesOfType,
+  statementsOfFunction,
+  synthStack,
+  unacknowledgedNagFindings,
+} from './template-helpers';
+
+// Prepare (once for the file): the default stack, bundled with esbuild like `cdk synth` does.
+const { stack, template } = synthStack();
+const pascal = (name: string): string => name.charAt(0).toUpperCase() + name.slice(1);
+const consumerNames = CONSUMER_SERVICES.map((s) => s.name);
+const allFunctionIds = ['ApiFunction', ...consumerNames.map((n) => `${pascal(n)}Function`)];
+
+describe('OrderstreamStack (default props)', () => {
+  describe('stream', () => {
+    it('is on-demand and encrypted with the stack-owned, rotating KMS key', () => {
+      // Assess
+      template.hasResourceProperties('AWS::Kinesis::Stream', {
+        StreamModeDetails: { StreamMode: 'ON_DEMAND' },
+        StreamEncryption: { EncryptionType: 'KMS', KeyId: { 'Fn::GetAtt': ['StreamKey', 'Arn'] } },
+        RetentionPeriodHours: 24,
+      });
+      template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+      expect(resourcesOfType(template, 'AWS::KMS::Key').StreamKey).toBeDefined();
+    });
+
+    it('has one enhanced fan-out consumer per consumer service, named after it', () => {
+      const consumers = resourcesOfType(template, 'AWS::Kinesis::StreamConsumer');
+
+      expect(Object.keys(consumers).sort()).toEqual(consumerNames.map((n) => `${pascal(n)}StreamConsumer`).sort());
+      for (const name of consumerNames) {
+        expect(consumers[`${pascal(name)}StreamConsumer`].Properties).toEqual({
+          ConsumerName: `${name}-consumer`,
+          StreamARN: { 'Fn::GetAtt': ['EventStream', 'Arn'] },
+        });
+      }
+    });
+  });
+
+  describe('event-source mappings', () => {
+    const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping');
+
+    it('exist once per consumer, each on its own consumer ARN and invoking its own function', () => {
+      expect(Object.keys(mappings)).toHaveLength(6);
+      for (const name of consumerNames) {
+        const mapping = mappings[`${pascal(name)}EventSourceMapping`];
+        expect(mapping.Properties.EventSourceArn).toEqual({ 'Fn::GetAtt': [`${pascal(name)}StreamConsumer`, 'ConsumerARN'] });
+        expect(mapping.Properties.FunctionName).toEqual({ Ref: `${pascal(name)}Function` });
+      }
+    });
+
+    it.each(consumerNames)('of %s carry the safe stream defaults and the S3 on-failure destination', (name) => {
+      const props = mappings[`${pascal(name)}EventSourceMapping`].Properties;
+
+      expect(props).toMatchObject({
+        StartingPosition: 'TRIM_HORIZON',
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: 5,
+        MaximumRecordAgeInSeconds: 6 * 3600,
+        BatchSize: 100,
+        MaximumBatchingWindowInSeconds: 0,
+        ParallelizationFactor: 1,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['FailedRecordsBucket', 'Arn'] } } },
+      });
+      expect(props.MaximumRetryAttempts).toBeGreaterThanOrEqual(0);
+      expect(props.MaximumRetryAttempts).toBeLessThanOrEqual(10000);
+      expect(props.MaximumRecordAgeInSeconds).toBeGreaterThanOrEqual(60);
+      expect(props.MaximumRecordAgeInSeconds).toBeLessThan(24 * 3600);
+    });
+
+    it('are created after the role policy that lets Lambda read the consumer', () => {
+      for (const name of consumerNames) {
+        const dependsOn = mappings[`${pascal(name)}EventSourceMapping`].DependsOn ?? [];
+        expect(dependsOn.some((id) => id.startsWith(`${pascal(name)}ServiceRoleDefaultPolicy`))).toBe(true);
+      }
+    });
+  });
+
+  describe('functions', () => {
+    const functions = resourcesOfType(template, 'AWS::Lambda::Function');
+
+    it('are exactly the API function and the six consumers', () => {
+      expect(Object.keys(functions).sort()).toEqual([...allFunctionIds].sort());
+    });
+
+    it.each(allFunctionIds)('%s runs nodejs22.x on ARM64 with active tracing, its own log group and Powertools env', (id) => {
+      const props = functions[id].Properties;
+      const service = id === 'ApiFunction' ? 'api' : id.replace(/Function$/, '').toLowerCase();
+
+      expect(props.Runtime).toBe('nodejs22.x');
+      expect(props.Architectures).toEqual(['arm64']);
+      expect(props.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(props.Handler).toBe('index.handler');
+      expect(referencedLogicalIds(props.LoggingConfig?.LogGroup)).toHaveLength(1);
+      expect(props.Environment.Variables).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: service,
+        POWERTOOLS_METRICS_NAMESPACE: 'orderstream',
+        NODE_OPTIONS: '--enable-source-maps',
+      });
+    });
+
+    it('have log groups with a retention', () => {
+      const logGroups = Object.values(resourcesOfType(template, 'AWS::Logs::LogGroup'));
+      expect(logGroups.length).toBeGreaterThanOrEqual(allFunctionIds.length);
+      for (const group of logGroups) expect(group.Properties.RetentionInDays).toBeGreaterThan(0);
+    });
+
+    it('get the table and stream environment variables of the contract', () => {
+      const env = (id: string): Record<string, unknown> => functions[id].Properties.Environment.Variables;
+
+      expect(env('ApiFunction')).toMatchObject({
+        STREAM_NAME: { Ref: 'EventStream' },
+        ORDERS_TABLE: { Ref: 'OrdersTable' },
+        INVENTORY_TABLE: { Ref: 'InventoryTable' },
+        IDEMPOTENCY_TABLE: { Ref: 'IdempotencyTable' },
+      });
+      expect(env('SagaFunction')).toMatchObject({ STREAM_NAME: { Ref: 'EventStream' }, SAGA_TABLE: { Ref: 'SagaTable' } });
+      expect(env('ProjectorFunction')).toMatchObject({ ORDERS_TABLE: { Ref: 'OrdersTable' } });
+      expect(env('ProjectorFunction').STREAM_NAME).toBeUndefined();
+      expect(env('EmailFunction').STREAM_NAME).toBeUndefined();
+      expect(env('EmailFunction').EMAIL_SENDER).toBeUndefined();
+      for (const name of consumerNames) {
+        expect(env(`${pascal(name)}Function`)[TABLE_ENV.idempotency]).toEqual({ Ref: 'IdempotencyTable' });
+      }
+    });
+  });
+
+  describe('IAM', () => {
+    const policies = Object.entries(resourcesOfType(template, 'AWS::IAM::Policy'));
+
+    it('has no statement granting "*" or "service:*" actions on "*" resources', () => {
+      const offending = policies.flatMap(([id, policy]) =>
+        asArray<any>(policy.Properties.PolicyDocument.Statement)
+          .filter((s) => asArray(s.Resource).includes('*'))
+          .filter((s) => asArray<string>(s.Action).some((a) => a === '*' || /^[A-Za-z0-9-]+:\*$/.test(a)))
+          .map((s) => `${id}: ${JSON.stringify(s)}`),
+      );
+
+      expect(policies.length).toBeGreaterThanOrEqual(7);
+      expect(offending).toEqual([]);
+    });
+
+    it('only allows "*" resources for X-Ray, which has no resource-level permissions', () => {
+      const actionsOnStar = policies.flatMap(([, policy]) =>
+        asArray<any>(policy.Properties.PolicyDocument.Statement)
+          .filter((s) => asArray(s.Resource).includes('*'))
+          .flatMap((s) => asArray<string>(s.Action)),
+      );
+
+      expect([...new Set(actionsOnStar)].sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    });
+
+    it.each(consumerNames)('lets %s subscribe only through its own consumer and decrypt with the stream key', (name) => {
+      const statements = statementsOfFunction(template, `${pascal(name)}Function`);
+
+      expect(resourcesGranted(statements, 'kinesis:SubscribeToShard')).toEqual([`${pascal(name)}StreamConsumer`]);
+      expect(resourcesGranted(statements, 'kinesis:DescribeStreamConsumer')).toEqual([`${pascal(name)}StreamConsumer`]);
+      expect(resourcesGranted(statements, 'kinesis:ListShards')).toEqual(['EventStream']);
+      expect(resourcesGranted(statements, 'kms:Decrypt')).toEqual(['StreamKey']);
+      expect(resourcesGranted(statements, 's3:PutObject')).toEqual(['FailedRecordsBucket']);
+      expect(resourcesGranted(statements, 's3:GetObject')).toEqual([]);
+      expect(resourcesGranted(statements, 's3:DeleteObject')).toEqual([]);
+    });
+
+    it('lets exactly the API and the publishing consumers put records, with kms:GenerateDataKey', () => {
+      const publishers = allFunctionIds.filter((id) => resourcesGranted(statementsOfFunction(template, id), 'kinesis:PutRecords').length > 0);
+
+      expect(publishers.sort()).toEqual(['ApiFunction', 'InventoryFunction', 'PaymentFunction', 'SagaFunction', 'ShippingFunction']);
+      for (const id of publishers) {
+        const statements = statementsOfFunction(template, id);
+        expect(resourcesGranted(statements, 'kinesis:PutRecord')).toEqual(['EventStream']);
+        expect(resourcesGranted(statements, 'kms:GenerateDataKey')).toEqual(['StreamKey']);
+      }
+    });
+
+    it('grants each function only its own tables', () => {
+      const written = (id: string): string[] => resourcesGranted(statementsOfFunction(template, id), 'dynamodb:PutItem').sort();
+      const read = (id: string): string[] => resourcesGranted(statementsOfFunction(template, id), 'dynamodb:GetItem').sort();
+
+      expect(read('ApiFunction')).toEqual(['IdempotencyTable', 'InventoryTable', 'OrdersTable']);
+      expect(written('ApiFunction')).toEqual(['IdempotencyTable', 'InventoryTable']);
+      expect(written('SagaFunction')).toEqual(['IdempotencyTable', 'SagaTable']);
+      expect(written('InventoryFunction')).toEqual(['IdempotencyTable', 'InventoryTable']);
+      expect(written('PaymentFunction')).toEqual(['IdempotencyTable', 'LedgerTable']);
+      expect(written('ShippingFunction')).toEqual(['IdempotencyTable', 'LedgerTable']);
+      expect(written('EmailFunction')).toEqual(['IdempotencyTable', 'LedgerTable']);
+      expect(written('ProjectorFunction')).toEqual(['IdempotencyTable', 'OrdersTable']);
+    });
+
+    it('gives no function SES permissions when no email sender is configured', () => {
+      for (const id of allFunctionIds) expect(resourcesGranted(statementsOfFunction(template, id), 'ses:SendEmail')).toEqual([]);
+    });
+
+    it('attaches no managed policies to the function roles (logs only to their own group)', () => {
+      for (const role of Object.values(resourcesOfType(template, 'AWS::IAM::Role'))) {
+        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      }
+    });
+  });
+
+  describe('failed-records bucket', () => {
+    it('is encrypted, private, lifecycle-expired and retained', () => {
+      template.hasResource('AWS::S3::Bucket', {
+        DeletionPolicy: 'Retain',
+        Properties: Match.objectLike({
+          BucketEncryption: {
+            ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+          },
+          PublicAccessBlockConfiguration: {
+            BlockPublicAcls: true,
+            BlockPublicPolicy: true,
+            IgnorePublicAcls: true,
+            RestrictPublicBuckets: true,
+          },
+          LifecycleConfiguration: {
+            Rules: Match.arrayWith([Match.objectLike({ Status: 'Enabled', ExpirationInDays: 30 })]),
+          },
+        }),
+      });
+    });
+
+    it('denies every request that is not over TLS', () => {
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: 'FailedRecordsBucket' },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 's3:*',
+              Principal: { AWS: '*' },
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    });
+  });
+
+  describe('tables', () => {
+    const tables = resourcesOfType(template, 'AWS::DynamoDB::Table');
+
+    it('are the five tables of the contract with their key schemas', () => {
+      const keys = Object.fromEntries(
+        Object.entries(tables).map(([id, t]) => [id, t.Properties.KeySchema.map((k: any) => `${k.AttributeName}:${k.KeyType}`)]),
+      );
+
+      expect(keys).toEqual({
+        OrdersTable: ['orderId:HASH'],
+        InventoryTable: ['pk:HASH'],
+        SagaTable: ['orderId:HASH'],
+        LedgerTable: ['orderId:HASH', 'entry:RANGE'],
+        IdempotencyTable: ['id:HASH'],
+      });
+    });
+
+    it.each(['OrdersTable', 'InventoryTable', 'SagaTable', 'LedgerTable', 'IdempotencyTable'])(
+      '%s is on-demand, has point-in-time recovery and is retained',
+      (id) => {
+        expect(tables[id].Properties).toMatchObject({
+          BillingMode: 'PAY_PER_REQUEST',
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        });
+        expect(tables[id].DeletionPolicy).toBe('Retain');
+      },
+    );
+
+    it('expire idempotency records through TTL on "expiration"', () => {
+      expect(tables.IdempotencyTable.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiration', Enabled: true });
+    });
+  });
+
+  describe('HTTP API', () => {
+    it('routes the five routes to one Lambda integration with payload format 2.0, all AWS_IAM', () => {
+      const routes = Object.values(resourcesOfType(template, 'AWS::ApiGatewayV2::Route'));
+      const integrations = resourcesOfType(template, 'AWS::ApiGatewayV2::Integration');
+
+      expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual([
+        'GET /inventory/{sku}',
+        'GET /orders/{orderId}',
+        'POST /orders',
+        'POST /orders/{orderId}/cancel',
+        'PUT /inventory/{sku}',
+      ]);
+      for (const route of routes) expect(route.Properties.AuthorizationType).toBe('AWS_IAM');
+      expect(Object.keys(integrations)).toHaveLength(1);
+      const [integration] = Object.values(integrations);
+      expect(integration.Properties).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
+      expect(referencedLogicalIds(integration.Properties.IntegrationUri)).toEqual(['ApiFunction']);
+      template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
+    });
+
+    it('throttles the auto-deployed $default stage and writes access logs', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        StageName: '$default',
+        AutoDeploy: true,
+        DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+        AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+      });
+    });
+  });
+
+  describe('alarms and outputs', () => {
+    it('alarm on iterator age and errors of every consumer and on API 5xx, to the encrypted SSL-only topic', () => {
+      const alarms = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm'));
+
+      expect(alarms.filter((a) => a.Properties.MetricName === 'IteratorAge')).toHaveLength(6);
+      expect(alarms.filter((a) => a.Properties.MetricName === 'Errors')).toHaveLength(6);
+      expect(alarms.filter((a) => a.Properties.MetricName === '5xx')).toHaveLength(1);
+      for (const alarm of alarms) expect(referencedLogicalIds(alarm.Properties.AlarmActions)).toHaveLength(1);
+      template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+      template.resourceCountIs('AWS::SNS::Subscription', 0);
+    });
+
+    it('output the API URL, the stream, the bucket and every table name', () => {
+      const outputs = Object.keys(template.findOutputs('*')).sort();
+
+      expect(outputs).toEqual(
+        [
+          'AlarmTopicArn',
+          'ApiUrl',
+          'FailedRecordsBucketName',
+          'IdempotencyTableName',
+          'InventoryTableName',
+          'LedgerTableName',
+          'OrdersTableName',
+          'SagaTableName',
+          'StreamName',
+        ].sort(),
+      );
+    });
+  });
+
+  describe('cdk-nag', () => {
+    it('reports no unacknowledged AwsSolutions finding', () => {
+      expect(unacknowledgedNagFindings(stack)).toEqual([]);
+    });
+  });
+});
