@@ -1,0 +1,97 @@
+import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+
+export type { KinesisStreamEvent, KinesisStreamRecord };
+
+/**
+ * One Lambda event-source mapping (AWS::Lambda::EventSourceMapping on a Kinesis stream
+ * through an enhanced fan-out consumer), with CloudFormation defaults already applied.
+ */
+export interface MappingConfig {
+  /** Stable id (the template logical id); keys checkpoints and on-failure objects (in AWS: the mapping UUID). */
+  readonly id: string;
+  readonly functionName: string;
+  readonly streamArn: string;
+  /** EFO consumer ARN: records are read ONLY through SubscribeToShard on it. */
+  readonly consumerArn: string;
+  /** @default 100 */
+  readonly batchSize: number;
+  /** @default 0 */
+  readonly maximumBatchingWindowInSeconds: number;
+  readonly startingPosition: 'TRIM_HORIZON' | 'LATEST' | 'AT_TIMESTAMP';
+  readonly startingPositionTimestamp?: Date;
+  /** 1..10 */
+  readonly parallelizationFactor: number;
+  readonly bisectBatchOnFunctionError: boolean;
+  /** FunctionResponseTypes includes ReportBatchItemFailures. */
+  readonly reportBatchItemFailures: boolean;
+  /** -1 = infinite */
+  readonly maximumRetryAttempts: number;
+  /** -1 = infinite */
+  readonly maximumRecordAgeInSeconds: number;
+  /** Bucket ARN (S3) in the template; locally the FailedRecordSink decides where it goes. */
+  readonly onFailureDestination?: string;
+  /** FilterCriteria.Filters[].Pattern (JSON strings). */
+  readonly filterPatterns?: readonly string[];
+  readonly enabled: boolean;
+}
+
+export type InvocationResult =
+  /** The function returned; payload is its return value (parsed JSON, undefined/null when it returned nothing). */
+  | { readonly kind: 'success'; readonly payload: unknown }
+  /** The function threw, timed out (errorType 'Sandbox.Timedout'), or crashed. */
+  | { readonly kind: 'error'; readonly errorType: string; readonly errorMessage: string };
+
+export interface FunctionInvoker {
+  invoke(functionName: string, event: KinesisStreamEvent): Promise<InvocationResult>;
+}
+
+/** Checkpoint per (mapping, shard): the sequence number of the last record done with, or SHARD_END. */
+export interface CheckpointStore {
+  load(mappingId: string, shardId: string): Promise<string | undefined>;
+  save(mappingId: string, shardId: string, sequenceNumber: string): Promise<void>;
+}
+
+/** Checkpoint value of a closed shard whose records were all processed. */
+export const SHARD_END = 'SHARD_END';
+
+export interface FailedRecordSink {
+  write(mappingId: string, shardId: string, record: OnFailureRecord): Promise<void>;
+}
+
+export type OnFailureCondition = 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
+
+/**
+ * Lambda's on-failure invocation record for a Kinesis event source (kinesis-on-failure-destination),
+ * as the S3 destination keeps it: with `payload`, the whole invocation event as a JSON string.
+ */
+export interface OnFailureRecord {
+  readonly version: '1.0';
+  /** ISO-8601 with milliseconds. */
+  readonly timestamp: string;
+  readonly requestContext: {
+    readonly requestId: string;
+    readonly functionArn: string;
+    readonly condition: OnFailureCondition;
+    readonly approximateInvokeCount: number;
+  };
+  /**
+   * Response of the last invocation. Records that expired before any invocation
+   * (RecordAgeExceeded) were never sent to the function: statusCode 0 there (not documented by AWS).
+   */
+  readonly responseContext: {
+    readonly statusCode: number;
+    readonly executedVersion: string;
+    readonly functionError?: string;
+  };
+  readonly KinesisBatchInfo: {
+    readonly shardId: string;
+    readonly startSequenceNumber: string;
+    readonly endSequenceNumber: string;
+    readonly approximateArrivalOfFirstRecord: string;
+    readonly approximateArrivalOfLastRecord: string;
+    readonly batchSize: number;
+    readonly streamArn: string;
+  };
+  /** The whole invocation event (JSON string), "Only available in S3" per the docs. */
+  readonly payload: string;
+}
