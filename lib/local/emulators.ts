@@ -94,7 +94,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
   process.once('exit', killAllSync);
 
   try {
-    children.push(spawn(process.execPath, [kinesisMain], { env: kinesisEnv, stdio: ['ignore', stdio, stdio] }));
+    children.push(spawn(process.execPath, ['--require', join(__dirname, 'loopback-only.js'), kinesisMain], { env: kinesisEnv, stdio: ['ignore', stdio, stdio] }));
     children.push(spawn('java', dynamoArgs, { cwd: dynamoDbLocalDir(), stdio: ['ignore', stdio, stdio] }));
     for (const child of children) {
       child.once('exit', (code, signal) => {
