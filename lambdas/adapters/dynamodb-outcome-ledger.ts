@@ -1,0 +1,44 @@
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { OutcomeLedger } from '../ports/outcome-ledger';
+import { isConditionalCheckFailed } from './dynamodb-errors';
+
+/**
+ * The side-effect ledger in LEDGER_TABLE (pk `orderId`, sk `entry`): one item per
+ * (order, effect) holding its `outcome`, written with attribute_not_exists so the first
+ * writer wins; later writers read the winner back (strongly consistent).
+ */
+export class DynamoDbOutcomeLedger implements OutcomeLedger {
+  public constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  public async get<T extends Record<string, unknown>>(orderId: string, entry: string): Promise<T | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { orderId, entry }, ConsistentRead: true }),
+    );
+    return Item?.outcome as T | undefined;
+  }
+
+  public async recordOnce<T extends Record<string, unknown>>(
+    orderId: string,
+    entry: string,
+    outcome: T,
+  ): Promise<{ recorded: boolean; outcome: T }> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { orderId, entry, outcome, recordedAt: new Date().toISOString() },
+          ConditionExpression: 'attribute_not_exists(orderId)',
+        }),
+      );
+      return { recorded: true, outcome };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+    const existing = await this.get<T>(orderId, entry);
+    if (!existing) throw new Error(`ledger entry ${orderId}/${entry} exists but could not be read`);
+    return { recorded: false, outcome: existing };
+  }
+}

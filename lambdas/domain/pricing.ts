@@ -1,0 +1,36 @@
+import type { OrderLine, PricedOrderLine } from './events';
+
+/** The one currency of the catalogue (ISO 4217). Prices are integer cents. */
+export const CURRENCY = 'USD';
+
+/**
+ * Merges lines of the same SKU into one (quantities added), keeping the order in
+ * which SKUs first appear. An order, a reservation and a DynamoDB transaction all
+ * need each SKU at most once.
+ */
+export function mergeLines(lines: readonly OrderLine[]): OrderLine[] {
+  const merged = new Map<string, number>();
+  for (const line of lines) merged.set(line.sku, (merged.get(line.sku) ?? 0) + line.quantity);
+  return [...merged].map(([sku, quantity]) => ({ sku, quantity }));
+}
+
+export type PricingResult =
+  | { readonly ok: true; readonly items: PricedOrderLine[]; readonly totalCents: number; readonly currency: string }
+  | { readonly ok: false; readonly unknownSkus: string[] };
+
+/**
+ * Prices an order from catalogue prices (never from the client): merges duplicate
+ * SKUs, attaches each unit price and sums the total. Fails with the SKUs the
+ * catalogue does not know.
+ */
+export function priceOrder(
+  lines: readonly OrderLine[],
+  unitPrices: ReadonlyMap<string, number>,
+): PricingResult {
+  const merged = mergeLines(lines);
+  const unknownSkus = merged.filter((line) => !unitPrices.has(line.sku)).map((line) => line.sku);
+  if (unknownSkus.length > 0) return { ok: false, unknownSkus };
+  const items = merged.map((line) => ({ ...line, unitPriceCents: unitPrices.get(line.sku)! }));
+  const totalCents = items.reduce((sum, line) => sum + line.unitPriceCents * line.quantity, 0);
+  return { ok: true, items, totalCents, currency: CURRENCY };
+}

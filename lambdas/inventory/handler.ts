@@ -1,0 +1,20 @@
+import { DynamoDbInventory } from '../adapters/dynamodb-inventory';
+import { eventPublisherFromEnv } from '../adapters/kinesis-event-publisher';
+import { documentClient } from '../shared/aws-clients';
+import { requiredEnv } from '../shared/config';
+import { logger } from '../shared/powertools';
+import { createStreamConsumer } from '../shared/stream-consumer';
+import { InventoryService } from './inventory-service';
+
+const inventory = new InventoryService(
+  new DynamoDbInventory(documentClient(), { tableName: requiredEnv('INVENTORY_TABLE') }),
+  eventPublisherFromEnv(),
+  logger,
+);
+
+export const handler = createStreamConsumer({
+  handlers: {
+    RESERVE_INVENTORY: (event) => inventory.reserve(event),
+    RELEASE_INVENTORY: (event) => inventory.release(event),
+  },
+});

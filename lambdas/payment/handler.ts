@@ -1,0 +1,23 @@
+import { DynamoDbOutcomeLedger } from '../adapters/dynamodb-outcome-ledger';
+import { eventPublisherFromEnv } from '../adapters/kinesis-event-publisher';
+import { SimulatedPaymentGateway } from '../adapters/simulated-payment-gateway';
+import { documentClient } from '../shared/aws-clients';
+import { requiredEnv } from '../shared/config';
+import { logger } from '../shared/powertools';
+import { createStreamConsumer } from '../shared/stream-consumer';
+import { PaymentService } from './payment-service';
+
+/** The simulator is the only gateway today; a real provider is another PaymentGateway adapter. */
+const payments = new PaymentService(
+  new SimulatedPaymentGateway(),
+  new DynamoDbOutcomeLedger(documentClient(), requiredEnv('LEDGER_TABLE')),
+  eventPublisherFromEnv(),
+  logger,
+);
+
+export const handler = createStreamConsumer({
+  handlers: {
+    PROCESS_PAYMENT: (event) => payments.processPayment(event),
+    REFUND_PAYMENT: (event) => payments.refundPayment(event),
+  },
+});

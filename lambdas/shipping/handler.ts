@@ -1,0 +1,22 @@
+import { DynamoDbOutcomeLedger } from '../adapters/dynamodb-outcome-ledger';
+import { eventPublisherFromEnv } from '../adapters/kinesis-event-publisher';
+import { SimulatedShippingProvider } from '../adapters/simulated-shipping-provider';
+import { documentClient } from '../shared/aws-clients';
+import { requiredEnv } from '../shared/config';
+import { logger } from '../shared/powertools';
+import { createStreamConsumer } from '../shared/stream-consumer';
+import { ShippingService } from './shipping-service';
+
+/** The simulator is the only carrier today; a real one is another ShippingProvider adapter. */
+const shipping = new ShippingService(
+  new SimulatedShippingProvider(),
+  new DynamoDbOutcomeLedger(documentClient(), requiredEnv('LEDGER_TABLE')),
+  eventPublisherFromEnv(),
+  logger,
+);
+
+export const handler = createStreamConsumer({
+  handlers: {
+    SHIP_ORDER: (event) => shipping.shipOrder(event),
+  },
+});
