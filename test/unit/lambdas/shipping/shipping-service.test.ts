@@ -1,0 +1,45 @@
+import { SimulatedShippingProvider } from '../../../../lambdas/adapters/simulated-shipping-provider';
+import { ShippingService } from '../../../../lambdas/shipping/shipping-service';
+import { anOrderCreated, outcomeOf } from '../../../helpers/order-events';
+import { InMemoryLedger, RecordingPublisher } from '../../../helpers/api-fakes';
+
+const quietLog = { info: () => undefined, warn: () => undefined };
+
+function shipCommand(country: string) {
+  const created = anOrderCreated();
+  return outcomeOf(created, 'SHIP_ORDER', {
+    shippingAddress: { ...created.payload.shippingAddress, country },
+    items: [{ sku: 'SKU-A', quantity: 1 }],
+  });
+}
+
+describe('ShippingService', () => {
+  it('ships once and republishes the same ORDER_SHIPPED on redelivery', async () => {
+    // Prepare
+    const provider = new SimulatedShippingProvider();
+    const publisher = new RecordingPublisher();
+    const service = new ShippingService(provider, new InMemoryLedger(), publisher, quietLog);
+    const command = shipCommand('FR');
+
+    // Act
+    await service.shipOrder(command);
+    await service.shipOrder(command);
+
+    // Assess
+    expect(provider.requests).toHaveLength(1);
+    expect(publisher.published.map((event) => event.eventType)).toEqual(['ORDER_SHIPPED', 'ORDER_SHIPPED']);
+    expect(publisher.published[1]).toEqual({ ...publisher.published[0], occurredAt: expect.any(String) });
+  });
+
+  it('publishes SHIPPING_FAILED for an undeliverable address', async () => {
+    // Prepare
+    const publisher = new RecordingPublisher();
+    const service = new ShippingService(new SimulatedShippingProvider(), new InMemoryLedger(), publisher, quietLog);
+
+    // Act
+    await service.shipOrder(shipCommand('AQ'));
+
+    // Assess
+    expect(publisher.published).toEqual([expect.objectContaining({ eventType: 'SHIPPING_FAILED' })]);
+  });
+});
