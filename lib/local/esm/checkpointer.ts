@@ -1,0 +1,80 @@
+import { SHARD_END, type CheckpointStore } from './types';
+
+/**
+ * Checkpoint of one shard. Records are tracked in shard order as they are read and marked done
+ * when their batch succeeded, was filtered out, or was sent to the on-failure destination; the
+ * checkpoint is the last record of the contiguous done prefix (with ParallelizationFactor > 1,
+ * batches of different partition keys finish out of order). Saves are coalesced and serialized.
+ */
+export class ShardCheckpointer {
+  private pending: string[] = [];
+  private head = 0;
+  private readonly doneSet = new Set<string>();
+  private current: string | undefined;
+  private saved: string | undefined;
+  private saving: Promise<void> = Promise.resolve();
+  private frozen = false;
+
+  public constructor(
+    private readonly store: CheckpointStore,
+    private readonly mappingId: string,
+    private readonly shardId: string,
+    initial: string | undefined,
+  ) {
+    this.current = initial;
+    this.saved = initial;
+  }
+
+  /** Number of tracked records not done yet. */
+  public get outstanding(): number {
+    return this.pending.length - this.head;
+  }
+
+  public get checkpoint(): string | undefined {
+    return this.current;
+  }
+
+  public track(sequenceNumber: string): void {
+    this.pending.push(sequenceNumber);
+  }
+
+  public done(sequenceNumbers: readonly string[]): void {
+    for (const seq of sequenceNumbers) this.doneSet.add(seq);
+    let advanced = false;
+    while (this.head < this.pending.length && this.doneSet.has(this.pending[this.head])) {
+      const seq = this.pending[this.head++];
+      this.doneSet.delete(seq);
+      this.current = seq;
+      advanced = true;
+    }
+    if (this.head > 1024 && this.head * 2 > this.pending.length) {
+      this.pending = this.pending.slice(this.head);
+      this.head = 0;
+    }
+    if (advanced) void this.persist().catch(() => undefined);
+  }
+
+  public markShardEnd(): Promise<void> {
+    this.current = SHARD_END;
+    return this.persist();
+  }
+
+  /** Writes the latest checkpoint (if changed) and waits for every write so far. */
+  public persist(): Promise<void> {
+    this.saving = this.saving
+      .catch(() => undefined)
+      .then(async () => {
+        const value = this.current;
+        if (this.frozen || value === undefined || value === this.saved) return;
+        await this.store.save(this.mappingId, this.shardId, value);
+        this.saved = value;
+      });
+    return this.saving;
+  }
+
+  /** Final flush; later done() calls no longer write (used when a stop gave up on in-flight batches). */
+  public async close(): Promise<void> {
+    await this.persist();
+    this.frozen = true;
+  }
+}

@@ -1,0 +1,199 @@
+import { ListShardsCommand, type KinesisClient, type Shard, type StartingPosition } from '@aws-sdk/client-kinesis';
+import type { RetryBackoff } from './batch-runner';
+import { RecordFilter } from './filter';
+import type { EventContext } from './records';
+import { ShardWorker } from './shard-worker';
+import { sleep } from './signal';
+import { SHARD_END, type CheckpointStore, type FailedRecordSink, type FunctionInvoker, type MappingConfig } from './types';
+
+export interface EventSourceMappingEngineOptions {
+  /** Must use an HTTP/1.1 handler for kinesis-mock (lib/local/clients.ts localKinesisClient). */
+  readonly kinesis: KinesisClient;
+  readonly invoker: FunctionInvoker;
+  readonly checkpoints: CheckpointStore;
+  readonly failedRecords: FailedRecordSink;
+  readonly region: string;
+  readonly accountId: string;
+  /** `invokeIdentityArn` of every record. @default arn:aws:iam::<accountId>:role/orderstream-local */
+  readonly invokeIdentityArn?: string;
+  readonly log?: (line: string) => void;
+  /** Delay before retry n is min(maxMs, initialMs * 2^(n-1)). @default { initialMs: 200, maxMs: 5000 } */
+  readonly retryBackoff?: RetryBackoff;
+  /** Client-side renewal of a subscription (AWS ends it after 5 minutes anyway). @default 300_000 */
+  readonly renewSubscriptionAfterMs?: number;
+  /** How often ListShards looks for new shards (a closed shard also triggers a look). @default 30_000 */
+  readonly shardDiscoveryIntervalMs?: number;
+  /** Per shard: reading pauses while more records than this wait for a batch. @default 10_000 */
+  readonly maxBufferedRecordsPerShard?: number;
+}
+
+/**
+ * Emulates Lambda's Kinesis event-source mappings through enhanced fan-out consumers.
+ * See lib/local/esm/README section in the final report for the guarantees.
+ */
+export class EventSourceMappingEngine {
+  private workers: MappingWorker[] = [];
+  private readonly log: (line: string) => void;
+
+  public constructor(private readonly options: EventSourceMappingEngineOptions) {
+    this.log = options.log ?? (() => undefined);
+  }
+
+  /** Starts every enabled mapping; resolves once each shard has its first subscription. */
+  public async start(mappings: readonly MappingConfig[]): Promise<void> {
+    const started: MappingWorker[] = [];
+    for (const mapping of mappings) {
+      if (!mapping.enabled) {
+        this.log(`[esm ${mapping.id}] disabled (Enabled=false): not reading`);
+        continue;
+      }
+      started.push(new MappingWorker(mapping, this.options, this.log));
+    }
+    this.workers.push(...started);
+    await Promise.all(started.map((w) => w.start()));
+  }
+
+  /**
+   * Stops reading, lets in-flight batches finish (bounded by drainTimeoutMs, default 10 s) and
+   * writes the checkpoints. Records read but not yet in a batch are read again on the next start.
+   */
+  public async stop(options: { drainTimeoutMs?: number } = {}): Promise<void> {
+    const workers = this.workers;
+    this.workers = [];
+    await Promise.all(workers.map((w) => w.stop(options.drainTimeoutMs ?? 10_000)));
+  }
+
+  /**
+   * Resolves once every record that was in the stream when idle() was called has been processed
+   * (delivered, filtered out, or sent to the on-failure destination) and checkpointed in memory.
+   * Rejects after timeoutMs (default 30 s), e.g. while a batch is retried forever.
+   */
+  public async idle(options: { timeoutMs?: number } = {}): Promise<void> {
+    // an event received this long after the call was read from the shard after the call
+    const since = Date.now() + 250;
+    const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+    while (!this.workers.every((w) => w.isIdleSince(since))) {
+      if (Date.now() > deadline) throw new Error('event-source mappings not idle within the timeout');
+      await sleep(50);
+    }
+  }
+}
+
+class MappingWorker {
+  private readonly shards = new Map<string, ShardWorker>();
+  private readonly filter: RecordFilter;
+  private readonly eventContext: EventContext;
+  private timer: NodeJS.Timeout | undefined;
+  private discovering: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  public constructor(
+    private readonly mapping: MappingConfig,
+    private readonly options: EventSourceMappingEngineOptions,
+    private readonly log: (line: string) => void,
+  ) {
+    this.filter = new RecordFilter(mapping.filterPatterns);
+    this.eventContext = {
+      region: options.region,
+      streamArn: mapping.streamArn,
+      invokeIdentityArn: options.invokeIdentityArn ?? `arn:aws:iam::${options.accountId}:role/orderstream-local`,
+    };
+  }
+
+  public async start(): Promise<void> {
+    await this.discover();
+    const interval = this.options.shardDiscoveryIntervalMs ?? 30_000;
+    this.timer = setInterval(() => void this.discover().catch((e) => this.log(`[esm ${this.mapping.id}] ListShards failed: ${(e as Error).message}`)), interval);
+    this.timer.unref();
+  }
+
+  public isIdleSince(since: number): boolean {
+    return [...this.shards.values()].every((s) => s.isIdleSince(since));
+  }
+
+  public async stop(drainTimeoutMs: number): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.discovering.catch(() => undefined);
+    await Promise.all([...this.shards.values()].map((s) => s.stop(drainTimeoutMs)));
+  }
+
+  /** ListShards, then start a worker for each shard whose parents are done (children after parents). */
+  private discover(): Promise<void> {
+    this.discovering = this.discovering.catch(() => undefined).then(() => this.discoverOnce());
+    return this.discovering;
+  }
+
+  private async discoverOnce(): Promise<void> {
+    if (this.stopped) return;
+    const listed = await this.listShards();
+    const listedIds = new Set(listed.map((s) => s.ShardId));
+    let progress = true;
+    while (progress && !this.stopped) {
+      progress = false;
+      for (const shard of listed) {
+        const shardId = shard.ShardId as string;
+        if (this.shards.has(shardId)) continue;
+        const parents = [shard.ParentShardId, shard.AdjacentParentShardId].filter((p): p is string => !!p && listedIds.has(p));
+        if (!parents.every((p) => this.shards.get(p)?.isFinished)) continue;
+        await this.startShard(shardId, parents.length > 0);
+        progress = true;
+      }
+    }
+  }
+
+  private async startShard(shardId: string, afterParent: boolean): Promise<void> {
+    const checkpoint = await this.options.checkpoints.load(this.mapping.id, shardId);
+    const worker = new ShardWorker({
+      kinesis: this.options.kinesis,
+      mapping: this.mapping,
+      shardId,
+      startingPosition: this.startingPosition(checkpoint, afterParent),
+      checkpoint,
+      checkpoints: this.options.checkpoints,
+      invoker: this.options.invoker,
+      failedRecords: this.options.failedRecords,
+      filter: this.filter,
+      eventContext: this.eventContext,
+      functionArn: `arn:aws:lambda:${this.options.region}:${this.options.accountId}:function:${this.mapping.functionName}`,
+      backoff: this.options.retryBackoff ?? { initialMs: 200, maxMs: 5000 },
+      renewSubscriptionAfterMs: this.options.renewSubscriptionAfterMs ?? 300_000,
+      maxBufferedRecords: this.options.maxBufferedRecordsPerShard ?? 10_000,
+      onFinished: () => {
+        this.log(`[esm ${this.mapping.id}] ${shardId}: closed shard fully processed`);
+        void this.discover().catch(() => undefined);
+      },
+      log: this.log,
+    });
+    this.shards.set(shardId, worker);
+    if (checkpoint === SHARD_END) {
+      worker.markFinished();
+      return;
+    }
+    this.log(`[esm ${this.mapping.id}] ${shardId}: reading from ${checkpoint ? `after ${checkpoint}` : this.mapping.startingPosition}`);
+    await worker.start();
+  }
+
+  /** StartingPosition applies only when there is no checkpoint; children of a read parent start at their beginning. */
+  private startingPosition(checkpoint: string | undefined, afterParent: boolean): StartingPosition {
+    if (checkpoint) return { Type: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: checkpoint };
+    if (afterParent) return { Type: 'TRIM_HORIZON' };
+    if (this.mapping.startingPosition === 'AT_TIMESTAMP') {
+      return { Type: 'AT_TIMESTAMP', Timestamp: this.mapping.startingPositionTimestamp ?? new Date() };
+    }
+    return { Type: this.mapping.startingPosition };
+  }
+
+  private async listShards(): Promise<Shard[]> {
+    const shards: Shard[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.options.kinesis.send(
+        nextToken ? new ListShardsCommand({ NextToken: nextToken }) : new ListShardsCommand({ StreamARN: this.mapping.streamArn }),
+      );
+      shards.push(...(page.Shards ?? []));
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return shards;
+  }
+}

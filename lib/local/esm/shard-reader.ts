@@ -1,0 +1,117 @@
+import { SubscribeToShardCommand, type KinesisClient, type StartingPosition, type _Record } from '@aws-sdk/client-kinesis';
+import { compareSequenceNumbers } from './records';
+import { Signal, sleep } from './signal';
+
+export interface ShardReaderOptions {
+  readonly kinesis: KinesisClient;
+  readonly consumerArn: string;
+  readonly shardId: string;
+  readonly startingPosition: StartingPosition;
+  /** Receives each event's records in shard order; the next event is read only after it resolves (backpressure). */
+  readonly onRecords: (records: _Record[]) => Promise<void>;
+  /** The shard is closed (resharding) and every record was handed to onRecords. */
+  readonly onShardEnd: () => void;
+  /** Renew the subscription after this long (AWS ends one after ~5 minutes). */
+  readonly renewAfterMs: number;
+  readonly retryDelayMs: number;
+  readonly log: (line: string) => void;
+}
+
+/**
+ * Reads one shard through an enhanced fan-out consumer with SubscribeToShard. A subscription
+ * lasts up to 5 minutes (Kinesis SubscribeToShard); when it ends (or after renewAfterMs) the
+ * reader subscribes again with AFTER_SEQUENCE_NUMBER = the last ContinuationSequenceNumber.
+ * Records at or before the last delivered sequence number are dropped, so a renewal never
+ * delivers a record twice. An event with ChildShards marks the end of a closed shard.
+ */
+export class ShardReader {
+  private stopped = false;
+  private abort: AbortController | undefined;
+  private lastSequenceNumber: string | undefined;
+  private position: StartingPosition;
+  private loop: Promise<void> | undefined;
+  private readonly subscribed = new Signal();
+  private subscribedOnce = false;
+  /** Date.now() of the last event received (0: none yet). */
+  public lastEventAt = 0;
+  public ended = false;
+
+  public constructor(private readonly options: ShardReaderOptions) {
+    this.position = options.startingPosition;
+  }
+
+  /** Starts reading; resolves once the first subscription is established (or failed once). */
+  public async start(): Promise<void> {
+    this.loop = this.run();
+    if (!this.subscribedOnce) await this.subscribed.wait();
+  }
+
+  public async stop(): Promise<void> {
+    this.stopped = true;
+    this.abort?.abort();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const { kinesis, consumerArn, shardId } = this.options;
+    while (!this.stopped && !this.ended) {
+      const abort = new AbortController();
+      this.abort = abort;
+      const renewal = setTimeout(() => abort.abort(), this.options.renewAfterMs);
+      try {
+        const response = await kinesis.send(
+          new SubscribeToShardCommand({ ConsumerARN: consumerArn, ShardId: shardId, StartingPosition: this.position }),
+          { abortSignal: abort.signal },
+        );
+        this.markSubscribed();
+        for await (const event of response.EventStream ?? []) {
+          if (this.stopped) break;
+          const shardEvent = event.SubscribeToShardEvent;
+          if (!shardEvent) {
+            const name = Object.keys(event).find((k) => (event as unknown as Record<string, unknown>)[k] !== undefined) ?? 'unknown';
+            throw new Error(`subscription error event ${name}`);
+          }
+          this.lastEventAt = Date.now();
+          const fresh = (shardEvent.Records ?? []).filter(
+            (r) => r.SequenceNumber !== undefined && (this.lastSequenceNumber === undefined || compareSequenceNumbers(r.SequenceNumber, this.lastSequenceNumber) > 0),
+          );
+          if (fresh.length > 0) {
+            await this.options.onRecords(fresh);
+            this.lastSequenceNumber = fresh[fresh.length - 1].SequenceNumber;
+          }
+          const continuation = shardEvent.ContinuationSequenceNumber ?? this.lastSequenceNumber;
+          if (continuation) this.position = { Type: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: continuation };
+          // "ChildShards: ... returned only at the end of the current shard" (SubscribeToShardEvent)
+          if ((shardEvent.ChildShards?.length ?? 0) > 0) {
+            this.ended = true;
+            break;
+          }
+        }
+        if (!this.stopped && !this.ended) this.logRenewal();
+      } catch (error) {
+        this.markSubscribed();
+        if (this.stopped) break;
+        if (abort.signal.aborted) {
+          this.logRenewal();
+        } else {
+          this.options.log(`[esm] ${shardId}: subscription failed (${(error as Error).name}: ${(error as Error).message}), resubscribing`);
+          await sleep(this.options.retryDelayMs);
+        }
+      } finally {
+        clearTimeout(renewal);
+        abort.abort();
+      }
+    }
+    if (this.ended && !this.stopped) this.options.onShardEnd();
+  }
+
+  private logRenewal(): void {
+    const from = this.position.SequenceNumber ? `after ${this.position.SequenceNumber}` : this.position.Type;
+    this.options.log(`[esm] ${this.options.shardId}: subscription ended, renewing from ${from}`);
+  }
+
+  private markSubscribed(): void {
+    this.subscribedOnce = true;
+    this.subscribed.notify();
+  }
+}

@@ -1,0 +1,174 @@
+import type { KinesisClient, StartingPosition, _Record } from '@aws-sdk/client-kinesis';
+import { BatchAssembler } from './batch-assembler';
+import { BatchRunner, type RetryBackoff } from './batch-runner';
+import { ShardCheckpointer } from './checkpointer';
+import type { RecordFilter } from './filter';
+import { toShardRecord, type EventContext, type ShardRecord } from './records';
+import { ShardReader } from './shard-reader';
+import { Signal } from './signal';
+import type { CheckpointStore, FailedRecordSink, FunctionInvoker, MappingConfig } from './types';
+import { createHash } from 'node:crypto';
+
+export interface ShardWorkerDeps {
+  readonly kinesis: KinesisClient;
+  readonly mapping: MappingConfig;
+  readonly shardId: string;
+  readonly startingPosition: StartingPosition;
+  readonly checkpoint: string | undefined;
+  readonly checkpoints: CheckpointStore;
+  readonly invoker: FunctionInvoker;
+  readonly failedRecords: FailedRecordSink;
+  readonly filter: RecordFilter;
+  readonly eventContext: EventContext;
+  readonly functionArn: string;
+  readonly backoff: RetryBackoff;
+  readonly renewSubscriptionAfterMs: number;
+  readonly maxBufferedRecords: number;
+  readonly onFinished: () => void;
+  readonly log: (line: string) => void;
+}
+
+/**
+ * One shard of one mapping: a ShardReader feeding ParallelizationFactor lanes (virtual shards).
+ * A record goes to the lane of its partition key, so records of one key stay in order; each lane
+ * has one batch in flight at a time (with-kinesis "Polling and batching streams": "Lambda ...
+ * processes one batch of records at a time from each shard" / ParallelizationFactor "process
+ * multiple batches from each shard concurrently ... while maintaining in-order processing at the
+ * partition-key level").
+ */
+export class ShardWorker {
+  private readonly reader: ShardReader;
+  private readonly checkpointer: ShardCheckpointer;
+  private readonly lanes: Lane[];
+  private readonly drained = new Signal();
+  private stopping = false;
+  private readerEnded = false;
+  private finished = false;
+
+  public constructor(private readonly deps: ShardWorkerDeps) {
+    this.checkpointer = new ShardCheckpointer(deps.checkpoints, deps.mapping.id, deps.shardId, deps.checkpoint);
+    const runner = new BatchRunner({
+      mapping: deps.mapping,
+      shardId: deps.shardId,
+      functionArn: deps.functionArn,
+      invoker: deps.invoker,
+      failedRecords: deps.failedRecords,
+      backoff: deps.backoff,
+      onDone: (records) => this.done(records),
+      isStopping: () => this.stopping,
+      log: deps.log,
+    });
+    this.lanes = Array.from({ length: Math.max(1, deps.mapping.parallelizationFactor) }, () => new Lane(new BatchAssembler(deps.mapping), runner, this.drained));
+    this.reader = new ShardReader({
+      kinesis: deps.kinesis,
+      consumerArn: deps.mapping.consumerArn,
+      shardId: deps.shardId,
+      startingPosition: deps.startingPosition,
+      onRecords: (records) => this.accept(records),
+      onShardEnd: () => {
+        this.readerEnded = true;
+        this.maybeFinish();
+      },
+      renewAfterMs: deps.renewSubscriptionAfterMs,
+      retryDelayMs: 1000,
+      log: deps.log,
+    });
+  }
+
+  public get isFinished(): boolean {
+    return this.finished;
+  }
+
+  /** The checkpoint says SHARD_END: nothing to read. */
+  public markFinished(): void {
+    this.finished = true;
+  }
+
+  public async start(): Promise<void> {
+    for (const lane of this.lanes) lane.start();
+    await this.reader.start();
+  }
+
+  /** Every record read so far is done, and an event was received after `since`. */
+  public isIdleSince(since: number): boolean {
+    if (this.finished) return true;
+    return this.reader.lastEventAt >= since && this.checkpointer.outstanding === 0;
+  }
+
+  /** Stops reading, lets in-flight batches finish within the bound, writes the checkpoint. */
+  public async stop(drainTimeoutMs: number): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    await this.reader.stop();
+    for (const lane of this.lanes) lane.close();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), drainTimeoutMs)));
+    const result = await Promise.race([Promise.all(this.lanes.map((l) => l.finished)), timedOut]);
+    clearTimeout(timer);
+    if (result === 'timeout') this.deps.log(`[esm ${this.deps.mapping.id}] ${this.deps.shardId}: in-flight batch still running after ${drainTimeoutMs} ms, not waiting`);
+    await this.checkpointer.close();
+  }
+
+  private async accept(raw: _Record[]): Promise<void> {
+    for (const r of raw) {
+      const record = toShardRecord(this.deps.shardId, r, this.deps.eventContext);
+      this.checkpointer.track(record.sequenceNumber);
+      if (this.deps.filter.active && !this.deps.filter.matches({ ...record.lambdaRecord.kinesis, data: record.data })) {
+        // "Lambda ... discards events that don't match": filtered records are checkpointed, never delivered
+        this.done([record]);
+        continue;
+      }
+      this.lanes[laneOf(record.partitionKey, this.lanes.length)].assembler.push(record);
+    }
+    // backpressure: do not read further while too many records wait for a batch
+    while (!this.stopping && this.lanes.reduce((n, l) => n + l.assembler.size, 0) > this.deps.maxBufferedRecords) {
+      await this.drained.wait(1000);
+    }
+  }
+
+  private done(records: readonly ShardRecord[]): void {
+    this.checkpointer.done(records.map((r) => r.sequenceNumber));
+    this.maybeFinish();
+  }
+
+  private maybeFinish(): void {
+    if (this.finished || !this.readerEnded || this.checkpointer.outstanding > 0) return;
+    this.finished = true;
+    for (const lane of this.lanes) lane.close();
+    void this.checkpointer
+      .markShardEnd()
+      .catch((error) => this.deps.log(`[esm ${this.deps.mapping.id}] ${this.deps.shardId}: checkpoint failed: ${(error as Error).message}`))
+      .finally(() => this.deps.onFinished());
+  }
+}
+
+class Lane {
+  public finished: Promise<void> = Promise.resolve();
+
+  public constructor(
+    public readonly assembler: BatchAssembler,
+    private readonly runner: BatchRunner,
+    private readonly drained: Signal,
+  ) {}
+
+  public start(): void {
+    this.finished = (async () => {
+      for (;;) {
+        const batch = await this.assembler.next();
+        this.drained.notify();
+        if (!batch) return;
+        await this.runner.run(batch);
+      }
+    })();
+  }
+
+  public close(): void {
+    this.assembler.close();
+  }
+}
+
+/** Lane of a partition key: stable hash, so one key always goes to the same lane. */
+function laneOf(partitionKey: string, lanes: number): number {
+  if (lanes === 1) return 0;
+  return createHash('md5').update(partitionKey).digest().readUInt32BE(0) % lanes;
+}
