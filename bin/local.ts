@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: the whole orderstream backend on this machine (see lib/local/runtime.ts).
+ * Ctrl-C (SIGINT) or SIGTERM shuts down gracefully; a second signal exits at once.
+ */
+import { parseCliOptions, USAGE, UsageError } from '../lib/local/cli-options';
+import { startLocalRuntime, type LocalRuntime } from '../lib/local/runtime';
+
+async function main(): Promise<void> {
+  let options;
+  try {
+    options = parseCliOptions(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  if (options.help) {
+    console.log(USAGE);
+    return;
+  }
+
+  let runtime: LocalRuntime | undefined;
+  let shuttingDown = false;
+  const shutdown = (signal: string, code: number): void => {
+    if (shuttingDown) {
+      console.error(`[local] ${signal} again: exiting now`);
+      process.exit(code || 130);
+    }
+    shuttingDown = true;
+    console.log(`\n[local] ${signal}: stopping (in-flight batches finish, checkpoints are written)...`);
+    const stop = runtime ? runtime.stop() : Promise.resolve();
+    stop.then(
+      () => {
+        console.log('[local] stopped');
+        process.exit(code);
+      },
+      (error: unknown) => {
+        console.error('[local] error while stopping', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT', 0));
+  process.on('SIGTERM', () => shutdown('SIGTERM', 0));
+  // A crash of the runner still stops workers and emulators (their exit hooks run on process.exit too).
+  process.on('uncaughtException', (error) => {
+    console.error('[local] crashed:', error);
+    shutdown('crash', 1);
+  });
+
+  runtime = await startLocalRuntime(options);
+  if (shuttingDown) {
+    await runtime.stop();
+    return;
+  }
+  console.log(runtime.banner);
+}
+
+main().catch((error: unknown) => {
+  console.error(`[local] failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

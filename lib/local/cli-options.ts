@@ -1,0 +1,73 @@
+import type { LocalRuntimeOptions } from './runtime';
+
+/**
+ * `npm start -- [--fresh] [--port N] [--kinesis-port N] [--dynamodb-port N] [--data-dir DIR] [--no-synth]`
+ * Flags win over the environment (PORT, KINESIS_PORT, DYNAMODB_PORT, ORDERSTREAM_DATA_DIR).
+ */
+export const USAGE = `Usage: npm start -- [options]
+  --fresh              wipe the data folder first (stream, tables, checkpoints, failed records, outbox)
+  --port N             HTTP API port            (env PORT, default 3000)
+  --kinesis-port N     kinesis-mock port        (env KINESIS_PORT, default 4568)
+  --dynamodb-port N    DynamoDB Local port      (env DYNAMODB_PORT, default 8000)
+  --data-dir DIR       data folder              (env ORDERSTREAM_DATA_DIR, default .orderstream)
+  --no-synth           reuse cdk.out instead of running cdk synth
+  --verbose            show emulator output
+  --help               this text`;
+
+export class UsageError extends Error {
+  public readonly name = 'UsageError';
+}
+
+export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv): LocalRuntimeOptions & { help?: boolean } {
+  const port = (name: string, value: string | undefined): number | undefined => {
+    if (value === undefined || value === '') return undefined;
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) throw new UsageError(`${name} must be a port number; got '${value}'`);
+    return parsed;
+  };
+  const options: { -readonly [K in keyof LocalRuntimeOptions]: LocalRuntimeOptions[K] } & { help?: boolean } = {
+    port: port('PORT', env.PORT) ?? 3000,
+    kinesisPort: port('KINESIS_PORT', env.KINESIS_PORT) ?? 4568,
+    dynamoDbPort: port('DYNAMODB_PORT', env.DYNAMODB_PORT) ?? 8000,
+    dataDir: env.ORDERSTREAM_DATA_DIR || undefined,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string => {
+      const next = inline ?? argv[++i];
+      if (next === undefined) throw new UsageError(`${flag} needs a value`);
+      return next;
+    };
+    switch (flag) {
+      case '--fresh':
+        options.fresh = true;
+        break;
+      case '--port':
+        options.port = port(flag, value());
+        break;
+      case '--kinesis-port':
+        options.kinesisPort = port(flag, value());
+        break;
+      case '--dynamodb-port':
+        options.dynamoDbPort = port(flag, value());
+        break;
+      case '--data-dir':
+        options.dataDir = value();
+        break;
+      case '--no-synth':
+        options.skipSynth = true;
+        break;
+      case '--verbose':
+        options.emulatorOutput = 'inherit';
+        break;
+      case '--help':
+      case '-h':
+        options.help = true;
+        break;
+      default:
+        throw new UsageError(`unknown option '${arg}'\n${USAGE}`);
+    }
+  }
+  return options;
+}

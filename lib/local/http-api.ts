@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { InvocationResult } from './function-runner';
+import { buildHttpApiEvent, mapHttpApiResult, type HttpResponse } from './http-event';
+import { matchRoute, type HttpApiDefinition } from './routes';
+
+/**
+ * The template's HTTP API on 127.0.0.1: matches a route, invokes its function with a payload
+ * format 2.0 event and maps the result back like API Gateway. `GET /health` is answered here
+ * (200 only once `isReady()` says every component is up). Authorizers are not emulated: every
+ * route is open locally.
+ */
+
+export interface HttpApiOptions {
+  readonly api: HttpApiDefinition;
+  readonly invoke: (functionArn: string, event: unknown) => Promise<InvocationResult>;
+  readonly accountId: string;
+  /** @default 3000; 0 = a free port */
+  readonly port?: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** Readiness reported by GET /health. @default always ready */
+  readonly isReady?: () => boolean;
+  /** Extra fields in the /health body. */
+  readonly healthDetails?: () => Record<string, unknown>;
+}
+
+export interface RunningHttpApi {
+  readonly url: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/** API Gateway's payload limit. */
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttpApi> {
+  const host = options.host ?? '127.0.0.1';
+  const server = createServer((req, res) => {
+    handle(options, req, res).catch((error: unknown) => {
+      console.error('[http-api] unexpected error', error);
+      if (!res.headersSent) send(res, jsonResponse(500, { message: 'Internal Server Error' }));
+      else res.destroy();
+    });
+  });
+  // Lambda invocations can take up to the function timeout; never cut them at Node's default.
+  server.requestTimeout = 0;
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 3000, host, () => resolveListen());
+  });
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://${host}:${port}`, port, stop: () => closeServer(server) };
+}
+
+async function handle(options: HttpApiOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const method = (req.method ?? 'GET').toUpperCase();
+  const url = req.url ?? '/';
+  const path = url.split('?')[0];
+  if (method === 'GET' && path === '/health') {
+    const ready = options.isReady?.() ?? true;
+    return send(res, jsonResponse(ready ? 200 : 503, { status: ready ? 'ok' : 'starting', ...options.healthDetails?.() }));
+  }
+  const match = matchRoute(options.api.routes, method, path);
+  if (!match) {
+    return send(res, problem(404, 'Not Found', `No route matches ${method} ${path}`));
+  }
+  const body = await readBody(req);
+  if (body === undefined) return send(res, jsonResponse(413, { message: 'Request Entity Too Large' }));
+  const requestId = randomUUID();
+  const event = buildHttpApiEvent(
+    { method, url, rawHeaders: req.rawHeaders, body, sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1' },
+    {
+      routeKey: match.route.routeKey,
+      pathParameters: match.pathParameters,
+      requestId,
+      accountId: options.accountId,
+      apiId: options.api.apiId,
+      domainName: String(req.headers.host ?? 'localhost'),
+      now: new Date(),
+    },
+  );
+  const result = await options.invoke(match.route.functionArn, event);
+  let response: HttpResponse;
+  if (result.kind === 'error') {
+    console.error(`[http-api] ${match.route.routeKey}: function error ${result.errorType}: ${result.errorMessage}`);
+    response = jsonResponse(500, { message: 'Internal Server Error' });
+  } else {
+    try {
+      response = mapHttpApiResult(result.payload);
+    } catch (error) {
+      console.error(`[http-api] ${match.route.routeKey}: malformed function response: ${(error as Error).message}`);
+      response = jsonResponse(500, { message: 'Internal Server Error' });
+    }
+  }
+  send(res, response, requestId);
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.once('end', () => resolveBody(tooLarge ? undefined : Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
+}
+
+function jsonResponse(statusCode: number, body: unknown): HttpResponse {
+  return { statusCode, headers: { 'content-type': 'application/json' }, cookies: [], body: Buffer.from(JSON.stringify(body)) };
+}
+
+function problem(status: number, title: string, detail: string): HttpResponse {
+  return {
+    statusCode: status,
+    headers: { 'content-type': 'application/problem+json' },
+    cookies: [],
+    body: Buffer.from(JSON.stringify({ type: 'about:blank', title, status, detail })),
+  };
+}
+
+function send(res: ServerResponse, response: HttpResponse, requestId?: string): void {
+  const headers: Record<string, string | string[]> = { ...response.headers, 'content-length': String(response.body.length) };
+  if (response.cookies.length > 0) headers['set-cookie'] = [...response.cookies];
+  if (requestId) headers['apigw-requestid'] = requestId;
+  res.writeHead(response.statusCode, headers);
+  res.end(response.body);
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolveClose) => {
+    server.close(() => resolveClose());
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,111 @@
+import type { LocalTemplate } from './template';
+
+/**
+ * The routes of the template's HTTP API (AWS::ApiGatewayV2::Route -> Integration -> function)
+ * and API Gateway's route matching: most specific path first (literal segments over {param},
+ * {param} over {proxy+}), an explicit method over ANY, `$default` last.
+ */
+
+export interface HttpRoute {
+  readonly routeKey: string;
+  /** Upper-case method, or 'ANY'; undefined for `$default`. */
+  readonly method?: string;
+  readonly segments: readonly string[];
+  /** Function ARN of the AWS_PROXY integration. */
+  readonly functionArn: string;
+  readonly payloadFormatVersion: string;
+}
+
+export interface RouteMatch {
+  readonly route: HttpRoute;
+  readonly pathParameters: Record<string, string>;
+}
+
+export interface HttpApiDefinition {
+  readonly apiId: string;
+  readonly routes: readonly HttpRoute[];
+}
+
+export function httpApiDefinition(template: LocalTemplate): HttpApiDefinition | undefined {
+  const apis = template.resourcesOfType('AWS::ApiGatewayV2::Api');
+  if (apis.length === 0) return undefined;
+  const apiLogicalId = apis[0].logicalId;
+  const apiId = template.ref(apiLogicalId);
+  const integrations = new Map(
+    template.resourcesOfType('AWS::ApiGatewayV2::Integration').map(({ logicalId, resource }) => [
+      template.ref(logicalId),
+      template.resolve(resource.Properties ?? {}) as Record<string, unknown>,
+    ]),
+  );
+  const routes: HttpRoute[] = [];
+  for (const { logicalId, resource } of template.resourcesOfType('AWS::ApiGatewayV2::Route')) {
+    const props = template.resolve(resource.Properties ?? {}) as Record<string, unknown>;
+    if (props.ApiId !== apiId) continue;
+    const target = String(props.Target ?? '');
+    const integration = integrations.get(target.replace(/^integrations\//, ''));
+    if (!integration || integration.IntegrationType !== 'AWS_PROXY') {
+      throw new Error(`route ${logicalId} (${String(props.RouteKey)}): only Lambda proxy integrations are supported locally`);
+    }
+    routes.push(parseRoute(String(props.RouteKey), String(integration.IntegrationUri), String(integration.PayloadFormatVersion ?? '2.0')));
+  }
+  return { apiId, routes };
+}
+
+export function parseRoute(routeKey: string, functionArn: string, payloadFormatVersion = '2.0'): HttpRoute {
+  if (routeKey === '$default') return { routeKey, segments: [], functionArn, payloadFormatVersion };
+  const [method, path] = routeKey.split(' ');
+  return { routeKey, method: method.toUpperCase(), segments: splitPath(path), functionArn, payloadFormatVersion };
+}
+
+export function matchRoute(routes: readonly HttpRoute[], method: string, path: string): RouteMatch | undefined {
+  const segments = splitPath(path);
+  let best: { match: RouteMatch; score: number[] } | undefined;
+  for (const route of routes) {
+    if (route.method === undefined) continue;
+    if (route.method !== 'ANY' && route.method !== method.toUpperCase()) continue;
+    const pathParameters = matchSegments(route.segments, segments);
+    if (!pathParameters) continue;
+    const score = [
+      ...route.segments.map((s) => (s.endsWith('+}') ? 0 : s.startsWith('{') ? 1 : 2)),
+      route.method === 'ANY' ? 0 : 1,
+    ];
+    if (!best || compareScores(score, best.score) > 0) best = { match: { route, pathParameters }, score };
+  }
+  if (best) return best.match;
+  const fallback = routes.find((route) => route.routeKey === '$default');
+  return fallback ? { route: fallback, pathParameters: {} } : undefined;
+}
+
+function matchSegments(pattern: readonly string[], segments: readonly string[]): Record<string, string> | undefined {
+  const parameters: Record<string, string> = {};
+  for (let i = 0; i < pattern.length; i++) {
+    const part = pattern[i];
+    if (part.startsWith('{') && part.endsWith('+}')) {
+      if (i !== pattern.length - 1 || segments.length <= i) return undefined;
+      parameters[part.slice(1, -2)] = segments.slice(i).map(decode).join('/');
+      return parameters;
+    }
+    if (i >= segments.length) return undefined;
+    if (part.startsWith('{') && part.endsWith('}')) parameters[part.slice(1, -1)] = decode(segments[i]);
+    else if (part !== segments[i]) return undefined;
+  }
+  return segments.length === pattern.length ? parameters : undefined;
+}
+
+function compareScores(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const diff = (a[i] ?? -1) - (b[i] ?? -1);
+    if (diff !== 0) return diff;
+  }
+  return 0;
+}
+
+const splitPath = (path: string): string[] => path.split('/').filter((segment) => segment.length > 0);
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}

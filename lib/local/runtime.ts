@@ -1,0 +1,222 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { startupBanner } from './banner';
+import { localDynamoDbClient, localKinesisClient } from './clients';
+import { loadDemoCatalog } from './demo-catalog';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type RunningEmulators } from './emulators';
+import { EventSourceMappingEngine, FileCheckpointStore, FolderFailedRecordSink } from './esm';
+import type { MappingConfig } from './esm/types';
+import { FunctionRunner } from './function-runner';
+import { functionDefinitions, type LocalFunctionDefinition } from './functions';
+import { startHttpApi, type RunningHttpApi } from './http-api';
+import { mappingConfigs } from './mappings';
+import { provision, type ProvisionResult } from './provision';
+import { httpApiDefinition } from './routes';
+import { synthesize, stackNameForStage } from './synth';
+import { LocalTemplate } from './template';
+
+/**
+ * The whole backend on one machine: synthesize the CDK app, start the emulators, create what the
+ * template declares, run the functions from their bundled assets, emulate the event-source
+ * mappings and serve the HTTP API. `stop()` shuts down in reverse order, gracefully.
+ */
+
+export const LOCAL_ACCOUNT_ID = '000000000000';
+
+export interface LocalRuntimeOptions {
+  /** Project root (cdk.json). @default process.cwd() */
+  readonly projectDir?: string;
+  /** Persisted data (emulators, checkpoints, failed records, outbox). @default '<projectDir>/.orderstream' */
+  readonly dataDir?: string;
+  /** Wipe dataDir before starting. @default false */
+  readonly fresh?: boolean;
+  /** HTTP API port (0 = free port). @default 3000 */
+  readonly port?: number;
+  /** kinesis-mock port (0 = free port). @default 4568 */
+  readonly kinesisPort?: number;
+  /** DynamoDB Local port (0 = free port). @default 8000 */
+  readonly dynamoDbPort?: number;
+  /** CDK stage; the stack is `Orderstream-<stage>`. @default 'local' */
+  readonly stage?: string;
+  /** cdk synth output folder. @default '<projectDir>/cdk.out' */
+  readonly cdkOutDir?: string;
+  /** Use an already synthesized cdkOutDir instead of running `cdk synth`. @default false */
+  readonly skipSynth?: boolean;
+  /** Load the demo catalog when the inventory table was just created. @default true */
+  readonly demoCatalog?: boolean;
+  /** Max concurrent environments per function. @default 4 */
+  readonly maxConcurrency?: number;
+  /** Bound on letting in-flight batches finish at stop. @default 10_000 */
+  readonly drainTimeoutMs?: number;
+  /** Function log lines. @default console, prefixed `[service]` */
+  readonly onFunctionLog?: (line: string, fn: LocalFunctionDefinition, stream: 'stdout' | 'stderr') => void;
+  /** Progress messages. @default console.log */
+  readonly log?: (message: string) => void;
+  /** Emulator stdout/stderr. @default 'ignore' */
+  readonly emulatorOutput?: 'ignore' | 'inherit';
+}
+
+export interface LocalRuntime {
+  readonly apiUrl: string;
+  readonly kinesisEndpoint: string;
+  readonly dynamoDbEndpoint: string;
+  readonly dataDir: string;
+  readonly template: LocalTemplate;
+  readonly provisioned: ProvisionResult;
+  readonly mappings: readonly MappingConfig[];
+  readonly functions: FunctionRunner;
+  /** Resolves once no batch is in flight and every mapping has caught up (as the engine reports it). */
+  idle(options?: { timeoutMs?: number }): Promise<void>;
+  /** The startup banner text. */
+  readonly banner: string;
+  stop(): Promise<void>;
+}
+
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const log = options.log ?? ((message: string) => console.log(message));
+  const projectDir = resolve(options.projectDir ?? process.cwd());
+  const dataDir = resolve(options.dataDir ?? join(projectDir, '.orderstream'));
+  if (options.fresh) rmSync(dataDir, { recursive: true, force: true });
+  const freshData = options.fresh === true;
+  mkdirSync(dataDir, { recursive: true });
+  const stage = options.stage ?? 'local';
+  const stackName = stackNameForStage(stage);
+  const cdkOutDir = resolve(options.cdkOutDir ?? join(projectDir, 'cdk.out'));
+
+  const cleanups: Array<() => Promise<void>> = [];
+  const stopAll = async (): Promise<void> => {
+    while (cleanups.length > 0) {
+      const cleanup = cleanups.pop()!;
+      await cleanup().catch((error: unknown) => console.error('[local] error while stopping:', error));
+    }
+  };
+
+  try {
+    log(`[local] synthesizing ${stackName} and starting the emulators (data in ${dataDir})...`);
+    const [templatePath, emulators] = await Promise.all([
+      options.skipSynth
+        ? Promise.resolve(join(cdkOutDir, `${stackName}.template.json`))
+        : synthesize({ projectDir, stage, outDir: cdkOutDir }).then((result) => result.templatePath),
+      startEmulators({
+        dataDir,
+        // 0 = let startEmulators pick a free port.
+        kinesisPort: options.kinesisPort === 0 ? undefined : (options.kinesisPort ?? 4568),
+        dynamoDbPort: options.dynamoDbPort === 0 ? undefined : (options.dynamoDbPort ?? 8000),
+        output: options.emulatorOutput,
+      }).then((running: RunningEmulators) => {
+        cleanups.push(() => running.stop());
+        return running;
+      }),
+    ]);
+    const kinesis = localKinesisClient(emulators.kinesisEndpoint);
+    const dynamodb = localDynamoDbClient(emulators.dynamoDbEndpoint);
+    cleanups.push(async () => {
+      kinesis.destroy();
+      dynamodb.destroy();
+    });
+
+    const template = LocalTemplate.fromFile(templatePath, { stackName, region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID });
+    const api = httpApiDefinition(template);
+    if (!api) throw new Error(`${templatePath} declares no AWS::ApiGatewayV2::Api`);
+
+    // Serve /health (503) while the rest comes up.
+    let ready = false;
+    let runner: FunctionRunner | undefined;
+    const http: RunningHttpApi = await startHttpApi({
+      api,
+      accountId: LOCAL_ACCOUNT_ID,
+      port: options.port ?? 3000,
+      isReady: () => ready,
+      healthDetails: () => ({ stack: stackName, emulators: true, provisioned: runner !== undefined, ready }),
+      invoke: async (functionArn, event) =>
+        ready && runner
+          ? runner.invoke(functionArn, event)
+          : { kind: 'error', errorType: 'ServiceUnavailable', errorMessage: 'the local runtime is still starting' },
+    });
+    cleanups.push(() => http.stop());
+
+    const failedRecordsDir = join(dataDir, 'failed-records');
+    const provisioned = await provision({ template, kinesis, dynamodb, failedRecordsDir });
+    log(
+      `[local] provisioned ${provisioned.streams.length} stream(s), ${provisioned.consumers.length} consumer(s), ` +
+        `${provisioned.tables.length} table(s) (${provisioned.tables.filter((t) => t.created).length} created)`,
+    );
+
+    const outboxDir = join(dataDir, 'outbox');
+    mkdirSync(outboxDir, { recursive: true });
+    const definitions = functionDefinitions(template, cdkOutDir);
+    runner = new FunctionRunner({
+      functions: definitions,
+      region: LOCAL_REGION,
+      maxConcurrency: options.maxConcurrency,
+      onLog: options.onFunctionLog,
+      sharedEnvironment: {
+        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+        AWS_ENDPOINT_URL_KINESIS: emulators.kinesisEndpoint,
+        AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoDbEndpoint,
+        // No X-Ray daemon locally.
+        POWERTOOLS_TRACE_ENABLED: 'false',
+        AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+      },
+      environmentFor: (fn): Record<string, string> => (fn.serviceName === 'email' ? { EMAIL_OUTBOX_DIR: outboxDir } : {}),
+    });
+    const functionRunner = runner;
+    cleanups.push(() => functionRunner.stop());
+
+    const mappings = mappingConfigs(template);
+    const bucketDirs = new Map(provisioned.buckets.map((bucket) => [`arn:aws:s3:::${bucket.name}`, bucket.arn]));
+    const destinations = [...new Set(mappings.map((m) => m.onFailureDestination).filter((d): d is string => d !== undefined))];
+    if (destinations.length > 1) log(`[local] warning: several on-failure destinations; all go to ${bucketDirs.get(destinations[0])}`);
+    const failedDir = (destinations[0] && bucketDirs.get(destinations[0])) ?? join(failedRecordsDir, 'default');
+    const engine = new EventSourceMappingEngine({
+      kinesis,
+      invoker: functionRunner,
+      checkpoints: new FileCheckpointStore(join(dataDir, 'checkpoints')),
+      failedRecords: new FolderFailedRecordSink(failedDir),
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT_ID,
+      log,
+    });
+    await engine.start(mappings);
+    cleanups.push(() => engine.stop({ drainTimeoutMs: options.drainTimeoutMs ?? 10_000 }));
+
+    const inventory = provisioned.tables.find((table) => table.logicalId.startsWith('Inventory'));
+    const demoCatalogLoaded = (options.demoCatalog ?? true) && inventory !== undefined && (freshData || inventory.created);
+    if (demoCatalogLoaded && inventory) await loadDemoCatalog(dynamodb, inventory.name);
+
+    ready = true;
+    const banner = startupBanner({
+      apiUrl: http.url,
+      kinesisEndpoint: emulators.kinesisEndpoint,
+      dynamoDbEndpoint: emulators.dynamoDbEndpoint,
+      dataDir,
+      provisioned,
+      functionCount: definitions.length,
+      mappingCount: mappings.filter((m) => m.enabled).length,
+      demoCatalogLoaded,
+    });
+    let stopping: Promise<void> | undefined;
+    return {
+      apiUrl: http.url,
+      kinesisEndpoint: emulators.kinesisEndpoint,
+      dynamoDbEndpoint: emulators.dynamoDbEndpoint,
+      dataDir,
+      template,
+      provisioned,
+      mappings,
+      functions: functionRunner,
+      banner,
+      idle: (idleOptions) => engine.idle(idleOptions),
+      stop: () => {
+        ready = false;
+        // Stop taking requests first, then the mappings (in-flight batches finish), workers, emulators.
+        stopping ??= http.stop().then(stopAll);
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
