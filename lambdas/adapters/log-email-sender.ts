@@ -1,0 +1,16 @@
+import type { OrderEmail } from '../domain/order-email';
+import type { EmailSender } from '../ports/email-sender';
+
+export interface EmailLog {
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+}
+
+/** Sends nothing: logs the email. The default when no sender address is configured. */
+export class LogEmailSender implements EmailSender {
+  public constructor(private readonly log: EmailLog) {}
+
+  public async send(email: OrderEmail): Promise<{ messageId?: string }> {
+    this.log.info('email (log-only sender, not delivered)', { email: { ...email } });
+    return {};
+  }
+}

@@ -1,0 +1,26 @@
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { DynamoDbEmailLedger } from '../adapters/dynamodb-email-ledger';
+import { emailSenderFromEnv } from '../adapters/email-sender-factory';
+import { documentClient } from '../shared/aws-clients';
+import { requiredEnv } from '../shared/config';
+import { logger, tracer } from '../shared/powertools';
+import { createStreamConsumer } from '../shared/stream-consumer';
+import { OrderEmailService } from './order-email-service';
+
+const emails = new OrderEmailService(
+  new DynamoDbEmailLedger(documentClient(), requiredEnv('LEDGER_TABLE')),
+  emailSenderFromEnv({ log: logger, sesClient: () => tracer.captureAWSv3Client(new SESv2Client({})) }),
+  logger,
+);
+
+/** Customer emails: a confirmation when an order completes, a notice when it is cancelled. */
+export const handler = createStreamConsumer({
+  handlers: {
+    ORDER_COMPLETED: async (event) => {
+      await emails.onOrderCompleted(event);
+    },
+    ORDER_CANCELLED: async (event) => {
+      await emails.onOrderCancelled(event);
+    },
+  },
+});
