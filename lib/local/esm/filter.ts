@@ -2,15 +2,16 @@
  * FilterCriteria for Kinesis event sources (with-kinesis-filtering, invocation-eventfiltering).
  *
  * "Kinesis event source mappings only support filtering on the data key": a pattern is matched
- * against `{ data: <record data parsed as JSON> }`. As a local convenience the record metadata
- * (partitionKey, sequenceNumber, kinesisSchemaVersion, approximateArrivalTimestamp) is also
- * visible at the top level. If a pattern names `data` and the data is not valid JSON the record
- * does not match (Lambda drops it). Several filters are OR-ed; keys inside a pattern are AND-ed.
+ * against `{ data: <record data parsed as JSON> }`, and a pattern with any other top-level key is
+ * rejected at start-up (FilterPatternError) rather than silently behaving differently from AWS.
+ * Data that is not valid JSON never matches a pattern (the record is dropped). Several filters
+ * are OR-ed ("If a record ... satisfies one or more of your filters, Lambda includes the record");
+ * keys inside a pattern are AND-ed. Records that match no filter are discarded and checkpointed.
  *
  * Supported rules: exact values (string, number, boolean, null), { prefix }, { suffix },
  * { "equals-ignore-case" }, { numeric: [op, n, (op, n)] } with = < <= > >=, { exists: bool },
  * { "anything-but": value | [values] | { prefix } }. Arrays in the data match when any element
- * matches. Other rule shapes (wildcard, cidr, $or) throw at start-up (FilterPatternError).
+ * matches. Other rule shapes (wildcard, cidr, $or) are rejected at start-up.
  */
 
 export class FilterPatternError extends Error {
@@ -18,10 +19,6 @@ export class FilterPatternError extends Error {
 }
 
 export interface FilterableRecord {
-  readonly partitionKey: string;
-  readonly sequenceNumber: string;
-  readonly kinesisSchemaVersion: string;
-  readonly approximateArrivalTimestamp: number;
   readonly data: Buffer;
 }
 
@@ -48,13 +45,7 @@ export class RecordFilter {
     } catch {
       data = NOT_JSON;
     }
-    const subject = {
-      partitionKey: record.partitionKey,
-      sequenceNumber: record.sequenceNumber,
-      kinesisSchemaVersion: record.kinesisSchemaVersion,
-      approximateArrivalTimestamp: record.approximateArrivalTimestamp,
-      data,
-    };
+    const subject = { data };
     return this.patterns.some((pattern) => matchObject(pattern, subject));
   }
 }
@@ -67,6 +58,10 @@ function parsePattern(text: string): Pattern {
     throw new FilterPatternError(`filter pattern is not JSON: ${text}`);
   }
   if (!isPlainObject(parsed)) throw new FilterPatternError(`filter pattern must be a JSON object: ${text}`);
+  const other = Object.keys(parsed).filter((key) => key !== 'data');
+  if (other.length > 0) {
+    throw new FilterPatternError(`Kinesis event source mappings only support filtering on the data key (found ${other.join(', ')}): ${text}`);
+  }
   validate(parsed as Pattern, text);
   return parsed as Pattern;
 }

@@ -113,7 +113,7 @@ export class ShardWorker {
     for (const r of raw) {
       const record = toShardRecord(this.deps.shardId, r, this.deps.eventContext);
       this.checkpointer.track(record.sequenceNumber);
-      if (this.deps.filter.active && !this.deps.filter.matches({ ...record.lambdaRecord.kinesis, data: record.data })) {
+      if (this.deps.filter.active && !this.deps.filter.matches(record)) {
         // "Lambda ... discards events that don't match": filtered records are checkpointed, never delivered
         this.done([record]);
         continue;
