@@ -1,0 +1,288 @@
+import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  PutRecordsCommand,
+  type KinesisClient,
+} from '@aws-sdk/client-kinesis';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDbInventory } from '../../../lambdas/adapters/dynamodb-inventory';
+import { DynamoDbOrderReadModel } from '../../../lambdas/adapters/dynamodb-order-read-model';
+import type { EventPayload } from '../../../lambdas/domain/events';
+import type { EventEnvelope } from '../../../lambdas/shared/envelope';
+import { useEmulators } from '../../helpers/emulators';
+import { aLambdaContext } from '../../helpers/kinesis-events';
+import { aCancelRequest, anOrderCreated } from '../../helpers/order-events';
+
+type ConsumerHandler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
+
+const STREAM = 'orderstream-lifecycle-test';
+const SERVICES = ['saga', 'inventory', 'payment', 'shipping', 'projector', 'email'] as const;
+type Service = (typeof SERVICES)[number];
+
+/**
+ * Whole order lifecycles through the deployed handler modules of all six consumers
+ * (createStreamConsumer + Powertools idempotency + DynamoDB adapters + Kinesis publisher),
+ * on kinesis-mock and DynamoDB Local. A pump stands in for the event-source mappings: it
+ * reads each shard in order and hands every new batch to every consumer, until the
+ * stream is quiet.
+ */
+describe('order lifecycle through the six consumer handlers on the emulators', () => {
+  const fixture = useEmulators();
+  const savedEnv = { ...process.env };
+  const handlers = {} as Record<Service, ConsumerHandler>;
+  let outbox: string;
+  let documents: DynamoDBDocumentClient;
+  let inventory: DynamoDbInventory;
+  let pump: StreamPump;
+
+  beforeAll(async () => {
+    const { kinesis, dynamodb, emulators } = fixture();
+    await kinesis.send(new CreateStreamCommand({ StreamName: STREAM, StreamModeDetails: { StreamMode: 'ON_DEMAND' } }));
+    await createTable(dynamodb, 'orders', [['orderId', 'HASH']]);
+    await createTable(dynamodb, 'inventory', [['pk', 'HASH']]);
+    await createTable(dynamodb, 'saga', [['orderId', 'HASH']]);
+    await createTable(dynamodb, 'ledger', [['orderId', 'HASH'], ['entry', 'RANGE']]);
+    await createTable(dynamodb, 'idempotency', [['id', 'HASH']]);
+    await waitForActive(kinesis);
+    outbox = await mkdtemp(join(tmpdir(), 'orderstream-outbox-'));
+    Object.assign(process.env, {
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_KINESIS: emulators.kinesisEndpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoDbEndpoint,
+      STREAM_NAME: STREAM,
+      ORDERS_TABLE: 'orders',
+      INVENTORY_TABLE: 'inventory',
+      SAGA_TABLE: 'saga',
+      LEDGER_TABLE: 'ledger',
+      IDEMPOTENCY_TABLE: 'idempotency',
+      EMAIL_OUTBOX_DIR: outbox,
+    });
+    for (const service of SERVICES) {
+      process.env.AWS_LAMBDA_FUNCTION_NAME = `orderstream-${service}`;
+      process.env.POWERTOOLS_SERVICE_NAME = service;
+      jest.isolateModules(() => {
+        handlers[service] = (require(`../../../lambdas/${service}/handler`) as { handler: ConsumerHandler }).handler;
+      });
+    }
+    documents = DynamoDBDocumentClient.from(dynamodb);
+    inventory = new DynamoDbInventory(documents, { tableName: 'inventory' });
+    pump = new StreamPump(kinesis, handlers);
+  }, 120_000);
+
+  afterAll(async () => {
+    process.env = savedEnv;
+    await rm(outbox, { recursive: true, force: true });
+  });
+
+  /** An order of 2 x `sku` at 1250 and its ORDER_CREATED, with the stock set to `available`. */
+  async function anOrder(available: number, overrides: Partial<EventPayload<'ORDER_CREATED'>> = {}) {
+    const sku = `SKU-${Math.random().toString(36).slice(2, 8)}`;
+    await inventory.putItem({ sku, available, priceCents: 1250 });
+    const created = anOrderCreated({ items: [{ sku, quantity: 2, unitPriceCents: 1250 }], totalCents: 2500, ...overrides });
+    return { sku, created };
+  }
+
+  const view = (orderId: string) => new DynamoDbOrderReadModel(documents, 'orders').get(orderId);
+  const stock = async (sku: string) => (await inventory.getItem(sku))?.available;
+  const emails = async (orderId: string) =>
+    Promise.all(
+      (await readdir(outbox))
+        .filter((name) => name.startsWith(orderId))
+        .map(async (name) => JSON.parse(await readFile(join(outbox, name), 'utf8')) as Record<string, string>),
+    );
+  const ledger = async (orderId: string) =>
+    (
+      await documents.send(
+        new QueryCommand({ TableName: 'ledger', KeyConditionExpression: 'orderId = :o', ExpressionAttributeValues: { ':o': orderId } }),
+      )
+    ).Items?.map((item) => item.entry as string).sort();
+
+  it('completes an order: stock taken, charged, shipped, one confirmation email, full history', async () => {
+    // Prepare
+    const { sku, created } = await anOrder(5);
+    // Act
+    await pump.put([created]);
+    await pump.drain();
+    // Assess
+    const order = await view(created.orderId);
+    expect(order?.status).toBe('COMPLETED');
+    expect(order?.history.map((h) => h.status)).toEqual(['PENDING', 'INVENTORY_RESERVED', 'PAYMENT_PROCESSED', 'SHIPPED', 'COMPLETED']);
+    expect(await stock(sku)).toBe(3);
+    expect(await ledger(created.orderId)).toEqual(['EMAIL#ORDER_COMPLETED', 'PAYMENT#CHARGE', 'SHIPMENT']);
+    expect(await emails(created.orderId)).toEqual([
+      expect.objectContaining({ to: 'ada@example.com', orderId: created.orderId, kind: 'ORDER_COMPLETED' }),
+    ]);
+  });
+
+  it('cancels OUT_OF_STOCK without reserving or charging anything', async () => {
+    // Prepare
+    const { sku, created } = await anOrder(1);
+    // Act
+    await pump.put([created]);
+    await pump.drain();
+    // Assess
+    expect(await view(created.orderId)).toMatchObject({ status: 'CANCELLED', cancellationReason: 'OUT_OF_STOCK' });
+    expect(await stock(sku)).toBe(1);
+    expect(await ledger(created.orderId)).toEqual(['EMAIL#ORDER_CANCELLED']);
+    expect(await emails(created.orderId)).toEqual([expect.objectContaining({ kind: 'ORDER_CANCELLED' })]);
+  });
+
+  it('releases the stock when the payment is declined, then cancels PAYMENT_DECLINED', async () => {
+    // Prepare
+    const { sku, created } = await anOrder(5, { paymentToken: 'tok_chargeDeclined' });
+    // Act
+    await pump.put([created]);
+    await pump.drain();
+    // Assess
+    expect(await view(created.orderId)).toMatchObject({ status: 'CANCELLED', cancellationReason: 'PAYMENT_DECLINED' });
+    expect(await stock(sku)).toBe(5);
+    const [email] = await emails(created.orderId);
+    expect(email?.body).toContain('PAYMENT_DECLINED');
+  });
+
+  it('refunds and releases when shipping fails, then cancels SHIPPING_FAILED', async () => {
+    // Prepare
+    const base = anOrderCreated().payload.shippingAddress;
+    const { sku, created } = await anOrder(5, { shippingAddress: { ...base, country: 'AQ' } });
+    // Act
+    await pump.put([created]);
+    await pump.drain();
+    // Assess
+    expect(await view(created.orderId)).toMatchObject({ status: 'CANCELLED', cancellationReason: 'SHIPPING_FAILED' });
+    expect(await stock(sku)).toBe(5);
+    expect(await ledger(created.orderId)).toEqual(['EMAIL#ORDER_CANCELLED', 'PAYMENT#CHARGE', 'PAYMENT#REFUND', 'SHIPMENT']);
+  });
+
+  it('honours a customer cancel that arrives while the reservation is in flight', async () => {
+    // Prepare
+    const { sku, created } = await anOrder(5);
+    // Act
+    await pump.put([created, aCancelRequest(created)]);
+    await pump.drain();
+    // Assess
+    expect(await view(created.orderId)).toMatchObject({ status: 'CANCELLED', cancellationReason: 'CUSTOMER_REQUESTED' });
+    expect(await stock(sku)).toBe(5);
+    expect(await ledger(created.orderId)).toEqual(['EMAIL#ORDER_CANCELLED']);
+  });
+
+  it('handles the same ORDER_CREATED record put twice as one order: one reservation, one charge, one email', async () => {
+    // Prepare
+    const { sku, created } = await anOrder(5);
+    // Act
+    await pump.put([created]);
+    await pump.put([created]);
+    await pump.drain();
+    // Assess
+    expect((await view(created.orderId))?.history.map((h) => h.status)).toEqual([
+      'PENDING',
+      'INVENTORY_RESERVED',
+      'PAYMENT_PROCESSED',
+      'SHIPPED',
+      'COMPLETED',
+    ]);
+    expect(await stock(sku)).toBe(3);
+    expect(await ledger(created.orderId)).toEqual(['EMAIL#ORDER_COMPLETED', 'PAYMENT#CHARGE', 'SHIPMENT']);
+    expect(await emails(created.orderId)).toHaveLength(1);
+  });
+});
+
+/** Reads every shard in order from where it left off and feeds new batches to every consumer. */
+class StreamPump {
+  private readonly positions = new Map<string, string>();
+
+  public constructor(
+    private readonly kinesis: KinesisClient,
+    private readonly handlers: Record<Service, ConsumerHandler>,
+  ) {}
+
+  public async put(events: EventEnvelope[]): Promise<void> {
+    const { FailedRecordCount } = await this.kinesis.send(
+      new PutRecordsCommand({
+        StreamName: STREAM,
+        Records: events.map((e) => ({ PartitionKey: e.orderId, Data: Buffer.from(JSON.stringify(e)) })),
+      }),
+    );
+    if (FailedRecordCount) throw new Error(`${FailedRecordCount} records not put`);
+  }
+
+  /** Delivers until a full pass over the shards finds nothing new. */
+  public async drain(maxRounds = 40): Promise<void> {
+    for (let round = 0; round < maxRounds; round++) {
+      let delivered = 0;
+      const shards = (await this.kinesis.send(new ListShardsCommand({ StreamName: STREAM }))).Shards ?? [];
+      for (const shard of shards) {
+        const records = await this.newRecords(shard.ShardId!);
+        if (records.length === 0) continue;
+        delivered += records.length;
+        for (const service of SERVICES) {
+          const response = await this.handlers[service]({ Records: records }, aLambdaContext(`orderstream-${service}`));
+          if (response.batchItemFailures.length > 0) {
+            throw new Error(`${service} failed records ${JSON.stringify(response.batchItemFailures)}`);
+          }
+        }
+      }
+      if (delivered === 0) return;
+    }
+    throw new Error('stream did not go quiet');
+  }
+
+  private async newRecords(shardId: string): Promise<KinesisStreamRecord[]> {
+    const after = this.positions.get(shardId);
+    const { ShardIterator } = await this.kinesis.send(
+      new GetShardIteratorCommand({
+        StreamName: STREAM,
+        ShardId: shardId,
+        ...(after ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: after } : { ShardIteratorType: 'TRIM_HORIZON' }),
+      }),
+    );
+    const { Records = [] } = await this.kinesis.send(new GetRecordsCommand({ ShardIterator }));
+    const last = Records.at(-1);
+    if (last) this.positions.set(shardId, last.SequenceNumber!);
+    return Records.map((record) => ({
+      kinesis: {
+        kinesisSchemaVersion: '1.0',
+        partitionKey: record.PartitionKey!,
+        sequenceNumber: record.SequenceNumber!,
+        data: Buffer.from(record.Data!).toString('base64'),
+        approximateArrivalTimestamp: (record.ApproximateArrivalTimestamp?.getTime() ?? Date.now()) / 1000,
+      },
+      eventSource: 'aws:kinesis',
+      eventVersion: '1.0',
+      eventID: `${shardId}:${record.SequenceNumber}`,
+      eventName: 'aws:kinesis:record',
+      invokeIdentityArn: 'arn:aws:iam::000000000000:role/test',
+      awsRegion: 'us-east-1',
+      eventSourceARN: `arn:aws:kinesis:us-east-1:000000000000:stream/${STREAM}`,
+    }));
+  }
+}
+
+async function createTable(dynamodb: DynamoDBClient, name: string, keys: [string, 'HASH' | 'RANGE'][]): Promise<void> {
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: keys.map(([AttributeName]) => ({ AttributeName, AttributeType: 'S' })),
+      KeySchema: keys.map(([AttributeName, KeyType]) => ({ AttributeName, KeyType })),
+    }),
+  );
+}
+
+async function waitForActive(kinesis: KinesisClient): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    const summary = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: STREAM }));
+    if (summary.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`stream ${STREAM} not ACTIVE`);
+}
