@@ -1,0 +1,25 @@
+import { parseCliOptions, UsageError } from '../../../../lib/local/cli-options';
+
+describe('parseCliOptions', () => {
+  it('defaults to ports 3000 / 4568 / 8000 and keeps the data', () => {
+    expect(parseCliOptions([], {})).toEqual({ port: 3000, kinesisPort: 4568, dynamoDbPort: 8000, dataDir: undefined });
+  });
+
+  it('reads PORT, KINESIS_PORT, DYNAMODB_PORT and ORDERSTREAM_DATA_DIR from the environment', () => {
+    const options = parseCliOptions([], { PORT: '3100', KINESIS_PORT: '4600', DYNAMODB_PORT: '8100', ORDERSTREAM_DATA_DIR: '/tmp/x' });
+
+    expect(options).toMatchObject({ port: 3100, kinesisPort: 4600, dynamoDbPort: 8100, dataDir: '/tmp/x' });
+  });
+
+  it('lets flags win over the environment, in both --flag value and --flag=value forms', () => {
+    const options = parseCliOptions(['--fresh', '--port', '3200', '--kinesis-port=4700', '--no-synth'], { PORT: '3100' });
+
+    expect(options).toMatchObject({ fresh: true, port: 3200, kinesisPort: 4700, dynamoDbPort: 8000, skipSynth: true });
+  });
+
+  it('rejects unknown options and bad ports with a usage error', () => {
+    expect(() => parseCliOptions(['--frsh'], {})).toThrow(UsageError);
+    expect(() => parseCliOptions(['--port', 'abc'], {})).toThrow(/port number/);
+    expect(() => parseCliOptions(['--port'], {})).toThrow(/needs a value/);
+  });
+});
