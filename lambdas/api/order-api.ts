@@ -38,8 +38,11 @@ export interface OrderApiDependencies {
 
 export class UnknownSkuError extends Error {
   public readonly name = 'UnknownSkuError';
-  public constructor(public readonly skus: readonly string[]) {
-    super(`unknown SKU(s): ${skus.join(', ')}`);
+  public constructor(
+    /** Each unknown SKU with the index of its first line in the request. */
+    public readonly unknown: readonly { readonly sku: string; readonly index: number }[],
+  ) {
+    super(`unknown SKU(s): ${unknown.map((entry) => entry.sku).join(', ')}`);
   }
 }
 
@@ -144,7 +147,11 @@ export class OrderApi {
   private async createOrder(orderId: string, request: PlaceOrderRequest): Promise<PlacedOrder> {
     const prices = await this.deps.catalog.getPrices(request.items.map((line) => line.sku));
     const priced = priceOrder(request.items, prices);
-    if (!priced.ok) throw new UnknownSkuError(priced.unknownSkus);
+    if (!priced.ok) {
+      throw new UnknownSkuError(
+        priced.unknownSkus.map((sku) => ({ sku, index: request.items.findIndex((line) => line.sku === sku) })),
+      );
+    }
     const eventId = orderCreatedEventId(orderId);
     const event: EventEnvelope<EventPayload<'ORDER_CREATED'>> = {
       eventId,

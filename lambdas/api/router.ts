@@ -74,8 +74,8 @@ export function toProblem(error: unknown): ProblemInit | undefined {
       status: 422,
       type: ProblemType.unknownSku,
       title: 'Unknown SKU',
-      detail: `the catalogue does not know ${error.skus.map((sku) => `'${sku}'`).join(', ')}`,
-      errors: error.skus.map((sku) => ({ path: 'items', message: `unknown SKU '${sku}'` })),
+      detail: `the catalogue does not know ${error.unknown.map(({ sku }) => `'${sku}'`).join(', ')}`,
+      errors: error.unknown.map(({ sku, index }) => ({ path: `items.${index}.sku`, message: `unknown SKU '${sku}'` })),
     };
   }
   if (error instanceof OrderNotFoundError) {

@@ -187,7 +187,7 @@ describe('API router', () => {
       const problem = bodyOf(response);
       expect(problem.type).toBe('urn:orderstream:problem:unknown-sku');
       expect(problem.detail).toContain('NOPE-1');
-      expect(problem.errors).toEqual([{ path: 'items', message: "unknown SKU 'NOPE-1'" }]);
+      expect(problem.errors).toEqual([{ path: 'items.1.sku', message: "unknown SKU 'NOPE-1'" }]);
       expect(publisher.published).toHaveLength(0);
     });
 
