@@ -194,6 +194,52 @@ describe('order lifecycle through the six consumer handlers on the emulators', (
     expect(await ledger(created.orderId)).toEqual(['EMAIL#ORDER_COMPLETED', 'PAYMENT#CHARGE', 'SHIPMENT']);
     expect(await emails(created.orderId)).toHaveLength(1);
   });
+
+  it('refunds and releases when a customer cancel arrives while the payment is in flight', async () => {
+    // Prepare: ORDER_CREATED, RESERVE_INVENTORY, INVENTORY_RESERVED delivered; PROCESS_PAYMENT on the stream
+    const { sku, created } = await anOrder(5);
+    await pump.put([created]);
+    await pump.rounds(3);
+    expect((await view(created.orderId))?.status).toBe('INVENTORY_RESERVED');
+    // Act
+    await pump.put([aCancelRequest(created)]);
+    await pump.drain();
+    // Assess
+    const order = await view(created.orderId);
+    expect(order).toMatchObject({ status: 'CANCELLED', cancellationReason: 'CUSTOMER_REQUESTED' });
+    expect(order?.history.map((h) => h.status)).toEqual(['PENDING', 'INVENTORY_RESERVED', 'PAYMENT_PROCESSED', 'CANCELLED']);
+    expect(await stock(sku)).toBe(5);
+    expect(await ledger(created.orderId)).toEqual(['EMAIL#ORDER_CANCELLED', 'PAYMENT#CHARGE', 'PAYMENT#REFUND']);
+  });
+
+  it('ignores a customer cancel once the order has completed: no compensation, no second email', async () => {
+    // Prepare
+    const { sku, created } = await anOrder(5);
+    await pump.put([created]);
+    await pump.drain();
+    // Act
+    await pump.put([aCancelRequest(created)]);
+    await pump.drain();
+    // Assess
+    expect((await view(created.orderId))?.status).toBe('COMPLETED');
+    expect(await stock(sku)).toBe(3);
+    expect(await ledger(created.orderId)).toEqual(['EMAIL#ORDER_COMPLETED', 'PAYMENT#CHARGE', 'SHIPMENT']);
+    expect(await emails(created.orderId)).toHaveLength(1);
+  });
+
+  it('sells exactly the stock when many orders compete for it; the rest are cancelled OUT_OF_STOCK', async () => {
+    // Prepare
+    const { sku, created: first } = await anOrder(5);
+    const orders = [first, ...Array.from({ length: 5 }, () => anOrderCreated({ items: first.payload.items, totalCents: 2500 }))];
+    // Act
+    await pump.put(orders);
+    await pump.drain();
+    // Assess
+    const statuses = await Promise.all(orders.map(async (o) => (await view(o.orderId))?.status));
+    expect(statuses.filter((s) => s === 'COMPLETED')).toHaveLength(2);
+    expect(statuses.filter((s) => s === 'CANCELLED')).toHaveLength(4);
+    expect(await stock(sku)).toBe(1);
+  });
 });
 
 /** Reads every shard in order from where it left off and feeds new batches to every consumer. */
@@ -217,7 +263,12 @@ class StreamPump {
 
   /** Delivers until a full pass over the shards finds nothing new. */
   public async drain(maxRounds = 40): Promise<void> {
-    for (let round = 0; round < maxRounds; round++) {
+    if ((await this.rounds(maxRounds)) === maxRounds) throw new Error('stream did not go quiet');
+  }
+
+  /** Runs up to `count` passes (each delivers what is new on every shard); returns how many delivered something. */
+  public async rounds(count: number): Promise<number> {
+    for (let round = 0; round < count; round++) {
       let delivered = 0;
       const shards = (await this.kinesis.send(new ListShardsCommand({ StreamName: STREAM }))).Shards ?? [];
       for (const shard of shards) {
@@ -231,9 +282,9 @@ class StreamPump {
           }
         }
       }
-      if (delivered === 0) return;
+      if (delivered === 0) return round;
     }
-    throw new Error('stream did not go quiet');
+    return count;
   }
 
   private async newRecords(shardId: string): Promise<KinesisStreamRecord[]> {
