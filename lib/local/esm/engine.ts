@@ -21,7 +21,7 @@ export interface EventSourceMappingEngineOptions {
   readonly retryBackoff?: RetryBackoff;
   /** Client-side renewal of a subscription (AWS ends it after 5 minutes anyway). @default 300_000 */
   readonly renewSubscriptionAfterMs?: number;
-  /** How often ListShards looks for new shards (a closed shard also triggers a look). @default 30_000 */
+  /** How often ListShards looks for new and closed shards (a finished shard also triggers a look). @default 10_000 */
   readonly shardDiscoveryIntervalMs?: number;
   /** Per shard: reading pauses while more records than this wait for a batch. @default 10_000 */
   readonly maxBufferedRecordsPerShard?: number;
@@ -102,7 +102,7 @@ class MappingWorker {
 
   public async start(): Promise<void> {
     await this.discover();
-    const interval = this.options.shardDiscoveryIntervalMs ?? 30_000;
+    const interval = this.options.shardDiscoveryIntervalMs ?? 10_000;
     this.timer = setInterval(() => void this.discover().catch((e) => this.log(`[esm ${this.mapping.id}] ListShards failed: ${(e as Error).message}`)), interval);
     this.timer.unref();
   }
@@ -139,6 +139,9 @@ class MappingWorker {
         await this.startShard(shardId, parents.length > 0);
         progress = true;
       }
+    }
+    for (const shard of listed) {
+      if (shard.SequenceNumberRange?.EndingSequenceNumber) this.shards.get(shard.ShardId as string)?.markClosed();
     }
   }
 

@@ -34,6 +34,8 @@ export class ShardReader {
   private subscribedOnce = false;
   /** Date.now() of the last event received (0: none yet). */
   public lastEventAt = 0;
+  /** Date.now() of the last event that left the reader caught up with the shard (MillisBehindLatest 0). */
+  public caughtUpAt = 0;
   public ended = false;
 
   public constructor(private readonly options: ShardReaderOptions) {
@@ -71,7 +73,8 @@ export class ShardReader {
             const name = Object.keys(event).find((k) => (event as unknown as Record<string, unknown>)[k] !== undefined) ?? 'unknown';
             throw new Error(`subscription error event ${name}`);
           }
-          this.lastEventAt = Date.now();
+          const receivedAt = Date.now();
+          this.lastEventAt = receivedAt;
           const fresh = (shardEvent.Records ?? []).filter(
             (r) => r.SequenceNumber !== undefined && (this.lastSequenceNumber === undefined || compareSequenceNumbers(r.SequenceNumber, this.lastSequenceNumber) > 0),
           );
@@ -79,6 +82,7 @@ export class ShardReader {
             await this.options.onRecords(fresh);
             this.lastSequenceNumber = fresh[fresh.length - 1].SequenceNumber;
           }
+          if (!shardEvent.MillisBehindLatest) this.caughtUpAt = receivedAt;
           const continuation = shardEvent.ContinuationSequenceNumber ?? this.lastSequenceNumber;
           if (continuation) this.position = { Type: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: continuation };
           // "ChildShards: ... returned only at the end of the current shard" (SubscribeToShardEvent)

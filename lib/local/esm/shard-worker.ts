@@ -5,7 +5,7 @@ import { ShardCheckpointer } from './checkpointer';
 import type { RecordFilter } from './filter';
 import { toShardRecord, type EventContext, type ShardRecord } from './records';
 import { ShardReader } from './shard-reader';
-import { Signal } from './signal';
+import { Signal, sleep } from './signal';
 import type { CheckpointStore, FailedRecordSink, FunctionInvoker, MappingConfig } from './types';
 import { createHash } from 'node:crypto';
 
@@ -42,6 +42,7 @@ export class ShardWorker {
   private readonly lanes: Lane[];
   private readonly drained = new Signal();
   private stopping = false;
+  private closedSeenAt: number | undefined;
   private readerEnded = false;
   private finished = false;
 
@@ -77,6 +78,28 @@ export class ShardWorker {
 
   public get isFinished(): boolean {
     return this.finished;
+  }
+
+  /**
+   * ListShards reports the shard closed (it has an EndingSequenceNumber). kinesis-mock sends no
+   * ChildShards event at the end of a closed shard, so the shard's end is also detected here: once
+   * the reader has caught up after the closure was seen, nothing more can come.
+   */
+  public markClosed(): void {
+    if (this.closedSeenAt !== undefined || this.finished) return;
+    const seenAt = Date.now();
+    this.closedSeenAt = seenAt;
+    void (async () => {
+      while (!this.stopping && !this.readerEnded) {
+        if (this.reader.caughtUpAt > seenAt + 250) {
+          await this.reader.stop();
+          this.readerEnded = true;
+          this.maybeFinish();
+          return;
+        }
+        await sleep(200);
+      }
+    })();
   }
 
   /** The checkpoint says SHARD_END: nothing to read. */
