@@ -3,14 +3,16 @@ import { eventPublisherFromEnv } from '../adapters/kinesis-event-publisher';
 import { documentClient } from '../shared/aws-clients';
 import { requiredEnv } from '../shared/config';
 import type { EventEnvelope } from '../shared/envelope';
-import { logger } from '../shared/powertools';
+import { logger, metrics } from '../shared/powertools';
 import { createStreamConsumer } from '../shared/stream-consumer';
 import { OrderSagaService } from './order-saga-service';
+import { sagaMetrics } from './saga-metrics';
 
 const saga = new OrderSagaService(
   new DynamoDbSagaRepository(documentClient(), requiredEnv('SAGA_TABLE')),
   eventPublisherFromEnv(),
   logger,
+  { onTransition: sagaMetrics(metrics) },
 );
 
 const apply = async (event: EventEnvelope): Promise<void> => {

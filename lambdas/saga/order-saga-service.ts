@@ -1,4 +1,4 @@
-import { decideSaga, type SagaDecision } from '../domain/order-saga';
+import { decideSaga, type SagaDecision, type SagaPhase, type SagaState } from '../domain/order-saga';
 import type { EventPublisher } from '../ports/event-publisher';
 import { SagaVersionConflictError, type SagaRepository } from '../ports/saga-repository';
 import type { EventEnvelope } from '../shared/envelope';
@@ -18,6 +18,8 @@ export interface OrderSagaServiceOptions {
   readonly now?: () => string;
   /** Load-decide-write rounds before a version conflict is given up (and retried by Lambda). @default 5 */
   readonly maxAttempts?: number;
+  /** Told of every persisted transition (metrics). @default none */
+  readonly onTransition?: (from: SagaPhase | undefined, to: SagaState) => void;
 }
 
 /**
@@ -57,6 +59,7 @@ export interface OrderSagaServiceOptions {
 export class OrderSagaService {
   private readonly now: () => string;
   private readonly maxAttempts: number;
+  private readonly onTransition: (from: SagaPhase | undefined, to: SagaState) => void;
 
   public constructor(
     private readonly repository: SagaRepository,
@@ -66,6 +69,7 @@ export class OrderSagaService {
   ) {
     this.now = options.now ?? (() => new Date().toISOString());
     this.maxAttempts = options.maxAttempts ?? 5;
+    this.onTransition = options.onTransition ?? (() => undefined);
   }
 
   /** Applies one record; returns what was decided (for logs and tests). */
@@ -101,6 +105,7 @@ export class OrderSagaService {
             version: decision.state.version,
             emitted: decision.emit.map((e) => e.eventType),
           });
+          this.onTransition(state?.phase, decision.state);
           await this.publish(decision.emit);
           return decision.kind;
       }
