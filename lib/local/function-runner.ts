@@ -26,6 +26,8 @@ export interface FunctionRunnerOptions {
   readonly maxConcurrency?: number;
   /** Receives every line a function writes. @default console, prefixed `[service] ` */
   readonly onLog?: (line: string, fn: LocalFunctionDefinition, stream: 'stdout' | 'stderr') => void;
+  /** Observes every finished invocation (tests, tracing). */
+  readonly onInvocation?: (fn: LocalFunctionDefinition, event: unknown, result: InvocationResult) => void;
 }
 
 interface Worker {
@@ -75,11 +77,14 @@ export class FunctionRunner {
     const pool = this.pools.get(functionName);
     if (!pool) return { kind: 'error', errorType: 'ResourceNotFoundException', errorMessage: `Function not found: ${functionName}` };
     const worker = await this.acquire(pool);
+    let result: InvocationResult;
     try {
-      return await this.run(pool.definition, worker, event);
+      result = await this.run(pool.definition, worker, event);
     } finally {
       this.release(pool, worker);
     }
+    this.options.onInvocation?.(pool.definition, event, result);
+    return result;
   }
 
   /** Kills every execution environment (in-flight invocations end with an error). */
@@ -228,6 +233,11 @@ interface WorkerMessage {
   errorMessage?: string;
 }
 
+const COLORS = [36, 33, 35, 32, 34, 91, 96, 93];
+
 function defaultLog(line: string, fn: LocalFunctionDefinition, stream: 'stdout' | 'stderr'): void {
-  (stream === 'stderr' ? process.stderr : process.stdout).write(`[${fn.serviceName}] ${line}\n`);
+  const out = stream === 'stderr' ? process.stderr : process.stdout;
+  const color = COLORS[[...fn.serviceName].reduce((sum, c) => sum + c.charCodeAt(0), 0) % COLORS.length];
+  const prefix = out.isTTY ? `\x1b[${color}m[${fn.serviceName}]\x1b[0m` : `[${fn.serviceName}]`;
+  out.write(`${prefix} ${line}\n`);
 }

@@ -5,11 +5,12 @@ import { localDynamoDbClient, localKinesisClient } from './clients';
 import { loadDemoCatalog } from './demo-catalog';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type RunningEmulators } from './emulators';
 import { EventSourceMappingEngine, FileCheckpointStore, FolderFailedRecordSink } from './esm';
-import type { MappingConfig } from './esm/types';
+import type { InvocationResult, MappingConfig } from './esm/types';
 import { FunctionRunner } from './function-runner';
 import { functionDefinitions, type LocalFunctionDefinition } from './functions';
 import { startHttpApi, type RunningHttpApi } from './http-api';
 import { mappingConfigs } from './mappings';
+import { assertPortsFree } from './ports';
 import { provision, type ProvisionResult } from './provision';
 import { httpApiDefinition } from './routes';
 import { synthesize, stackNameForStage } from './synth';
@@ -50,6 +51,8 @@ export interface LocalRuntimeOptions {
   readonly drainTimeoutMs?: number;
   /** Function log lines. @default console, prefixed `[service]` */
   readonly onFunctionLog?: (line: string, fn: LocalFunctionDefinition, stream: 'stdout' | 'stderr') => void;
+  /** Observes every finished function invocation. */
+  readonly onInvocation?: (fn: LocalFunctionDefinition, event: unknown, result: InvocationResult) => void;
   /** Progress messages. @default console.log */
   readonly log?: (message: string) => void;
   /** Emulator stdout/stderr. @default 'ignore' */
@@ -91,6 +94,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     }
   };
 
+  const port = options.port ?? 3000;
+  const kinesisPort = options.kinesisPort ?? 4568;
+  const dynamoDbPort = options.dynamoDbPort ?? 8000;
+  await assertPortsFree([
+    { port, what: 'HTTP API', hint: '--port / PORT' },
+    { port: kinesisPort, what: 'kinesis-mock', hint: '--kinesis-port / KINESIS_PORT' },
+    { port: dynamoDbPort, what: 'DynamoDB Local', hint: '--dynamodb-port / DYNAMODB_PORT' },
+  ]);
+
   try {
     log(`[local] synthesizing ${stackName} and starting the emulators (data in ${dataDir})...`);
     const [templatePath, emulators] = await Promise.all([
@@ -100,8 +112,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       startEmulators({
         dataDir,
         // 0 = let startEmulators pick a free port.
-        kinesisPort: options.kinesisPort === 0 ? undefined : (options.kinesisPort ?? 4568),
-        dynamoDbPort: options.dynamoDbPort === 0 ? undefined : (options.dynamoDbPort ?? 8000),
+        kinesisPort: kinesisPort || undefined,
+        dynamoDbPort: dynamoDbPort || undefined,
         output: options.emulatorOutput,
       }).then((running: RunningEmulators) => {
         cleanups.push(() => running.stop());
@@ -125,7 +137,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const http: RunningHttpApi = await startHttpApi({
       api,
       accountId: LOCAL_ACCOUNT_ID,
-      port: options.port ?? 3000,
+      port,
       isReady: () => ready,
       healthDetails: () => ({ stack: stackName, emulators: true, provisioned: runner !== undefined, ready }),
       invoke: async (functionArn, event) =>
@@ -150,6 +162,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       region: LOCAL_REGION,
       maxConcurrency: options.maxConcurrency,
       onLog: options.onFunctionLog,
+      onInvocation: options.onInvocation,
       sharedEnvironment: {
         AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
         AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,

@@ -79,7 +79,7 @@ describe('HTTP API', () => {
     expect(response.headers.get('x-echo')).toBe('yes');
     expect(response.headers.get('set-cookie')).toBe('session=abc');
     expect(response.headers.get('apigw-requestid')).toMatch(/^[0-9a-f-]{36}$/);
-    const event = await response.json();
+    const event = (await response.json()) as { requestContext: { requestId: string } };
     expect(event).toMatchObject({
       version: '2.0',
       routeKey: 'GET /orders/{orderId}',
