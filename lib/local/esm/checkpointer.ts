@@ -20,6 +20,7 @@ export class ShardCheckpointer {
     private readonly mappingId: string,
     private readonly shardId: string,
     initial: string | undefined,
+    private readonly onWriteError: (error: Error) => void = () => undefined,
   ) {
     this.current = initial;
     this.saved = initial;
@@ -51,7 +52,7 @@ export class ShardCheckpointer {
       this.pending = this.pending.slice(this.head);
       this.head = 0;
     }
-    if (advanced) void this.persist().catch(() => undefined);
+    if (advanced) void this.persist().catch((error: Error) => this.onWriteError(error));
   }
 
   public markShardEnd(): Promise<void> {

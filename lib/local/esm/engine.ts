@@ -29,7 +29,15 @@ export interface EventSourceMappingEngineOptions {
 
 /**
  * Emulates Lambda's Kinesis event-source mappings through enhanced fan-out consumers.
- * See lib/local/esm/README section in the final report for the guarantees.
+ *
+ * Per mapping and shard: a ShardReader (SubscribeToShard on the consumer, renewed from the
+ * continuation sequence number) feeds ParallelizationFactor lanes (records routed by partition
+ * key); each lane has a BatchAssembler (BatchSize / window / 6 MB) and runs one batch at a time
+ * through the BatchRunner (invoke, retries, ReportBatchItemFailures, bisection, record age,
+ * on-failure destination); a ShardCheckpointer persists the last record of the contiguous
+ * finished prefix after every batch. Delivery is at-least-once, as in AWS: a record is
+ * redelivered only if its batch failed, or if the engine stopped (or crashed) before the
+ * record's checkpoint was written.
  */
 export class EventSourceMappingEngine {
   private workers: MappingWorker[] = [];

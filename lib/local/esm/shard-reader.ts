@@ -6,6 +6,8 @@ export interface ShardReaderOptions {
   readonly kinesis: KinesisClient;
   readonly consumerArn: string;
   readonly shardId: string;
+  /** Prefix of log lines, e.g. `[esm Mapping] shardId-000000000000`. */
+  readonly label: string;
   readonly startingPosition: StartingPosition;
   /** Receives each event's records in shard order; the next event is read only after it resolves (backpressure). */
   readonly onRecords: (records: _Record[]) => Promise<void>;
@@ -98,7 +100,7 @@ export class ShardReader {
         if (abort.signal.aborted) {
           this.logRenewal();
         } else {
-          this.options.log(`[esm] ${shardId}: subscription failed (${(error as Error).name}: ${(error as Error).message}), resubscribing`);
+          this.options.log(`${this.options.label}: subscription failed (${(error as Error).name}: ${(error as Error).message}), resubscribing`);
           await sleep(this.options.retryDelayMs);
         }
       } finally {
@@ -111,7 +113,7 @@ export class ShardReader {
 
   private logRenewal(): void {
     const from = this.position.SequenceNumber ? `after ${this.position.SequenceNumber}` : this.position.Type;
-    this.options.log(`[esm] ${this.options.shardId}: subscription ended, renewing from ${from}`);
+    this.options.log(`${this.options.label}: subscription ended, renewing from ${from}`);
   }
 
   private markSubscribed(): void {

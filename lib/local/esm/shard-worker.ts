@@ -47,7 +47,9 @@ export class ShardWorker {
   private finished = false;
 
   public constructor(private readonly deps: ShardWorkerDeps) {
-    this.checkpointer = new ShardCheckpointer(deps.checkpoints, deps.mapping.id, deps.shardId, deps.checkpoint);
+    this.checkpointer = new ShardCheckpointer(deps.checkpoints, deps.mapping.id, deps.shardId, deps.checkpoint, (error) =>
+      deps.log(`[esm ${deps.mapping.id}] ${deps.shardId}: checkpoint write failed: ${error.message}`),
+    );
     const runner = new BatchRunner({
       mapping: deps.mapping,
       shardId: deps.shardId,
@@ -64,6 +66,7 @@ export class ShardWorker {
       kinesis: deps.kinesis,
       consumerArn: deps.mapping.consumerArn,
       shardId: deps.shardId,
+      label: `[esm ${deps.mapping.id}] ${deps.shardId}`,
       startingPosition: deps.startingPosition,
       onRecords: (records) => this.accept(records),
       onShardEnd: () => {
