@@ -55,6 +55,7 @@ export class EventSourceMappingEngine {
         this.log(`[esm ${mapping.id}] disabled (Enabled=false): not reading`);
         continue;
       }
+      validateMapping(mapping);
       started.push(new MappingWorker(mapping, this.options, this.log));
     }
     this.workers.push(...started);
@@ -207,4 +208,22 @@ class MappingWorker {
     } while (nextToken);
     return shards;
   }
+}
+
+export class InvalidMappingError extends Error {
+  public readonly name = 'InvalidMappingError';
+}
+
+/** Ranges of CreateEventSourceMapping for Kinesis (MaximumRecordAgeInSeconds: AWS wants -1 or 60..604800; any value >= 0 is accepted locally). */
+function validateMapping(m: MappingConfig): void {
+  const check = (ok: boolean, what: string): void => {
+    if (!ok) throw new InvalidMappingError(`event-source mapping ${m.id}: ${what}`);
+  };
+  const int = (v: number): boolean => Number.isInteger(v);
+  check(int(m.batchSize) && m.batchSize >= 1 && m.batchSize <= 10_000, `BatchSize ${m.batchSize} not in 1..10000`);
+  check(m.maximumBatchingWindowInSeconds >= 0 && m.maximumBatchingWindowInSeconds <= 300, `MaximumBatchingWindowInSeconds ${m.maximumBatchingWindowInSeconds} not in 0..300`);
+  check(int(m.parallelizationFactor) && m.parallelizationFactor >= 1 && m.parallelizationFactor <= 10, `ParallelizationFactor ${m.parallelizationFactor} not in 1..10`);
+  check(int(m.maximumRetryAttempts) && m.maximumRetryAttempts >= -1 && m.maximumRetryAttempts <= 10_000, `MaximumRetryAttempts ${m.maximumRetryAttempts} not in -1..10000`);
+  check(m.maximumRecordAgeInSeconds === -1 || m.maximumRecordAgeInSeconds >= 0, `MaximumRecordAgeInSeconds ${m.maximumRecordAgeInSeconds} must be -1 or >= 0`);
+  check(m.startingPosition !== 'AT_TIMESTAMP' || m.startingPositionTimestamp instanceof Date, 'AT_TIMESTAMP needs startingPositionTimestamp');
 }

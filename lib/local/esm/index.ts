@@ -1,4 +1,4 @@
 export * from './types';
-export { EventSourceMappingEngine, type EventSourceMappingEngineOptions } from './engine';
+export { EventSourceMappingEngine, InvalidMappingError, type EventSourceMappingEngineOptions } from './engine';
 export { FileCheckpointStore, FolderFailedRecordSink } from './stores';
 export { RecordFilter, FilterPatternError } from './filter';
