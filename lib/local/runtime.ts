@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startupBanner } from './banner';
 import { localDynamoDbClient, localKinesisClient } from './clients';
@@ -105,7 +105,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
   try {
     log(`[local] synthesizing ${stackName} and starting the emulators (data in ${dataDir})...`);
-    const [templatePath, emulators] = await Promise.all([
+    // allSettled: a failed synth must not leave emulators starting in the background.
+    const [synthesized, started] = await Promise.allSettled([
       options.skipSynth
         ? Promise.resolve(join(cdkOutDir, `${stackName}.template.json`))
         : synthesize({ projectDir, stage, outDir: cdkOutDir }).then((result) => result.templatePath),
@@ -120,6 +121,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         return running;
       }),
     ]);
+    if (started.status === 'rejected') throw started.reason;
+    if (synthesized.status === 'rejected') throw synthesized.reason;
+    const templatePath = synthesized.value;
+    if (!existsSync(templatePath)) throw new Error(`${templatePath} not found: run once without --no-synth`);
+    const emulators = started.value;
     const kinesis = localKinesisClient(emulators.kinesisEndpoint);
     const dynamodb = localDynamoDbClient(emulators.dynamoDbEndpoint);
     cleanups.push(async () => {

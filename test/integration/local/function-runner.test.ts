@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FunctionRunner } from '../../../lib/local/function-runner';
@@ -175,4 +176,39 @@ exports.handler = async () => { throw new PaymentDeclined('card declined'); };`)
   it('answers ResourceNotFoundException for an unknown function', async () => {
     expect(await runner.invoke('nope', {})).toMatchObject({ kind: 'error', errorType: 'ResourceNotFoundException' });
   });
+
+  it('leaves no execution environment behind when the runner process is killed outright (SIGKILL)', async () => {
+    // Prepare: a separate runner process that starts one environment and reports its pid
+    const fn = aFunction('orphan', `exports.handler = async () => process.pid;`);
+    const script = `
+      const { FunctionRunner } = require(${JSON.stringify(require.resolve('../../../lib/local/function-runner'))});
+      const runner = new FunctionRunner({ functions: [${JSON.stringify(fn)}], region: 'us-east-1', onLog: () => undefined });
+      runner.invoke('Stack-orphan', {}).then((r) => console.log('PID ' + r.payload));
+      setInterval(() => undefined, 1000);`;
+    const parent = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const workerPid = await new Promise<number>((resolvePid) => {
+      parent.stdout.on('data', (chunk: Buffer) => {
+        const match = /PID (\d+)/.exec(chunk.toString());
+        if (match) resolvePid(Number(match[1]));
+      });
+    });
+    expect(() => process.kill(workerPid, 0)).not.toThrow();
+
+    // Act
+    parent.kill('SIGKILL');
+    await new Promise((r) => parent.once('exit', r));
+    const deadline = Date.now() + 5_000;
+    let alive = true;
+    while (alive && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      try {
+        process.kill(workerPid, 0);
+      } catch {
+        alive = false;
+      }
+    }
+
+    // Assess: the environment noticed its IPC channel closing and exited
+    expect(alive).toBe(false);
+  }, 30_000);
 });
