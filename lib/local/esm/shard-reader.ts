@@ -34,6 +34,7 @@ export class ShardReader {
   private loop: Promise<void> | undefined;
   private readonly subscribed = new Signal();
   private subscribedOnce = false;
+  private inUseRetries = 0;
   /** Date.now() of the last event received (0: none yet). */
   public lastEventAt = 0;
   /** Date.now() of the last event that left the reader caught up with the shard (MillisBehindLatest 0). */
@@ -68,6 +69,7 @@ export class ShardReader {
           { abortSignal: abort.signal },
         );
         this.markSubscribed();
+        this.inUseRetries = 0;
         for await (const event of response.EventStream ?? []) {
           if (this.stopped) break;
           const shardEvent = event.SubscribeToShardEvent;
@@ -99,6 +101,11 @@ export class ShardReader {
         if (this.stopped) break;
         if (abort.signal.aborted) {
           this.logRenewal();
+        } else if ((error as Error).name === 'ResourceInUseException') {
+          // the previous subscription of this consumer and shard is not released yet (a renewal or a
+          // restart right after a stop): "another active subscription exists" - wait and try again
+          if (++this.inUseRetries % 20 === 0) this.options.log(`${this.options.label}: another subscription of this consumer is still active, waiting`);
+          await sleep(500);
         } else {
           this.options.log(`${this.options.label}: subscription failed (${(error as Error).name}: ${(error as Error).message}), resubscribing`);
           await sleep(this.options.retryDelayMs);
