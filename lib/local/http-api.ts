@@ -13,7 +13,8 @@ import { matchRoute, type HttpApiDefinition } from './routes';
  */
 
 export interface HttpApiOptions {
-  readonly api: HttpApiDefinition;
+  /** The routes; a function while they are not known yet (requests get 503 until it returns one). */
+  readonly api: HttpApiDefinition | (() => HttpApiDefinition | undefined);
   readonly invoke: (functionArn: string, event: unknown) => Promise<InvocationResult>;
   readonly accountId: string;
   /** @default 3000; 0 = a free port */
@@ -62,7 +63,9 @@ async function handle(options: HttpApiOptions, req: IncomingMessage, res: Server
     const ready = options.isReady?.() ?? true;
     return send(res, jsonResponse(ready ? 200 : 503, { status: ready ? 'ok' : 'starting', ...options.healthDetails?.() }));
   }
-  const match = matchRoute(options.api.routes, method, path);
+  const api = typeof options.api === 'function' ? options.api() : options.api;
+  if (!api) return send(res, problem(503, 'Service Unavailable', 'the local runtime is still starting'));
+  const match = matchRoute(api.routes, method, path);
   if (!match) {
     return send(res, problem(404, 'Not Found', `No route matches ${method} ${path}`));
   }
@@ -76,14 +79,16 @@ async function handle(options: HttpApiOptions, req: IncomingMessage, res: Server
       pathParameters: match.pathParameters,
       requestId,
       accountId: options.accountId,
-      apiId: options.api.apiId,
+      apiId: api.apiId,
       domainName: String(req.headers.host ?? 'localhost'),
       now: new Date(),
     },
   );
   const result = await options.invoke(match.route.functionArn, event);
   let response: HttpResponse;
-  if (result.kind === 'error') {
+  if (result.kind === 'error' && result.errorType === 'ServiceUnavailable') {
+    response = problem(503, 'Service Unavailable', result.errorMessage);
+  } else if (result.kind === 'error') {
     console.error(`[http-api] ${match.route.routeKey}: function error ${result.errorType}: ${result.errorMessage}`);
     response = jsonResponse(500, { message: 'Internal Server Error' });
   } else {

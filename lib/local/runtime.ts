@@ -12,7 +12,7 @@ import { startHttpApi, type RunningHttpApi } from './http-api';
 import { mappingConfigs } from './mappings';
 import { assertPortsFree } from './ports';
 import { provision, type ProvisionResult } from './provision';
-import { httpApiDefinition } from './routes';
+import { httpApiDefinition, type HttpApiDefinition } from './routes';
 import { synthesize, stackNameForStage } from './synth';
 import { LocalTemplate } from './template';
 
@@ -103,13 +103,36 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     { port: dynamoDbPort, what: 'DynamoDB Local', hint: '--dynamodb-port / DYNAMODB_PORT' },
   ]);
 
+  // Every component flips to true once up; GET /health answers 200 only when all are.
+  const components = { synth: false, emulators: false, provisioning: false, functions: false, mappings: false };
+  let ready = false;
+  let runner: FunctionRunner | undefined;
+  let api: HttpApiDefinition | undefined;
+
   try {
+    // Serve /health (503) while the rest comes up.
+    const http: RunningHttpApi = await startHttpApi({
+      api: () => api,
+      accountId: LOCAL_ACCOUNT_ID,
+      port,
+      isReady: () => ready,
+      healthDetails: () => ({ stack: stackName, components }),
+      invoke: async (functionArn, event) =>
+        ready && runner
+          ? runner.invoke(functionArn, event)
+          : { kind: 'error', errorType: 'ServiceUnavailable', errorMessage: 'the local runtime is still starting' },
+    });
+    cleanups.push(() => http.stop());
+
     log(`[local] synthesizing ${stackName} and starting the emulators (data in ${dataDir})...`);
     // allSettled: a failed synth must not leave emulators starting in the background.
     const [synthesized, started] = await Promise.allSettled([
       options.skipSynth
         ? Promise.resolve(join(cdkOutDir, `${stackName}.template.json`))
-        : synthesize({ projectDir, stage, outDir: cdkOutDir }).then((result) => result.templatePath),
+        : synthesize({ projectDir, stage, outDir: cdkOutDir }).then((result) => {
+            components.synth = true;
+            return result.templatePath;
+          }),
       startEmulators({
         dataDir,
         // 0 = let startEmulators pick a free port.
@@ -118,6 +141,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         output: options.emulatorOutput,
       }).then((running: RunningEmulators) => {
         cleanups.push(() => running.stop());
+        components.emulators = true;
         return running;
       }),
     ]);
@@ -134,27 +158,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
 
     const template = LocalTemplate.fromFile(templatePath, { stackName, region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID });
-    const api = httpApiDefinition(template);
+    components.synth = true;
+    api = httpApiDefinition(template);
     if (!api) throw new Error(`${templatePath} declares no AWS::ApiGatewayV2::Api`);
 
-    // Serve /health (503) while the rest comes up.
-    let ready = false;
-    let runner: FunctionRunner | undefined;
-    const http: RunningHttpApi = await startHttpApi({
-      api,
-      accountId: LOCAL_ACCOUNT_ID,
-      port,
-      isReady: () => ready,
-      healthDetails: () => ({ stack: stackName, emulators: true, provisioned: runner !== undefined, ready }),
-      invoke: async (functionArn, event) =>
-        ready && runner
-          ? runner.invoke(functionArn, event)
-          : { kind: 'error', errorType: 'ServiceUnavailable', errorMessage: 'the local runtime is still starting' },
-    });
-    cleanups.push(() => http.stop());
 
     const failedRecordsDir = join(dataDir, 'failed-records');
     const provisioned = await provision({ template, kinesis, dynamodb, failedRecordsDir });
+    components.provisioning = true;
     log(
       `[local] provisioned ${provisioned.streams.length} stream(s), ${provisioned.consumers.length} consumer(s), ` +
         `${provisioned.tables.length} table(s) (${provisioned.tables.filter((t) => t.created).length} created)`,
@@ -181,6 +192,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       environmentFor: (fn): Record<string, string> => (fn.serviceName === 'email' ? { EMAIL_OUTBOX_DIR: outboxDir } : {}),
     });
     const functionRunner = runner;
+    components.functions = true;
     cleanups.push(() => functionRunner.stop());
 
     const mappings = mappingConfigs(template);
@@ -199,6 +211,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
     await engine.start(mappings);
     cleanups.push(() => engine.stop({ drainTimeoutMs: options.drainTimeoutMs ?? 10_000 }));
+    components.mappings = true;
 
     const inventory = provisioned.tables.find((table) => table.logicalId.startsWith('Inventory'));
     const demoCatalogLoaded = (options.demoCatalog ?? true) && inventory !== undefined && (freshData || inventory.created);
