@@ -45,15 +45,16 @@ export class ShardReader {
     this.position = options.startingPosition;
   }
 
-  /** Starts reading; resolves once the first subscription is established (or failed once). */
-  public async start(): Promise<void> {
+  /** Starts reading; resolves once the first event arrived (the position is fixed), or after waitMs. */
+  public async start(waitMs = 10_000): Promise<void> {
     this.loop = this.run();
-    if (!this.subscribedOnce) await this.subscribed.wait();
+    if (!this.subscribedOnce) await this.subscribed.wait(waitMs);
   }
 
   public async stop(): Promise<void> {
     this.stopped = true;
     this.abort?.abort();
+    this.subscribed.notify();
     await this.loop;
   }
 
@@ -68,10 +69,10 @@ export class ShardReader {
           new SubscribeToShardCommand({ ConsumerARN: consumerArn, ShardId: shardId, StartingPosition: this.position }),
           { abortSignal: abort.signal },
         );
-        this.markSubscribed();
-        this.inUseRetries = 0;
         for await (const event of response.EventStream ?? []) {
           if (this.stopped) break;
+          this.markSubscribed();
+          this.inUseRetries = 0;
           const shardEvent = event.SubscribeToShardEvent;
           if (!shardEvent) {
             const name = Object.keys(event).find((k) => (event as unknown as Record<string, unknown>)[k] !== undefined) ?? 'unknown';
@@ -97,7 +98,6 @@ export class ShardReader {
         }
         if (!this.stopped && !this.ended) this.logRenewal();
       } catch (error) {
-        this.markSubscribed();
         if (this.stopped) break;
         if (abort.signal.aborted) {
           this.logRenewal();
@@ -124,6 +124,7 @@ export class ShardReader {
   }
 
   private markSubscribed(): void {
+    if (this.subscribedOnce) return;
     this.subscribedOnce = true;
     this.subscribed.notify();
   }

@@ -216,10 +216,10 @@ describe('event-source mapping engine: errors', () => {
     const { kinesis } = fixture();
     const stream = await createStream(kinesis);
     const old = await putRecords(kinesis, stream.streamArn, numbered(2, 1));
-    await delay(2200);
+    await delay(3200);
     const fn = new TestFunction();
     const engine = harness.engine(fn);
-    const mapping = mappingFor(stream, { maximumRecordAgeInSeconds: 2, onFailureDestination: 'arn:aws:s3:::failed' });
+    const mapping = mappingFor(stream, { maximumRecordAgeInSeconds: 3, onFailureDestination: 'arn:aws:s3:::failed' });
 
     // Act
     await engine.start([mapping]);
@@ -236,7 +236,7 @@ describe('event-source mapping engine: errors', () => {
   });
 
   test('MaximumRecordAgeInSeconds stops the retries of a failing batch once its records expire', async () => {
-    // Prepare: infinite retries, but records expire after 2 s
+    // Prepare: infinite retries, but records expire after 4 s
     const { kinesis } = fixture();
     const stream = await createStream(kinesis);
     await putRecords(kinesis, stream.streamArn, numbered(2));
@@ -244,13 +244,18 @@ describe('event-source mapping engine: errors', () => {
     const engine = harness.engine(fn, { retryBackoff: { initialMs: 200, maxMs: 200 } });
 
     // Act
-    await engine.start([mappingFor(stream, { maximumRecordAgeInSeconds: 2, maximumRetryAttempts: -1, onFailureDestination: 'arn:aws:s3:::failed' })]);
-    await waitFor(() => (harness.failures().length > 0 ? true : undefined), 10_000);
+    await engine.start([mappingFor(stream, { maximumRecordAgeInSeconds: 4, maximumRetryAttempts: -1, onFailureDestination: 'arn:aws:s3:::failed' })]);
+    await waitFor(() => (harness.failures().length > 0 ? true : undefined), 15_000);
     await engine.idle();
+    const invocationsAtExpiry = fn.invocations.length;
+    await delay(600);
 
-    // Assess
-    expect(fn.invocations.length).toBeGreaterThan(1);
-    expect(harness.failures().map((f) => f.record.requestContext.condition)).toEqual(['RecordAgeExceeded']);
+    // Assess: retried until the records expired, then no more invocations
+    expect(invocationsAtExpiry).toBeGreaterThan(1);
+    expect(fn.invocations.length).toBe(invocationsAtExpiry);
+    const failures = harness.failures();
+    expect(failures.map((f) => f.record.requestContext.condition)).toEqual(['RecordAgeExceeded']);
+    expect(failures[0].record.requestContext.approximateInvokeCount).toBe(invocationsAtExpiry);
   });
 
   test('without an on-failure destination, exhausted records are discarded and processing moves on', async () => {

@@ -100,7 +100,7 @@ describe('event-source mapping engine: reading', () => {
     const stream = await createStream(kinesis);
     const fn = new TestFunction();
     const engine = harness.engine(fn);
-    await engine.start([mappingFor(stream, { maximumBatchingWindowInSeconds: 3 })]);
+    await engine.start([mappingFor(stream, { maximumBatchingWindowInSeconds: 4 })]);
 
     // Act: two puts about 1.2 s apart (kinesis-mock pushes an event per second)
     await putRecords(kinesis, stream.streamArn, numbered(3, 1));
