@@ -137,17 +137,19 @@ class MappingWorker {
     if (this.stopped) return;
     const listed = await this.listShards();
     const listedIds = new Set(listed.map((s) => s.ShardId));
-    let progress = true;
-    while (progress && !this.stopped) {
-      progress = false;
-      for (const shard of listed) {
-        const shardId = shard.ShardId as string;
-        if (this.shards.has(shardId)) continue;
+    // a pass starts every shard whose parents are done, in parallel; a parent found finished
+    // through its SHARD_END checkpoint makes its children eligible in the next pass
+    for (;;) {
+      if (this.stopped) return;
+      const eligible = listed.filter((shard) => {
+        if (this.shards.has(shard.ShardId as string)) return false;
         const parents = [shard.ParentShardId, shard.AdjacentParentShardId].filter((p): p is string => !!p && listedIds.has(p));
-        if (!parents.every((p) => this.shards.get(p)?.isFinished)) continue;
-        await this.startShard(shardId, parents.length > 0);
-        progress = true;
-      }
+        return parents.every((p) => this.shards.get(p)?.isFinished);
+      });
+      if (eligible.length === 0) break;
+      await Promise.all(
+        eligible.map((shard) => this.startShard(shard.ShardId as string, [shard.ParentShardId, shard.AdjacentParentShardId].some((p) => !!p && listedIds.has(p)))),
+      );
     }
     for (const shard of listed) {
       if (shard.SequenceNumberRange?.EndingSequenceNumber) this.shards.get(shard.ShardId as string)?.markClosed();
