@@ -290,6 +290,15 @@ export function outboxEmails(harness: TestRuntime, orderId: string): OutboxEmail
     .map((file) => ({ file, ...(JSON.parse(readFileSync(join(harness.outboxDir, file), 'utf8')) as Omit<OutboxEmail, 'file'>) }));
 }
 
+/** Every object the mappings wrote to the on-failure destination (a folder locally), relative paths. */
+export function failedRecordFiles(harness: TestRuntime): string[] {
+  const root = join(harness.dataDir, 'failed-records');
+  if (!existsSync(root)) return [];
+  return (readdirSync(root, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath ?? entry.path, entry.name).slice(root.length + 1));
+}
+
 /** The structured (Powertools JSON) log lines of a service about one order with a given message. */
 export function serviceLogs(harness: TestRuntime, service: string, orderId: string, message: string): Record<string, unknown>[] {
   const prefix = `[${service}] `;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PutRecordCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import {
+  failedRecordFiles,
   getOrder,
   http,
   ledgerEntries,
@@ -74,6 +75,11 @@ describe('order lifecycle end to end on the local runtime', () => {
   afterAll(async () => {
     await h?.stop();
   }, 60_000);
+
+  afterEach(() => {
+    // no record of any scenario exhausted its retries into the on-failure destination
+    expect(failedRecordFiles(h)).toEqual([]);
+  });
 
   it('completes an order: catalog prices, stock taken once, one charge, one shipment, one confirmation email', async () => {
     // Prepare
@@ -385,6 +391,34 @@ describe('order lifecycle end to end on the local runtime', () => {
       const emails = outboxEmails(h, view.orderId);
       expect(emails.map((e) => e.kind)).toEqual([view.status === 'COMPLETED' ? 'ORDER_COMPLETED' : 'ORDER_CANCELLED']);
     }
+  });
+
+  it('places one order per Idempotency-Key: a retry gets the same order, another body with the key is refused', async () => {
+    // Prepare
+    const item = sku('idempotent');
+    await putStock(h, item, 5, 250);
+    const key = `e2e-key-${run}`;
+    const body = orderBody('retry@example.com', [{ sku: item, quantity: 1 }]);
+
+    // Act
+    const first = await placeOrder(h, body, { 'idempotency-key': key });
+    const retry = await placeOrder(h, body, { 'idempotency-key': key });
+    const otherBody = await http(h, 'POST', '/orders', orderBody('retry@example.com', [{ sku: item, quantity: 2 }]), {
+      'idempotency-key': key,
+    });
+    const view = await waitForTerminal(h, first);
+    await settle(h, first, 'ORDER_COMPLETED');
+
+    // Assess
+    expect(retry).toBe(first);
+    expect(otherBody.status).toBe(422);
+    expect(otherBody.contentType).toContain('application/problem+json');
+    expect(view.status).toBe('COMPLETED');
+    expect(await stockOf(h, item)).toBe(4);
+    const orders = new Set(h.deliveries.filter((d) => d.eventType === 'ORDER_CREATED' && d.data.includes(item)).map((d) => d.orderId));
+    expect([...orders]).toEqual([first]);
+    expect(serviceLogs(h, 'payment', first, 'charge attempted')).toHaveLength(1);
+    expect(outboxEmails(h, first)).toHaveLength(1);
   });
 
   it('answers bad requests through the real HTTP server with problem+json: 400 with field paths, 422, 415, 404', async () => {
