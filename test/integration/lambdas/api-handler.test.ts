@@ -1,17 +1,15 @@
-import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  CreateStreamCommand,
-  DescribeStreamSummaryCommand,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  ListShardsCommand,
-  type KinesisClient,
-} from '@aws-sdk/client-kinesis';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { EventPayloadSchemas } from '../../../lambdas/domain/events';
-import { parseEnvelope, type EventEnvelope } from '../../../lambdas/shared/envelope';
 import { useEmulators } from '../../helpers/emulators';
+import {
+  createActiveStream,
+  createTable,
+  ofOrder,
+  pointSdkAtEmulators,
+  readEnvelopes,
+  type StreamEnvelope,
+} from '../../helpers/emulator-resources';
 import { anHttpEvent, anOrderRequest, anOrderView } from '../../helpers/api-fakes';
 import { aLambdaContext } from '../../helpers/kinesis-events';
 
@@ -27,22 +25,16 @@ const TABLES = { orders: 'orders', inventory: 'inventory', idempotency: 'idempot
  */
 describe('API handler against kinesis-mock and DynamoDB Local', () => {
   const fixture = useEmulators();
-  const savedEnv = { ...process.env };
+  let restoreEnv: () => void = () => undefined;
   let handler: Handler;
 
   beforeAll(async () => {
     const { kinesis, dynamodb, emulators } = fixture();
-    await kinesis.send(new CreateStreamCommand({ StreamName: STREAM, StreamModeDetails: { StreamMode: 'ON_DEMAND' } }));
-    await createTable(dynamodb, TABLES.orders, 'orderId');
-    await createTable(dynamodb, TABLES.inventory, 'pk');
-    await createTable(dynamodb, TABLES.idempotency, 'id');
-    await waitForActive(kinesis, STREAM);
-    Object.assign(process.env, {
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_ENDPOINT_URL_KINESIS: emulators.kinesisEndpoint,
-      AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoDbEndpoint,
+    await createActiveStream(kinesis, STREAM);
+    await createTable(dynamodb, TABLES.orders, [['orderId', 'HASH']]);
+    await createTable(dynamodb, TABLES.inventory, [['pk', 'HASH']]);
+    await createTable(dynamodb, TABLES.idempotency, [['id', 'HASH']]);
+    restoreEnv = pointSdkAtEmulators(emulators, {
       AWS_LAMBDA_FUNCTION_NAME: 'orderstream-api',
       STREAM_NAME: STREAM,
       ORDERS_TABLE: TABLES.orders,
@@ -60,7 +52,7 @@ describe('API handler against kinesis-mock and DynamoDB Local', () => {
   });
 
   afterAll(() => {
-    process.env = savedEnv;
+    restoreEnv();
   });
 
   async function call(event: APIGatewayProxyEventV2): Promise<{ status: number; headers: Record<string, unknown>; body: any }> {
@@ -76,9 +68,9 @@ describe('API handler against kinesis-mock and DynamoDB Local', () => {
     expect(response.status).toBe(202);
     expect(response.body).toEqual({ orderId: expect.any(String), status: 'PENDING' });
     expect(response.headers.location).toBe(`/orders/${response.body.orderId}`);
-    const records = await recordsFor(fixture().kinesis, response.body.orderId);
+    const records = await readEnvelopes(fixture().kinesis, STREAM, ofOrder(response.body.orderId));
     expect(records).toHaveLength(1);
-    const [{ partitionKey, envelope }] = records as [{ partitionKey: string; envelope: EventEnvelope }];
+    const [{ partitionKey, envelope }] = records as [StreamEnvelope];
     expect(partitionKey).toBe(response.body.orderId);
     expect(envelope).toMatchObject({
       eventType: 'ORDER_CREATED',
@@ -116,7 +108,7 @@ describe('API handler against kinesis-mock and DynamoDB Local', () => {
     expect(second.body.orderId).toBe(first.body.orderId);
     expect(reused.status).toBe(422);
     expect(reused.body.type).toBe('urn:orderstream:problem:idempotency-key-reused');
-    expect(await recordsFor(fixture().kinesis, first.body.orderId)).toHaveLength(1);
+    expect(await readEnvelopes(fixture().kinesis, STREAM, ofOrder(first.body.orderId))).toHaveLength(1);
   });
 
   it('answers concurrent duplicates with one order: 202 or 409 in progress, never a second order', async () => {
@@ -135,12 +127,12 @@ describe('API handler against kinesis-mock and DynamoDB Local', () => {
     expect(accepted.length + inProgress.length).toBe(responses.length);
     expect(new Set(accepted.map((response) => response.body.orderId)).size).toBe(1);
     for (const response of inProgress) expect(response.headers['retry-after']).toBe('1');
-    expect(await recordsFor(fixture().kinesis, accepted[0]!.body.orderId)).toHaveLength(1);
+    expect(await readEnvelopes(fixture().kinesis, STREAM, ofOrder(accepted[0]!.body.orderId))).toHaveLength(1);
   });
 
   it('refuses an unknown SKU with 422 and puts nothing on the stream', async () => {
     // Prepare
-    const before = (await recordsFor(fixture().kinesis)).length;
+    const before = (await readEnvelopes(fixture().kinesis, STREAM)).length;
 
     // Act
     const response = await call(
@@ -151,7 +143,7 @@ describe('API handler against kinesis-mock and DynamoDB Local', () => {
     expect(response.status).toBe(422);
     expect(response.headers['content-type']).toBe('application/problem+json');
     expect(response.body.detail).toContain('NO-SUCH-SKU');
-    expect(await recordsFor(fixture().kinesis)).toHaveLength(before);
+    expect(await readEnvelopes(fixture().kinesis, STREAM)).toHaveLength(before);
   });
 
   it('reads an order from the read model and answers 404 for an unknown one', async () => {
@@ -201,45 +193,4 @@ function loadHandler(): Handler {
     loaded = (require('../../../lambdas/api/handler') as { handler: Handler }).handler;
   });
   return loaded!;
-}
-
-async function createTable(dynamodb: DynamoDBClient, tableName: string, key: string): Promise<void> {
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [{ AttributeName: key, KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: key, AttributeType: 'S' }],
-    }),
-  );
-}
-
-async function waitForActive(kinesis: KinesisClient, streamName: string): Promise<void> {
-  for (let i = 0; i < 50; i++) {
-    const summary = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
-    if (summary.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`stream ${streamName} not ACTIVE`);
-}
-
-/** Every record (of `orderId`, when given) on the stream, read back from the start of every shard. */
-async function recordsFor(kinesis: KinesisClient, orderId?: string): Promise<{ partitionKey: string; envelope: EventEnvelope }[]> {
-  const found: { partitionKey: string; envelope: EventEnvelope }[] = [];
-  const shards = (await kinesis.send(new ListShardsCommand({ StreamName: STREAM }))).Shards ?? [];
-  for (const shard of shards) {
-    let iterator = (
-      await kinesis.send(new GetShardIteratorCommand({ StreamName: STREAM, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }))
-    ).ShardIterator;
-    while (iterator) {
-      const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator }));
-      for (const record of page.Records ?? []) {
-        const envelope = parseEnvelope(Buffer.from(record.Data!).toString('utf8'));
-        if (orderId === undefined || envelope.orderId === orderId) found.push({ partitionKey: record.PartitionKey!, envelope });
-      }
-      if ((page.Records ?? []).length === 0 || page.MillisBehindLatest === 0) break;
-      iterator = page.NextShardIterator;
-    }
-  }
-  return found;
 }

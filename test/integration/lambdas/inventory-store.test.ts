@@ -1,8 +1,8 @@
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbInventory, reservationKey } from '../../../lambdas/adapters/dynamodb-inventory';
 import { InventoryService } from '../../../lambdas/inventory/inventory-service';
 import { useEmulators } from '../../helpers/emulators';
+import { createTable } from '../../helpers/emulator-resources';
 import { RecordingPublisher } from '../../helpers/api-fakes';
 import { anOrderCreated, outcomeOf } from '../../helpers/order-events';
 
@@ -16,14 +16,7 @@ describe('inventory on DynamoDB Local', () => {
 
   beforeAll(async () => {
     const { dynamodb } = fixture();
-    await dynamodb.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      }),
-    );
+    await createTable(dynamodb, TABLE, [['pk', 'HASH']]);
     documents = DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } });
     inventory = new DynamoDbInventory(documents, { tableName: TABLE, maxAttempts: 50 });
   });

@@ -1,7 +1,4 @@
-import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  CreateStreamCommand,
-  DescribeStreamSummaryCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
   ListShardsCommand,
@@ -18,6 +15,7 @@ import { DynamoDbOrderReadModel } from '../../../lambdas/adapters/dynamodb-order
 import type { EventPayload } from '../../../lambdas/domain/events';
 import type { EventEnvelope } from '../../../lambdas/shared/envelope';
 import { useEmulators } from '../../helpers/emulators';
+import { createActiveStream, createTable, pointSdkAtEmulators } from '../../helpers/emulator-resources';
 import { aLambdaContext } from '../../helpers/kinesis-events';
 import { aCancelRequest, anOrderCreated } from '../../helpers/order-events';
 
@@ -36,7 +34,7 @@ type Service = (typeof SERVICES)[number];
  */
 describe('order lifecycle through the six consumer handlers on the emulators', () => {
   const fixture = useEmulators();
-  const savedEnv = { ...process.env };
+  let restoreEnv: () => void = () => undefined;
   const handlers = {} as Record<Service, ConsumerHandler>;
   let outbox: string;
   let documents: DynamoDBDocumentClient;
@@ -45,20 +43,14 @@ describe('order lifecycle through the six consumer handlers on the emulators', (
 
   beforeAll(async () => {
     const { kinesis, dynamodb, emulators } = fixture();
-    await kinesis.send(new CreateStreamCommand({ StreamName: STREAM, StreamModeDetails: { StreamMode: 'ON_DEMAND' } }));
+    await createActiveStream(kinesis, STREAM);
     await createTable(dynamodb, 'orders', [['orderId', 'HASH']]);
     await createTable(dynamodb, 'inventory', [['pk', 'HASH']]);
     await createTable(dynamodb, 'saga', [['orderId', 'HASH']]);
     await createTable(dynamodb, 'ledger', [['orderId', 'HASH'], ['entry', 'RANGE']]);
     await createTable(dynamodb, 'idempotency', [['id', 'HASH']]);
-    await waitForActive(kinesis);
     outbox = await mkdtemp(join(tmpdir(), 'orderstream-outbox-'));
-    Object.assign(process.env, {
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_ENDPOINT_URL_KINESIS: emulators.kinesisEndpoint,
-      AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoDbEndpoint,
+    restoreEnv = pointSdkAtEmulators(emulators, {
       STREAM_NAME: STREAM,
       ORDERS_TABLE: 'orders',
       INVENTORY_TABLE: 'inventory',
@@ -80,7 +72,7 @@ describe('order lifecycle through the six consumer handlers on the emulators', (
   }, 120_000);
 
   afterAll(async () => {
-    process.env = savedEnv;
+    restoreEnv();
     await rm(outbox, { recursive: true, force: true });
   });
 
@@ -316,24 +308,4 @@ class StreamPump {
       eventSourceARN: `arn:aws:kinesis:us-east-1:000000000000:stream/${STREAM}`,
     }));
   }
-}
-
-async function createTable(dynamodb: DynamoDBClient, name: string, keys: [string, 'HASH' | 'RANGE'][]): Promise<void> {
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: keys.map(([AttributeName]) => ({ AttributeName, AttributeType: 'S' })),
-      KeySchema: keys.map(([AttributeName, KeyType]) => ({ AttributeName, KeyType })),
-    }),
-  );
-}
-
-async function waitForActive(kinesis: KinesisClient): Promise<void> {
-  for (let i = 0; i < 50; i++) {
-    const summary = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: STREAM }));
-    if (summary.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`stream ${STREAM} not ACTIVE`);
 }

@@ -1,4 +1,3 @@
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbOutcomeLedger } from '../../../lambdas/adapters/dynamodb-outcome-ledger';
 import { SimulatedPaymentGateway } from '../../../lambdas/adapters/simulated-payment-gateway';
@@ -6,6 +5,7 @@ import { SimulatedShippingProvider } from '../../../lambdas/adapters/simulated-s
 import { PaymentService } from '../../../lambdas/payment/payment-service';
 import { ShippingService } from '../../../lambdas/shipping/shipping-service';
 import { useEmulators } from '../../helpers/emulators';
+import { createTable } from '../../helpers/emulator-resources';
 import { RecordingPublisher } from '../../helpers/api-fakes';
 import { anOrderCreated, outcomeOf } from '../../helpers/order-events';
 
@@ -19,20 +19,7 @@ describe('payment and shipping exactly once on the DynamoDB Local ledger', () =>
 
   beforeAll(async () => {
     const { dynamodb } = fixture();
-    await dynamodb.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [
-          { AttributeName: 'orderId', KeyType: 'HASH' },
-          { AttributeName: 'entry', KeyType: 'RANGE' },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: 'orderId', AttributeType: 'S' },
-          { AttributeName: 'entry', AttributeType: 'S' },
-        ],
-      }),
-    );
+    await createTable(dynamodb, TABLE, [['orderId', 'HASH'], ['entry', 'RANGE']]);
     documents = DynamoDBDocumentClient.from(dynamodb);
     ledger = new DynamoDbOutcomeLedger(documents, TABLE);
   });

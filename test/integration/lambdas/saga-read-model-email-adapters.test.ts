@@ -1,4 +1,3 @@
-import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbEmailLedger } from '../../../lambdas/adapters/dynamodb-email-ledger';
 import { DynamoDbOrderReadModel } from '../../../lambdas/adapters/dynamodb-order-read-model';
@@ -11,6 +10,7 @@ import { OrderProjector } from '../../../lambdas/projector/order-projector';
 import { OrderSagaService } from '../../../lambdas/saga/order-saga-service';
 import { RecordingEmailSender } from '../../helpers/email-fakes';
 import { useEmulators } from '../../helpers/emulators';
+import { createTable } from '../../helpers/emulator-resources';
 import { aCancelRequest, anOrderCreated, OUTCOME_PAYLOADS, outcomeOf } from '../../helpers/order-events';
 import { RecordingPublisher, silentLog } from '../../helpers/saga-fakes';
 
@@ -187,14 +187,3 @@ describe('saga, read model and email ledger on DynamoDB Local', () => {
     });
   });
 });
-
-async function createTable(dynamodb: DynamoDBClient, name: string, keys: [string, 'HASH' | 'RANGE'][]): Promise<void> {
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: keys.map(([AttributeName]) => ({ AttributeName, AttributeType: 'S' })),
-      KeySchema: keys.map(([AttributeName, KeyType]) => ({ AttributeName, KeyType })),
-    }),
-  );
-}

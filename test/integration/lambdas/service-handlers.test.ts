@@ -1,17 +1,8 @@
-import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  CreateStreamCommand,
-  DescribeStreamSummaryCommand,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  ListShardsCommand,
-  type KinesisClient,
-} from '@aws-sdk/client-kinesis';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { DynamoDbInventory } from '../../../lambdas/adapters/dynamodb-inventory';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { parseEnvelope, type EventEnvelope } from '../../../lambdas/shared/envelope';
 import { useEmulators } from '../../helpers/emulators';
+import { createActiveStream, createTable, ofOrder, pointSdkAtEmulators, readEnvelopes } from '../../helpers/emulator-resources';
 import { aKinesisEvent, aLambdaContext } from '../../helpers/kinesis-events';
 import { anOrderCreated, outcomeOf } from '../../helpers/order-events';
 
@@ -26,22 +17,16 @@ const STREAM = 'orderstream-services-test';
  */
 describe('inventory, payment and shipping handlers on the emulators', () => {
   const fixture = useEmulators();
-  const savedEnv = { ...process.env };
+  let restoreEnv: () => void = () => undefined;
   const handlers: Record<'inventory' | 'payment' | 'shipping', ConsumerHandler> = {} as never;
 
   beforeAll(async () => {
     const { kinesis, dynamodb, emulators } = fixture();
-    await kinesis.send(new CreateStreamCommand({ StreamName: STREAM, StreamModeDetails: { StreamMode: 'ON_DEMAND' } }));
+    await createActiveStream(kinesis, STREAM);
     await createTable(dynamodb, 'inventory', [['pk', 'HASH']]);
     await createTable(dynamodb, 'ledger', [['orderId', 'HASH'], ['entry', 'RANGE']]);
     await createTable(dynamodb, 'idempotency', [['id', 'HASH']]);
-    await waitForActive(kinesis);
-    Object.assign(process.env, {
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_ENDPOINT_URL_KINESIS: emulators.kinesisEndpoint,
-      AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoDbEndpoint,
+    restoreEnv = pointSdkAtEmulators(emulators, {
       STREAM_NAME: STREAM,
       INVENTORY_TABLE: 'inventory',
       LEDGER_TABLE: 'ledger',
@@ -57,7 +42,7 @@ describe('inventory, payment and shipping handlers on the emulators', () => {
   });
 
   afterAll(() => {
-    process.env = savedEnv;
+    restoreEnv();
   });
 
   it('reserves stock for RESERVE_INVENTORY once, even when the record comes twice, and publishes INVENTORY_RESERVED', async () => {
@@ -75,7 +60,7 @@ describe('inventory, payment and shipping handlers on the emulators', () => {
     expect(first.batchItemFailures).toEqual([]);
     expect(again.batchItemFailures).toEqual([]);
     expect((await inventory.getItem('H-SKU'))?.available).toBe(1);
-    const published = await recordsFor(fixture().kinesis, created.orderId);
+    const published = (await readEnvelopes(fixture().kinesis, STREAM, ofOrder(created.orderId))).map((record) => record.envelope);
     expect(published.map((event) => event.eventType)).toEqual(['INVENTORY_RESERVED']);
     expect(published[0]).toMatchObject({ causationId: reserve.eventId, correlationId: created.correlationId });
   });
@@ -93,47 +78,7 @@ describe('inventory, payment and shipping handlers on the emulators', () => {
     // Assess
     expect(paid.batchItemFailures).toEqual([]);
     expect(shipped.batchItemFailures).toEqual([]);
-    const published = await recordsFor(fixture().kinesis, created.orderId);
+    const published = (await readEnvelopes(fixture().kinesis, STREAM, ofOrder(created.orderId))).map((record) => record.envelope);
     expect(published.map((event) => event.eventType)).toEqual(['PAYMENT_PROCESSED', 'ORDER_SHIPPED']);
   });
 });
-
-async function createTable(dynamodb: DynamoDBClient, tableName: string, keys: [string, 'HASH' | 'RANGE'][]): Promise<void> {
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: keys.map(([AttributeName, KeyType]) => ({ AttributeName, KeyType })),
-      AttributeDefinitions: keys.map(([AttributeName]) => ({ AttributeName, AttributeType: 'S' })),
-    }),
-  );
-}
-
-async function waitForActive(kinesis: KinesisClient): Promise<void> {
-  for (let i = 0; i < 50; i++) {
-    const summary = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: STREAM }));
-    if (summary.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`stream ${STREAM} not ACTIVE`);
-}
-
-async function recordsFor(kinesis: KinesisClient, orderId: string): Promise<EventEnvelope[]> {
-  const found: EventEnvelope[] = [];
-  const shards = (await kinesis.send(new ListShardsCommand({ StreamName: STREAM }))).Shards ?? [];
-  for (const shard of shards) {
-    let iterator = (
-      await kinesis.send(new GetShardIteratorCommand({ StreamName: STREAM, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }))
-    ).ShardIterator;
-    while (iterator) {
-      const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator }));
-      for (const record of page.Records ?? []) {
-        const envelope = parseEnvelope(Buffer.from(record.Data!).toString('utf8'));
-        if (envelope.orderId === orderId) found.push(envelope);
-      }
-      if ((page.Records ?? []).length === 0 || page.MillisBehindLatest === 0) break;
-      iterator = page.NextShardIterator;
-    }
-  }
-  return found;
-}
