@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -89,13 +89,13 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
     await Promise.all(children.map((child) => stopChild(child)));
     process.removeListener('exit', killAllSync);
   };
-  const killAllSync = (): void => children.forEach((child) => child.kill('SIGKILL'));
+  const killAllSync = (): void => children.forEach((child) => killGroup(child, 'SIGKILL'));
   // Last resort for a runner that exits without calling stop(): never leave orphans.
   process.once('exit', killAllSync);
 
   try {
-    children.push(spawn(process.execPath, ['--require', join(__dirname, 'loopback-only.js'), kinesisMain], { env: kinesisEnv, stdio: ['ignore', stdio, stdio] }));
-    children.push(spawn('java', dynamoArgs, { cwd: dynamoDbLocalDir(), stdio: ['ignore', stdio, stdio] }));
+    children.push(guarded(process.execPath, ['--require', join(__dirname, 'loopback-only.js'), kinesisMain], { env: kinesisEnv, stdio }));
+    children.push(guarded('java', dynamoArgs, { cwd: dynamoDbLocalDir(), stdio }));
     for (const child of children) {
       child.once('exit', (code, signal) => {
         if (!child.killed && code !== 0) {
@@ -114,6 +114,25 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
     await stop();
     throw error;
   }
+}
+
+/**
+ * Starts `command` under lib/local/guardian.js: in its own process group (Ctrl-C in the
+ * terminal reaches only the runner, which stops the emulators last, after draining) and
+ * killed by the guardian as soon as the runner's IPC channel closes, even on SIGKILL.
+ */
+function guarded(
+  command: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; stdio: 'ignore' | 'inherit' },
+): ChildProcess {
+  return fork(join(__dirname, 'guardian.js'), [command, ...args], {
+    env: options.env ?? process.env,
+    cwd: options.cwd,
+    execArgv: [],
+    detached: true,
+    stdio: ['ignore', options.stdio, options.stdio, 'ipc'],
+  });
 }
 
 function dynamoDbLocalDir(): string {
@@ -158,13 +177,23 @@ async function waitUntilReady(name: string, isReady: () => Promise<boolean>, tim
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolveStop) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    const force = setTimeout(() => killGroup(child, 'SIGKILL'), 5_000);
     child.once('exit', () => {
       clearTimeout(force);
       resolveStop();
     });
     child.kill('SIGTERM');
   });
+}
+
+/** Signals a guardian and the emulator it runs: they share the guardian's process group. */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
 }
 
 async function assertJavaAvailable(): Promise<void> {

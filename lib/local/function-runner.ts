@@ -163,7 +163,15 @@ export class FunctionRunner {
       ...fn.environment,
       ...this.options.environmentFor?.(fn),
     };
-    const child = fork(WORKER_SCRIPT, [PROVIDED_SDK_BASE], { cwd: fn.codeDir, env, execArgv: [], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    // Own process group: a terminal's Ctrl-C reaches only the runner, which lets in-flight
+    // invocations finish; the worker still exits when the runner's IPC channel closes.
+    const child = fork(WORKER_SCRIPT, [PROVIDED_SDK_BASE], {
+      cwd: fn.codeDir,
+      env,
+      execArgv: [],
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
     const log = this.options.onLog ?? defaultLog;
     for (const stream of ['stdout', 'stderr'] as const) {
       const source = child[stream];
