@@ -187,6 +187,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoDbEndpoint,
         // No X-Ray daemon locally.
         POWERTOOLS_TRACE_ENABLED: 'false',
+        // No CloudWatch either: EMF metric lines would drown the logs. ORDERSTREAM_LOCAL_METRICS=1 shows them.
+        POWERTOOLS_METRICS_DISABLED: process.env.ORDERSTREAM_LOCAL_METRICS === '1' ? 'false' : 'true',
         AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
       },
       environmentFor: (fn): Record<string, string> => (fn.serviceName === 'email' ? { EMAIL_OUTBOX_DIR: outboxDir } : {}),
