@@ -1,12 +1,10 @@
-import type { MappingConfig } from './esm/types';
+import { KINESIS_MAPPING_DEFAULTS as DEFAULTS, type MappingConfig } from './esm/types';
 import type { LocalTemplate } from './template';
 
 /**
  * MappingConfig of every AWS::Lambda::EventSourceMapping in the template (Kinesis sources),
- * with Lambda's documented defaults for absent properties (services-kinesis-parameters):
- * BatchSize 100, MaximumBatchingWindowInSeconds 0, ParallelizationFactor 1,
- * BisectBatchOnFunctionError false, MaximumRetryAttempts -1 and MaximumRecordAgeInSeconds -1
- * (infinite), Enabled true. Call after provisioning: consumer ARNs come from kinesis-mock.
+ * with Lambda's documented defaults (KINESIS_MAPPING_DEFAULTS) for absent properties.
+ * Call after provisioning: consumer ARNs come from kinesis-mock.
  */
 export function mappingConfigs(template: LocalTemplate): MappingConfig[] {
   const mappings: MappingConfig[] = [];
@@ -31,18 +29,18 @@ export function mappingConfigs(template: LocalTemplate): MappingConfig[] {
       functionName: String(props.FunctionName),
       streamArn: sourceArn.slice(0, consumerAt),
       consumerArn: sourceArn,
-      batchSize: num(props.BatchSize, 100),
-      maximumBatchingWindowInSeconds: num(props.MaximumBatchingWindowInSeconds, 0),
+      batchSize: num(props.BatchSize, DEFAULTS.batchSize),
+      maximumBatchingWindowInSeconds: num(props.MaximumBatchingWindowInSeconds, DEFAULTS.maximumBatchingWindowInSeconds),
       startingPosition,
       startingPositionTimestamp: timestamp !== undefined ? new Date(Number(timestamp) * 1000) : undefined,
-      parallelizationFactor: num(props.ParallelizationFactor, 1),
+      parallelizationFactor: num(props.ParallelizationFactor, DEFAULTS.parallelizationFactor),
       bisectBatchOnFunctionError: props.BisectBatchOnFunctionError === true || props.BisectBatchOnFunctionError === 'true',
       reportBatchItemFailures: Array.isArray(props.FunctionResponseTypes) && props.FunctionResponseTypes.includes('ReportBatchItemFailures'),
-      maximumRetryAttempts: num(props.MaximumRetryAttempts, -1),
-      maximumRecordAgeInSeconds: num(props.MaximumRecordAgeInSeconds, -1),
+      maximumRetryAttempts: num(props.MaximumRetryAttempts, DEFAULTS.maximumRetryAttempts),
+      maximumRecordAgeInSeconds: num(props.MaximumRecordAgeInSeconds, DEFAULTS.maximumRecordAgeInSeconds),
       onFailureDestination: destination,
       filterPatterns: filters?.map((filter) => String(filter.Pattern)).filter(Boolean),
-      enabled: props.Enabled === undefined ? true : props.Enabled === true || props.Enabled === 'true',
+      enabled: props.Enabled === undefined ? DEFAULTS.enabled : props.Enabled === true || props.Enabled === 'true',
     });
   }
   return mappings;

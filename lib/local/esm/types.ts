@@ -95,3 +95,18 @@ export interface OnFailureRecord {
   /** The whole invocation event (JSON string), "Only available in S3" per the docs. */
   readonly payload: string;
 }
+
+/**
+ * Lambda's documented values for the properties an AWS::Lambda::EventSourceMapping may omit
+ * (services-kinesis-parameters): -1 = infinite retries / record age.
+ */
+export const KINESIS_MAPPING_DEFAULTS = {
+  batchSize: 100,
+  maximumBatchingWindowInSeconds: 0,
+  parallelizationFactor: 1,
+  bisectBatchOnFunctionError: false,
+  reportBatchItemFailures: false,
+  maximumRetryAttempts: -1,
+  maximumRecordAgeInSeconds: -1,
+  enabled: true,
+} as const satisfies Partial<MappingConfig>;

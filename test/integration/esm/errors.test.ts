@@ -4,22 +4,14 @@
  * MaximumRecordAgeInSeconds, on-failure destination).
  */
 import type { KinesisStreamEvent } from '../../../lib/local/esm/types';
-import { useEmulators } from '../../helpers/emulators';
-import { createStream, delay, EngineHarness, fail, mappingFor, numbered, ns, ok, putRecords, TestFunction, waitFor } from './esm-fixture';
+import { createStream, delay, fail, mappingFor, numbered, ns, ok, putRecords, TestFunction, waitFor, useEngineHarness } from './esm-fixture';
 
 jest.setTimeout(40_000);
 
 const seqs = (event: KinesisStreamEvent): string[] => event.Records.map((r) => r.kinesis.sequenceNumber);
 
 describe('event-source mapping engine: errors', () => {
-  const fixture = useEmulators();
-  let harness: EngineHarness;
-  beforeEach(() => {
-    harness = new EngineHarness(fixture().kinesis);
-  });
-  afterEach(async () => {
-    await harness.dispose();
-  });
+  const { fixture, harness } = useEngineHarness();
 
   test('a function error retries the whole batch until it succeeds, then moves on', async () => {
     // Prepare
@@ -27,7 +19,7 @@ describe('event-source mapping engine: errors', () => {
     const stream = await createStream(kinesis);
     await putRecords(kinesis, stream.streamArn, numbered(4));
     const fn = new TestFunction((_e, call) => (call <= 2 ? fail('Error', `attempt ${call}`) : ok()));
-    const engine = harness.engine(fn);
+    const engine = harness().engine(fn);
 
     // Act
     await engine.start([mappingFor(stream)]);
@@ -37,7 +29,7 @@ describe('event-source mapping engine: errors', () => {
 
     // Assess
     expect(fn.batches()).toEqual([[1, 2, 3, 4], [1, 2, 3, 4], [1, 2, 3, 4], [5]]);
-    expect(harness.failures()).toHaveLength(0);
+    expect(harness().failures()).toHaveLength(0);
   });
 
   test('MaximumRetryAttempts: a timed-out batch is retried N times, then its on-failure record is written in Lambda format and processing moves on', async () => {
@@ -46,7 +38,7 @@ describe('event-source mapping engine: errors', () => {
     const stream = await createStream(kinesis);
     const puts = await putRecords(kinesis, stream.streamArn, numbered(3));
     const fn = new TestFunction((event) => (ns(event).includes(1) ? fail('Sandbox.Timedout', 'Task timed out after 3.00 seconds') : ok()));
-    const engine = harness.engine(fn);
+    const engine = harness().engine(fn);
     const mapping = mappingFor(stream, { maximumRetryAttempts: 2, onFailureDestination: 'arn:aws:s3:::failed-bucket' });
 
     // Act
@@ -57,7 +49,7 @@ describe('event-source mapping engine: errors', () => {
 
     // Assess: 1 invocation + 2 retries, then the next records
     expect(fn.batches()).toEqual([[1, 2, 3], [1, 2, 3], [1, 2, 3], [4, 5]]);
-    const failures = harness.failures();
+    const failures = harness().failures();
     expect(failures).toHaveLength(1);
     const { key, record } = failures[0];
     expect(key).toMatch(new RegExp(`^aws/lambda/${mapping.id}/shardId-000000000000/\\d{4}/\\d{2}/\\d{2}/\\d{4}-\\d{2}-\\d{2}T\\d{2}\\.\\d{2}\\.\\d{2}-[0-9a-f-]{36}$`));
@@ -93,7 +85,7 @@ describe('event-source mapping engine: errors', () => {
     const fn = new TestFunction((_e, call) =>
       call === 1 ? ok({ batchItemFailures: [{ itemIdentifier: puts[4].sequenceNumber }, { itemIdentifier: puts[2].sequenceNumber }] }) : ok({ batchItemFailures: [] }),
     );
-    const engine = harness.engine(fn);
+    const engine = harness().engine(fn);
     const mapping = mappingFor(stream, { reportBatchItemFailures: true });
 
     // Act
@@ -106,7 +98,7 @@ describe('event-source mapping engine: errors', () => {
       [1, 2, 3, 4, 5, 6],
       [3, 4, 5, 6],
     ]);
-    expect(await harness.checkpoints.load(mapping.id, 'shardId-000000000000')).toBe(puts[5].sequenceNumber);
+    expect(await harness().checkpoints.load(mapping.id, 'shardId-000000000000')).toBe(puts[5].sequenceNumber);
   });
 
   test.each([
@@ -120,7 +112,7 @@ describe('event-source mapping engine: errors', () => {
     const stream = await createStream(kinesis);
     await putRecords(kinesis, stream.streamArn, numbered(3));
     const fn = new TestFunction(() => ok(response));
-    const engine = harness.engine(fn);
+    const engine = harness().engine(fn);
 
     // Act
     await engine.start([mappingFor(stream, { reportBatchItemFailures: true })]);
@@ -143,7 +135,7 @@ describe('event-source mapping engine: errors', () => {
     const stream = await createStream(kinesis);
     await putRecords(kinesis, stream.streamArn, numbered(3));
     const fn = new TestFunction((_e, call) => (call === 1 ? ok(response()) : ok()));
-    const engine = harness.engine(fn);
+    const engine = harness().engine(fn);
 
     // Act
     await engine.start([mappingFor(stream, { reportBatchItemFailures: true })]);
@@ -162,7 +154,7 @@ describe('event-source mapping engine: errors', () => {
     const stream = await createStream(kinesis);
     const puts = await putRecords(kinesis, stream.streamArn, numbered(3));
     const fn = new TestFunction(() => ok({ batchItemFailures: [{ itemIdentifier: puts[1].sequenceNumber }] }));
-    const engine = harness.engine(fn);
+    const engine = harness().engine(fn);
 
     // Act
     await engine.start([mappingFor(stream, { reportBatchItemFailures: false })]);
@@ -178,7 +170,7 @@ describe('event-source mapping engine: errors', () => {
     const stream = await createStream(kinesis);
     const puts = await putRecords(kinesis, stream.streamArn, numbered(8));
     const fn = new TestFunction((event) => (ns(event).includes(5) ? fail() : ok()));
-    const engine = harness.engine(fn);
+    const engine = harness().engine(fn);
 
     // Act
     await engine.start([mappingFor(stream, { bisectBatchOnFunctionError: true, maximumRetryAttempts: 0, onFailureDestination: 'arn:aws:s3:::failed' })]);
@@ -186,7 +178,7 @@ describe('event-source mapping engine: errors', () => {
 
     // Assess
     expect(fn.batches()).toEqual([[1, 2, 3, 4, 5, 6, 7, 8], [1, 2, 3, 4], [5, 6, 7, 8], [5, 6], [5], [6], [7, 8]]);
-    const failures = harness.failures();
+    const failures = harness().failures();
     expect(failures).toHaveLength(1);
     expect(failures[0].record.KinesisBatchInfo).toMatchObject({ startSequenceNumber: puts[4].sequenceNumber, endSequenceNumber: puts[4].sequenceNumber, batchSize: 1 });
     expect(failures[0].record.requestContext).toMatchObject({ condition: 'RetryAttemptsExhausted', approximateInvokeCount: 4 });
@@ -198,7 +190,7 @@ describe('event-source mapping engine: errors', () => {
     const stream = await createStream(kinesis);
     const puts = await putRecords(kinesis, stream.streamArn, numbered(6));
     const fn = new TestFunction((_e, call) => (call === 1 ? ok({ batchItemFailures: [{ itemIdentifier: puts[3].sequenceNumber }] }) : ok()));
-    const engine = harness.engine(fn);
+    const engine = harness().engine(fn);
 
     // Act
     await engine.start([mappingFor(stream, { bisectBatchOnFunctionError: true, reportBatchItemFailures: true, maximumRetryAttempts: 0 })]);
@@ -218,7 +210,7 @@ describe('event-source mapping engine: errors', () => {
     const old = await putRecords(kinesis, stream.streamArn, numbered(2, 1));
     await delay(3200);
     const fn = new TestFunction();
-    const engine = harness.engine(fn);
+    const engine = harness().engine(fn);
     const mapping = mappingFor(stream, { maximumRecordAgeInSeconds: 3, onFailureDestination: 'arn:aws:s3:::failed' });
 
     // Act
@@ -229,7 +221,7 @@ describe('event-source mapping engine: errors', () => {
 
     // Assess
     expect(fn.batches()).toEqual([[3, 4]]);
-    const failures = harness.failures();
+    const failures = harness().failures();
     expect(failures).toHaveLength(1);
     expect(failures[0].record.requestContext).toMatchObject({ condition: 'RecordAgeExceeded', approximateInvokeCount: 0 });
     expect(failures[0].record.KinesisBatchInfo).toMatchObject({ startSequenceNumber: old[0].sequenceNumber, endSequenceNumber: old[1].sequenceNumber, batchSize: 2 });
@@ -241,11 +233,11 @@ describe('event-source mapping engine: errors', () => {
     const stream = await createStream(kinesis);
     await putRecords(kinesis, stream.streamArn, numbered(2));
     const fn = new TestFunction(() => fail());
-    const engine = harness.engine(fn, { retryBackoff: { initialMs: 200, maxMs: 200 } });
+    const engine = harness().engine(fn, { retryBackoff: { initialMs: 200, maxMs: 200 } });
 
     // Act
     await engine.start([mappingFor(stream, { maximumRecordAgeInSeconds: 4, maximumRetryAttempts: -1, onFailureDestination: 'arn:aws:s3:::failed' })]);
-    await waitFor(() => (harness.failures().length > 0 ? true : undefined), 15_000);
+    await waitFor(() => (harness().failures().length > 0 ? true : undefined), 15_000);
     await engine.idle();
     const invocationsAtExpiry = fn.invocations.length;
     await delay(600);
@@ -253,7 +245,7 @@ describe('event-source mapping engine: errors', () => {
     // Assess: retried until the records expired, then no more invocations
     expect(invocationsAtExpiry).toBeGreaterThan(1);
     expect(fn.invocations.length).toBe(invocationsAtExpiry);
-    const failures = harness.failures();
+    const failures = harness().failures();
     expect(failures.map((f) => f.record.requestContext.condition)).toEqual(['RecordAgeExceeded']);
     expect(failures[0].record.requestContext.approximateInvokeCount).toBe(invocationsAtExpiry);
   });
@@ -264,7 +256,7 @@ describe('event-source mapping engine: errors', () => {
     const stream = await createStream(kinesis);
     await putRecords(kinesis, stream.streamArn, numbered(2));
     const fn = new TestFunction((event) => (ns(event).includes(1) ? fail() : ok()));
-    const engine = harness.engine(fn);
+    const engine = harness().engine(fn);
 
     // Act
     await engine.start([mappingFor(stream, { maximumRetryAttempts: 1 })]);
@@ -274,7 +266,7 @@ describe('event-source mapping engine: errors', () => {
 
     // Assess
     expect(fn.batches()).toEqual([[1, 2], [1, 2], [3]]);
-    expect(harness.failures()).toHaveLength(0);
+    expect(harness().failures()).toHaveLength(0);
   });
 
   test('stop lets the in-flight batch finish and checkpoints it', async () => {
@@ -288,7 +280,7 @@ describe('event-source mapping engine: errors', () => {
       finished = true;
       return ok();
     });
-    const engine = harness.engine(fn);
+    const engine = harness().engine(fn);
     const mapping = mappingFor(stream);
     await engine.start([mapping]);
     await waitFor(() => (fn.invocations.length > 0 ? true : undefined), 10_000);
@@ -298,7 +290,7 @@ describe('event-source mapping engine: errors', () => {
 
     // Assess
     expect(finished).toBe(true);
-    expect(await harness.checkpoints.load(mapping.id, 'shardId-000000000000')).toBe(puts[2].sequenceNumber);
+    expect(await harness().checkpoints.load(mapping.id, 'shardId-000000000000')).toBe(puts[2].sequenceNumber);
     expect(seqs(fn.invocations[0].event)).toEqual(puts.map((p) => p.sequenceNumber));
   });
 });

@@ -11,7 +11,15 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { EventSourceMappingEngine, type EventSourceMappingEngineOptions } from '../../../lib/local/esm/engine';
 import { FileCheckpointStore, FolderFailedRecordSink } from '../../../lib/local/esm/stores';
-import type { FunctionInvoker, InvocationResult, KinesisStreamEvent, MappingConfig, OnFailureRecord } from '../../../lib/local/esm/types';
+import {
+  KINESIS_MAPPING_DEFAULTS,
+  type FunctionInvoker,
+  type InvocationResult,
+  type KinesisStreamEvent,
+  type MappingConfig,
+  type OnFailureRecord,
+} from '../../../lib/local/esm/types';
+import { useEmulators, type EmulatorFixture } from '../../helpers/emulators';
 
 export const REGION = 'us-east-1';
 export const ACCOUNT = '000000000000';
@@ -125,15 +133,8 @@ export function mappingFor(stream: TestStream, overrides: Partial<MappingConfig>
     functionName: 'test-function',
     streamArn: stream.streamArn,
     consumerArn: stream.consumerArn,
-    batchSize: 100,
-    maximumBatchingWindowInSeconds: 0,
+    ...KINESIS_MAPPING_DEFAULTS,
     startingPosition: 'TRIM_HORIZON',
-    parallelizationFactor: 1,
-    bisectBatchOnFunctionError: false,
-    reportBatchItemFailures: false,
-    maximumRetryAttempts: -1,
-    maximumRecordAgeInSeconds: -1,
-    enabled: true,
     ...overrides,
   };
 }
@@ -204,3 +205,25 @@ export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefi
 }
 
 export const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Per test file: real emulators (once) and a fresh EngineHarness per test, disposed after it.
+ *   const { fixture, harness } = useEngineHarness();
+ */
+export function useEngineHarness(): { fixture: () => EmulatorFixture; harness: () => EngineHarness } {
+  const fixture = useEmulators();
+  let current: EngineHarness | undefined;
+  beforeEach(() => {
+    current = new EngineHarness(fixture().kinesis);
+  });
+  afterEach(async () => {
+    await current?.dispose();
+  });
+  return {
+    fixture,
+    harness: () => {
+      if (!current) throw new Error('useEngineHarness(): harness used outside a test');
+      return current;
+    },
+  };
+}

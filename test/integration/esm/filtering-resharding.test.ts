@@ -3,20 +3,12 @@
  */
 import { UpdateShardCountCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { SHARD_END } from '../../../lib/local/esm/types';
-import { useEmulators } from '../../helpers/emulators';
-import { createStream, dataOf, EngineHarness, mappingFor, numbered, putRecords, TestFunction, waitFor } from './esm-fixture';
+import { createStream, dataOf, mappingFor, numbered, putRecords, TestFunction, waitFor, useEngineHarness } from './esm-fixture';
 
 jest.setTimeout(40_000);
 
 describe('event-source mapping engine: filtering and resharding', () => {
-  const fixture = useEmulators();
-  let harness: EngineHarness;
-  beforeEach(() => {
-    harness = new EngineHarness(fixture().kinesis);
-  });
-  afterEach(async () => {
-    await harness.dispose();
-  });
+  const { fixture, harness } = useEngineHarness();
 
   test('FilterCriteria: only matching records are delivered; the others are skipped and checkpointed', async () => {
     // Prepare
@@ -37,7 +29,7 @@ describe('event-source mapping engine: filtering and resharding', () => {
       ],
     });
     const fn = new TestFunction();
-    const engine = harness.engine(fn);
+    const engine = harness().engine(fn);
 
     // Act
     await engine.start([mapping]);
@@ -51,7 +43,7 @@ describe('event-source mapping engine: filtering and resharding', () => {
       { type: 'ORDER_CANCELLED' },
     ]);
     // the checkpoint moved past the skipped trailing record
-    expect(await harness.checkpoints.load(mapping.id, 'shardId-000000000000')).toBe(puts[5].sequenceNumber);
+    expect(await harness().checkpoints.load(mapping.id, 'shardId-000000000000')).toBe(puts[5].sequenceNumber);
   });
 
   test('after resharding, child shards are read once the parent shard is fully processed', async () => {
@@ -59,7 +51,7 @@ describe('event-source mapping engine: filtering and resharding', () => {
     const { kinesis } = fixture();
     const stream = await createStream(kinesis);
     const fn = new TestFunction();
-    const engine = harness.engine(fn, { shardDiscoveryIntervalMs: 500 });
+    const engine = harness().engine(fn, { shardDiscoveryIntervalMs: 500 });
     const mapping = mappingFor(stream);
     await putRecords(kinesis, stream.streamArn, numbered(5, 1, (n) => `key-${n}`));
     await engine.start([mapping]);
@@ -78,6 +70,6 @@ describe('event-source mapping engine: filtering and resharding', () => {
     // Assess
     expect(new Set(children.map((c) => c.shardId))).toEqual(new Set(['shardId-000000000001', 'shardId-000000000002']));
     expect(fn.delivered().sort((a, b) => a - b)).toEqual(numbered(25).map((r) => r.data.n));
-    expect(await harness.checkpoints.load(mapping.id, 'shardId-000000000000')).toBe(SHARD_END);
+    expect(await harness().checkpoints.load(mapping.id, 'shardId-000000000000')).toBe(SHARD_END);
   });
 });

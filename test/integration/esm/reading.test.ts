@@ -3,20 +3,12 @@
  * consumer, the Lambda event shape, batching, starting positions, ordering, checkpoints.
  * Test functions are in-process fakes; Kinesis is real.
  */
-import { useEmulators } from '../../helpers/emulators';
-import { createStream, delay, EngineHarness, mappingFor, numbered, ok, putRecords, TestFunction, waitFor, ns } from './esm-fixture';
+import { createStream, delay, mappingFor, numbered, ok, putRecords, TestFunction, waitFor, ns, useEngineHarness } from './esm-fixture';
 
 jest.setTimeout(40_000);
 
 describe('event-source mapping engine: reading', () => {
-  const fixture = useEmulators();
-  let harness: EngineHarness;
-  beforeEach(() => {
-    harness = new EngineHarness(fixture().kinesis);
-  });
-  afterEach(async () => {
-    await harness.dispose();
-  });
+  const { fixture, harness } = useEngineHarness();
 
   test('delivers records in the Lambda Kinesis event shape, reading through the consumer', async () => {
     // Prepare
@@ -25,7 +17,7 @@ describe('event-source mapping engine: reading', () => {
     const before = Date.now();
     const [put] = await putRecords(kinesis, stream.streamArn, [{ partitionKey: 'order-1', data: { hello: 'world' } }]);
     const fn = new TestFunction();
-    const engine = harness.engine(fn, { invokeIdentityArn: 'arn:aws:iam::000000000000:role/test-role' });
+    const engine = harness().engine(fn, { invokeIdentityArn: 'arn:aws:iam::000000000000:role/test-role' });
 
     // Act
     await engine.start([mappingFor(stream)]);
@@ -62,7 +54,7 @@ describe('event-source mapping engine: reading', () => {
     const stream = await createStream(kinesis, 2);
     const puts = await putRecords(kinesis, stream.streamArn, numbered(40, 1, (n) => `key-${n}`));
     const fn = new TestFunction();
-    const engine = harness.engine(fn);
+    const engine = harness().engine(fn);
 
     // Act
     await engine.start([mappingFor(stream)]);
@@ -83,7 +75,7 @@ describe('event-source mapping engine: reading', () => {
     const stream = await createStream(kinesis);
     await putRecords(kinesis, stream.streamArn, numbered(25));
     const fn = new TestFunction();
-    const engine = harness.engine(fn);
+    const engine = harness().engine(fn);
 
     // Act
     await engine.start([mappingFor(stream, { batchSize: 10 })]);
@@ -99,7 +91,7 @@ describe('event-source mapping engine: reading', () => {
     const { kinesis } = fixture();
     const stream = await createStream(kinesis);
     const fn = new TestFunction();
-    const engine = harness.engine(fn);
+    const engine = harness().engine(fn);
     await engine.start([mappingFor(stream, { maximumBatchingWindowInSeconds: 4 })]);
 
     // Act: two puts about 1.2 s apart (kinesis-mock pushes an event per second)
@@ -118,7 +110,7 @@ describe('event-source mapping engine: reading', () => {
     const { kinesis } = fixture();
     const stream = await createStream(kinesis);
     const fn = new TestFunction();
-    const engine = harness.engine(fn);
+    const engine = harness().engine(fn);
     await engine.start([mappingFor(stream)]);
 
     // Act
@@ -141,7 +133,7 @@ describe('event-source mapping engine: reading', () => {
     const stream = await createStream(kinesis);
     const big = (n: number) => ({ partitionKey: 'pk', data: Buffer.from(JSON.stringify({ n, pad: 'x'.repeat(900_000) })) });
     const fn = new TestFunction();
-    const engine = harness.engine(fn);
+    const engine = harness().engine(fn);
     for (let n = 1; n <= 8; n += 2) await putRecords(kinesis, stream.streamArn, [big(n), big(n + 1)]);
 
     // Act: a window long enough to have all 8 buffered when the batch is cut
@@ -160,7 +152,7 @@ describe('event-source mapping engine: reading', () => {
     const stream = await createStream(kinesis);
     await putRecords(kinesis, stream.streamArn, numbered(5));
     const fn = new TestFunction();
-    const engine = harness.engine(fn);
+    const engine = harness().engine(fn);
 
     // Act
     await engine.start([mappingFor(stream, { startingPosition: 'TRIM_HORIZON' })]);
@@ -176,7 +168,7 @@ describe('event-source mapping engine: reading', () => {
     const stream = await createStream(kinesis);
     await putRecords(kinesis, stream.streamArn, numbered(3, 1));
     const fn = new TestFunction();
-    const engine = harness.engine(fn);
+    const engine = harness().engine(fn);
 
     // Act
     await engine.start([mappingFor(stream, { startingPosition: 'LATEST' })]);
@@ -198,7 +190,7 @@ describe('event-source mapping engine: reading', () => {
     await delay(100);
     await putRecords(kinesis, stream.streamArn, numbered(3, 4));
     const fn = new TestFunction();
-    const engine = harness.engine(fn);
+    const engine = harness().engine(fn);
 
     // Act
     await engine.start([mappingFor(stream, { startingPosition: 'AT_TIMESTAMP', startingPositionTimestamp: timestamp })]);
@@ -215,7 +207,7 @@ describe('event-source mapping engine: reading', () => {
     const mapping = mappingFor(stream, { startingPosition: 'TRIM_HORIZON' });
     await putRecords(kinesis, stream.streamArn, numbered(5, 1));
     const first = new TestFunction();
-    const engine1 = harness.engine(first);
+    const engine1 = harness().engine(first);
     await engine1.start([mapping]);
     await engine1.idle();
     await engine1.stop();
@@ -223,7 +215,7 @@ describe('event-source mapping engine: reading', () => {
     // Act: a new engine with the same checkpoint store
     await putRecords(kinesis, stream.streamArn, numbered(3, 6));
     const second = new TestFunction();
-    const engine2 = harness.engine(second);
+    const engine2 = harness().engine(second);
     await engine2.start([mapping]);
     await engine2.idle();
 
@@ -238,7 +230,7 @@ describe('event-source mapping engine: reading', () => {
     const stream = await createStream(kinesis);
     await putRecords(kinesis, stream.streamArn, numbered(3));
     const fn = new TestFunction();
-    const engine = harness.engine(fn);
+    const engine = harness().engine(fn);
 
     // Act
     await engine.start([mappingFor(stream, { enabled: false })]);
@@ -257,7 +249,7 @@ describe('event-source mapping engine: reading', () => {
       await delay(150);
       return ok();
     });
-    const engine = harness.engine(fn);
+    const engine = harness().engine(fn);
 
     // Act
     await engine.start([mappingFor(stream, { batchSize: 2 })]);
@@ -278,7 +270,7 @@ describe('event-source mapping engine: reading', () => {
       await delay(100);
       return ok();
     });
-    const engine = harness.engine(fn);
+    const engine = harness().engine(fn);
 
     // Act
     await engine.start([mappingFor(stream, { batchSize: 4, parallelizationFactor: 3 })]);
@@ -300,7 +292,7 @@ describe('event-source mapping engine: reading', () => {
     const { kinesis } = fixture();
     const stream = await createStream(kinesis);
     const fn = new TestFunction();
-    const engine = harness.engine(fn, { renewSubscriptionAfterMs: 1500 });
+    const engine = harness().engine(fn, { renewSubscriptionAfterMs: 1500 });
     await engine.start([mappingFor(stream)]);
 
     // Act
@@ -311,7 +303,7 @@ describe('event-source mapping engine: reading', () => {
     await engine.idle();
 
     // Assess
-    expect(harness.logs.filter((l) => l.includes('renewing from after')).length).toBeGreaterThanOrEqual(2);
+    expect(harness().logs.filter((l) => l.includes('renewing from after')).length).toBeGreaterThanOrEqual(2);
     expect(fn.delivered()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 });

@@ -1,7 +1,13 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { EventSourceMappingEngine, InvalidMappingError } from '../../../../../lib/local/esm/engine';
 import { FilterPatternError } from '../../../../../lib/local/esm/filter';
-import type { CheckpointStore, FailedRecordSink, FunctionInvoker, MappingConfig } from '../../../../../lib/local/esm/types';
+import {
+  KINESIS_MAPPING_DEFAULTS,
+  type CheckpointStore,
+  type FailedRecordSink,
+  type FunctionInvoker,
+  type MappingConfig,
+} from '../../../../../lib/local/esm/types';
 
 const unusedKinesis = {
   send: () => Promise.reject(new Error('Kinesis must not be called')),
@@ -20,15 +26,8 @@ const mapping = (overrides: Partial<MappingConfig>): MappingConfig => ({
   functionName: 'fn',
   streamArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/s',
   consumerArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/s/consumer/c:1',
-  batchSize: 100,
-  maximumBatchingWindowInSeconds: 0,
+  ...KINESIS_MAPPING_DEFAULTS,
   startingPosition: 'TRIM_HORIZON',
-  parallelizationFactor: 1,
-  bisectBatchOnFunctionError: false,
-  reportBatchItemFailures: false,
-  maximumRetryAttempts: -1,
-  maximumRecordAgeInSeconds: -1,
-  enabled: true,
   ...overrides,
 });
 
