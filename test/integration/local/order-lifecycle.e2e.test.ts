@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { PutRecordCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import {
@@ -466,6 +468,44 @@ describe('order lifecycle end to end on the local runtime', () => {
     // nothing was accepted: the stock is untouched
     await h.runtime.idle({ timeoutMs: 10_000 });
     expect(await stockOf(h, item)).toBe(5);
+  });
+  it('sends a poison record to the on-failure destination of every mapping after its retries, without blocking orders', async () => {
+    // Prepare
+    const poison = `this is not an event ${run}`;
+    const item = sku('after-poison');
+    await putStock(h, item, 1, 100);
+
+    // Act: a record no consumer can parse, then an ordinary order
+    await h.kinesis.send(
+      new PutRecordCommand({ StreamName: h.streamName, PartitionKey: `poison-${run}`, Data: Buffer.from(poison, 'utf8') }),
+    );
+    const orderId = await placeOrder(h, orderBody('after-poison@example.com', [{ sku: item, quantity: 1 }]));
+
+    // Assess: the order is not held up by the poison record
+    expect((await waitForTerminal(h, orderId)).status).toBe('COMPLETED');
+    // each of the six mappings kept the record in the on-failure destination (S3 layout, Lambda's format)
+    const files = await waitFor(h, 'an on-failure record from each of the six mappings', async () => {
+      const found = failedRecordFiles(h);
+      const mappings = new Set(found.map((file) => file.split('/').find((part) => part.endsWith('EventSourceMapping'))));
+      return mappings.size === 6 ? found : undefined;
+    }, { timeoutMs: 90_000 });
+    for (const file of files) {
+      expect(file).toMatch(/\/aws\/lambda\/\w+EventSourceMapping\/shardId-\d+\/\d{4}\/\d{2}\/\d{2}\/[\d-]+T[\d.]+-[0-9a-f-]{36}$/);
+      const record = JSON.parse(readFileSync(join(h.dataDir, 'failed-records', file), 'utf8')) as {
+        requestContext: { condition: string; approximateInvokeCount: number };
+        KinesisBatchInfo: { streamArn: string };
+        payload: string;
+      };
+      expect(record.requestContext.condition).toBe('RetryAttemptsExhausted');
+      expect(record.requestContext.approximateInvokeCount).toBeGreaterThan(1);
+      expect(record.KinesisBatchInfo.streamArn).toContain(h.streamName);
+      const kept = (JSON.parse(record.payload) as KinesisStreamEvent).Records.map((r) =>
+        Buffer.from(r.kinesis.data, 'base64').toString('utf8'),
+      );
+      expect(kept).toContain(poison);
+    }
+    // the destination is expected to hold exactly these: clear it for the per-test check
+    rmSync(join(h.dataDir, 'failed-records'), { recursive: true, force: true });
   });
 });
 
