@@ -4,7 +4,7 @@ import { DynamoDbOrderReadModel } from '../adapters/dynamodb-order-read-model';
 import { eventPublisherFromEnv } from '../adapters/kinesis-event-publisher';
 import { documentClient, dynamoDbClient } from '../shared/aws-clients';
 import { requiredEnv } from '../shared/config';
-import { logger } from '../shared/powertools';
+import { logger, tracer } from '../shared/powertools';
 import { powertoolsIdempotency } from './idempotency';
 import { OrderApi } from './order-api';
 import { createRouter } from './router';
@@ -25,6 +25,9 @@ export const handler = async (
   context: Context,
 ): Promise<APIGatewayProxyStructuredResultV2> => {
   logger.addContext(context);
+  tracer.annotateColdStart();
+  tracer.addServiceNameAnnotation();
+  tracer.putAnnotation('route', event.routeKey);
   idempotency.registerContext(context);
   return route(event, context);
 };
