@@ -24,7 +24,7 @@ export interface BannerInfo {
 export function startupBanner(info: BannerInfo): string {
   const stream = info.provisioned.streams[0]?.name ?? '<stream>';
   const orders = info.provisioned.tables.find((t) => t.logicalId.startsWith('Orders'))?.name ?? '<table>';
-  const cli = 'AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 aws';
+  const cli = 'AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1 aws';
   return [
     '',
     'orderstream is running locally',
