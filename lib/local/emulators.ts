@@ -198,7 +198,7 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 
 async function assertJavaAvailable(): Promise<void> {
   const ok = await new Promise<boolean>((resolveCheck) => {
-    const child = spawn('java', ['-version'], { stdio: 'ignore' });
+    const child = spawn('java', ['-version'], { stdio: 'ignore', env: process.env });
     child.once('error', () => resolveCheck(false));
     child.once('exit', (code) => resolveCheck(code === 0));
   });

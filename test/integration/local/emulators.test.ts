@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { startEmulators } from '../../../lib/local/emulators';
+import { JavaMissingError, startEmulators } from '../../../lib/local/emulators';
 
 jest.setTimeout(90_000);
 
@@ -35,6 +35,21 @@ describe('embedded emulators', () => {
     // Assess
     expect(await answers(emulators.kinesisEndpoint)).toBe(false);
     expect(await answers(emulators.dynamoDbEndpoint)).toBe(false);
+  });
+
+  it('names the Debian package to install when Java is missing', async () => {
+    // Prepare: a PATH without java on it
+    const savedPath = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      // Act
+      const starting = startEmulators();
+      // Assess
+      await expect(starting).rejects.toBeInstanceOf(JavaMissingError);
+      await expect(starting).rejects.toThrow(/apt-get install -y openjdk-17-jre-headless/);
+    } finally {
+      process.env.PATH = savedPath;
+    }
   });
 
   it('leaves no orphan when the runner is killed with SIGKILL', async () => {
