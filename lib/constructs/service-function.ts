@@ -12,6 +12,9 @@ const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 /** Service names are kebab/lower case: they name the entry folder and the Powertools service. */
 const SERVICE_NAME_PATTERN = /^[a-z][a-z0-9-]{0,30}$/;
 
+
+/** CloudWatch namespace of the functions' Powertools (EMF) metrics; dimension `service`. */
+export const METRICS_NAMESPACE = 'orderstream';
 export interface ServiceFunctionProps {
   /**
    * Service name. Selects the entry `lambdas/<service>/handler.ts` (unless `entry` is given)
@@ -129,7 +132,7 @@ export class ServiceFunction extends Construct {
       environment: {
         ...props.environment,
         POWERTOOLS_SERVICE_NAME: props.service,
-        POWERTOOLS_METRICS_NAMESPACE: 'orderstream',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
       },

@@ -9,7 +9,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { S3PutOnlyOnFailureDestination } from './s3-put-only-on-failure-destination';
-import { ServiceFunction, ServiceFunctionProps } from './service-function';
+import { METRICS_NAMESPACE, ServiceFunction, ServiceFunctionProps } from './service-function';
 
 /** Tuning of a consumer's event-source mapping. Every field has a production default. */
 export interface ConsumerMappingOptions {
@@ -109,6 +109,7 @@ export class StreamConsumerFunction extends Construct {
   public readonly eventSourceMapping: lambda.EventSourceMapping;
   public readonly iteratorAgeAlarm: cloudwatch.Alarm;
   public readonly errorsAlarm: cloudwatch.Alarm;
+  public readonly failedRecordsAlarm: cloudwatch.Alarm;
 
   public constructor(scope: Construct, id: string, props: StreamConsumerFunctionProps) {
     super(scope, id);
@@ -189,10 +190,31 @@ export class StreamConsumerFunction extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    // A record reported in batchItemFailures is no function error: without this alarm a record
+    // failing its way into the on-failure bucket (after the retries) would go unnoticed.
+    const recordMetric = (metricName: string): cloudwatch.Metric =>
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: props.service },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      });
+    this.failedRecordsAlarm = new cloudwatch.Alarm(this, 'FailedRecordsAlarm', {
+      alarmDescription: `orderstream ${props.service}: records failed (after the mapping's retries they land in the on-failure bucket)`,
+      metric: new cloudwatch.MathExpression({
+        expression: 'failed + poison',
+        usingMetrics: { failed: recordMetric('FailedRecords'), poison: recordMetric('PoisonRecords') },
+        period: Duration.minutes(5),
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     if (props.alarmTopic) {
       const action = new cwActions.SnsAction(props.alarmTopic);
-      this.iteratorAgeAlarm.addAlarmAction(action);
-      this.errorsAlarm.addAlarmAction(action);
+      for (const alarm of [this.iteratorAgeAlarm, this.errorsAlarm, this.failedRecordsAlarm]) alarm.addAlarmAction(action);
     }
   }
 }

@@ -306,11 +306,23 @@ describe('OrderstreamStack (default props)', () => {
   });
 
   describe('alarms and outputs', () => {
-    it('alarm on iterator age and errors of every consumer and on API 5xx, to the encrypted SSL-only topic', () => {
+    it('alarm on iterator age, errors and failed records of every consumer and on API 5xx, to the encrypted SSL-only topic', () => {
       const alarms = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm'));
 
       expect(alarms.filter((a) => a.Properties.MetricName === 'IteratorAge')).toHaveLength(6);
       expect(alarms.filter((a) => a.Properties.MetricName === 'Errors')).toHaveLength(6);
+      // one per consumer, on the Powertools metrics of that service (records reported in batchItemFailures)
+      type MetricQuery = { MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: string }[] } } };
+      const statsOf = (alarm: { Properties: { Metrics?: MetricQuery[] } }) =>
+        (alarm.Properties.Metrics ?? []).flatMap((query) => (query.MetricStat ? [query.MetricStat.Metric] : []));
+      const failedRecordAlarms = alarms.filter((alarm) => statsOf(alarm).some((m) => m.MetricName === 'PoisonRecords'));
+      const dimensionsOf = (alarm: (typeof failedRecordAlarms)[number]) => statsOf(alarm)[0]?.Dimensions ?? [];
+      expect(failedRecordAlarms.map((alarm) => dimensionsOf(alarm).map((d) => `${d.Name}=${d.Value}`).join()).sort()).toEqual(
+        consumerNames.map((service) => `service=${service}`).sort(),
+      );
+      for (const alarm of failedRecordAlarms) {
+        expect(statsOf(alarm).map((m) => `${m.Namespace}/${m.MetricName}`).sort()).toEqual(['orderstream/FailedRecords', 'orderstream/PoisonRecords']);
+      }
       expect(alarms.filter((a) => a.Properties.MetricName === '5xx')).toHaveLength(1);
       for (const alarm of alarms) expect(referencedLogicalIds(alarm.Properties.AlarmActions)).toHaveLength(1);
       template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
