@@ -8,7 +8,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct, IConstruct } from 'constructs';
 import { ApiAuthMode, OrderApi } from './constructs/order-api';
-import { ServiceFunction } from './constructs/service-function';
+import { OperationsDashboard } from './constructs/operations-dashboard';
+import { METRICS_NAMESPACE, ServiceFunction } from './constructs/service-function';
 import { ConsumerMappingOptions, resolveMappingOptions, StreamConsumerFunction } from './constructs/stream-consumer-function';
 import { API_SERVICE, CONSUMER_SERVICES, ServiceDefinition, TABLE_ENV, TableKey } from './services';
 
@@ -140,6 +141,7 @@ export class OrderstreamStack extends Stack {
   public readonly api: OrderApi;
   public readonly apiFunction: ServiceFunction;
   public readonly consumers: Readonly<Record<string, StreamConsumerFunction>>;
+  public readonly dashboard: OperationsDashboard;
 
   public constructor(scope: Construct, id: string, props: OrderstreamStackProps = {}) {
     super(scope, id, props);
@@ -354,6 +356,13 @@ export class OrderstreamStack extends Stack {
       throttlingRateLimit: props.apiThrottlingRateLimit,
       throttlingBurstLimit: props.apiThrottlingBurstLimit,
       alarmTopic: this.alarmTopic,
+    });
+
+    this.dashboard = new OperationsDashboard(this, 'Operations', {
+      stageName: this.stageName,
+      httpApi: this.api.httpApi,
+      consumers: CONSUMER_SERVICES.map((service) => ({ service: service.name, function: consumers[service.name].function })),
+      metricsNamespace: METRICS_NAMESPACE,
     });
 
     // ---- outputs ----

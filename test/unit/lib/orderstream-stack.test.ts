@@ -329,6 +329,17 @@ describe('OrderstreamStack (default props)', () => {
       template.resourceCountIs('AWS::SNS::Subscription', 0);
     });
 
+    it('put API traffic, order outcomes and every consumer on one operations dashboard', () => {
+      const dashboards = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Dashboard'));
+      expect(dashboards).toHaveLength(1);
+      const body = JSON.stringify(dashboards[0]!.Properties.DashboardBody);
+
+      for (const metric of ['IteratorAge', 'Errors', 'FailedRecords', 'PoisonRecords', 'OrdersCompleted', 'OrdersCancelled', '5xx']) {
+        expect(body).toContain(metric);
+      }
+      for (const name of consumerNames) expect(referencedLogicalIds(dashboards[0]!.Properties.DashboardBody)).toContain(`${pascal(name)}Function`);
+    });
+
     it('output the API URL, the stream, the bucket and every table name', () => {
       const outputs = Object.keys(template.findOutputs('*')).sort();
 
