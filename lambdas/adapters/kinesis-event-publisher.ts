@@ -65,7 +65,15 @@ export class KinesisEventPublisher implements EventPublisher {
   }
 
   public async publish(events: readonly EventEnvelope[]): Promise<void> {
-    for (const chunk of chunkEntries(events.map(toEntry))) {
+    await this.putRecords(events.map(serialize));
+  }
+
+  /**
+   * Puts records whose data is already serialized (e.g. records replayed from the on-failure
+   * destination), with the same chunking, size check and retry policy as `publish`.
+   */
+  public async putRecords(records: readonly RawRecord[]): Promise<void> {
+    for (const chunk of chunkEntries(records.map(toEntry))) {
       await this.putWithRetry(chunk);
     }
   }
@@ -111,14 +119,25 @@ export function eventPublisherFromEnv(): KinesisEventPublisher {
   return new KinesisEventPublisher({ client: kinesisClient(), streamName: requiredEnv('STREAM_NAME') });
 }
 
-function toEntry(event: EventEnvelope): PutRecordsRequestEntry {
-  const data = Buffer.from(JSON.stringify(event), 'utf8');
-  if (data.length + Buffer.byteLength(event.orderId) > MAX_RECORD_BYTES) {
-    throw new PublishError(`event ${event.eventId} is ${data.length} bytes, over Kinesis's 1 MiB record limit`, 1, [
-      'RecordTooLarge',
-    ]);
+/** One record as Kinesis stores it. */
+export interface RawRecord {
+  readonly partitionKey: string;
+  readonly data: Uint8Array;
+  /** Names the record in errors. @default the partition key */
+  readonly label?: string;
+}
+
+function serialize(event: EventEnvelope): RawRecord {
+  return { partitionKey: event.orderId, data: Buffer.from(JSON.stringify(event), 'utf8'), label: `event ${event.eventId}` };
+}
+
+function toEntry(record: RawRecord): PutRecordsRequestEntry {
+  const size = record.data.length + Buffer.byteLength(record.partitionKey);
+  if (size > MAX_RECORD_BYTES) {
+    const label = record.label ?? `record of partition ${record.partitionKey}`;
+    throw new PublishError(`${label} is ${size} bytes, over Kinesis's 1 MiB record limit`, 1, ['RecordTooLarge']);
   }
-  return { Data: data, PartitionKey: event.orderId };
+  return { Data: record.data, PartitionKey: record.partitionKey };
 }
 
 function chunkEntries(entries: PutRecordsRequestEntry[]): PutRecordsRequestEntry[][] {
