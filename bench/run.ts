@@ -1,26 +1,59 @@
 /**
- * Benchmarks, run with `npm run bench`. Machines here are shared and noisy, so results
- * are reported as ratios of variants measured side by side, in alternating rounds.
+ * Benchmarks, run with `npm run bench` (or `npm run bench -- publish`, `-- consume`).
+ * Machines here are shared and noisy, so each benchmark runs two variants side by side in
+ * alternating rounds on the real emulators and reports the median RATIO, not raw speed.
  *
- * publish: KinesisEventPublisher (PutRecords, up to 500 per call) against one PutRecord
- * call per event, both on a real kinesis-mock. The design claim checked: batching is
- * what makes the local emulator (and a real stream's per-call overhead) fast enough.
+ * publish: KinesisEventPublisher (PutRecords, 100 per call) vs one PutRecord per event.
+ *          Claim checked: batching is what makes publishing (and kinesis-mock) fast enough.
+ * consume: the shared stream consumer over 100-record batches with per-record idempotency
+ *          (Powertools, DynamoDB Local) vs without. Shows what exactly-once bookkeeping
+ *          costs per record, the price paid for safe redelivery.
  */
-import { CreateStreamCommand, DescribeStreamSummaryCommand, PutRecordCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import './quiet-env';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateStreamCommand, DescribeStreamSummaryCommand, PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { randomUUID } from 'node:crypto';
 import { KinesisEventPublisher } from '../lambdas/adapters/kinesis-event-publisher';
 import { deterministicEventId, type EventEnvelope } from '../lambdas/shared/envelope';
-import { localKinesisClient } from '../lib/local/clients';
-import { startEmulators } from '../lib/local/emulators';
+import { createStreamConsumer } from '../lambdas/shared/stream-consumer';
+import { localDynamoDbClient, localKinesisClient } from '../lib/local/clients';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type RunningEmulators } from '../lib/local/emulators';
+import { aKinesisEvent, aLambdaContext } from '../test/helpers/kinesis-events';
 
-const EVENTS_PER_ROUND = Number(process.env.BENCH_EVENTS ?? 1_000);
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
-function events(round: number, variant: string): EventEnvelope[] {
-  return Array.from({ length: EVENTS_PER_ROUND }, (_, i) => {
-    const eventId = deterministicEventId(variant, String(round), String(i));
+interface Variant {
+  readonly name: string;
+  /** Processes EVENTS events of round `round`. */
+  run(round: number): Promise<void>;
+}
+
+/** Runs `slow` and `fast` in alternating order each round; prints per-round rates and the median ratio. */
+async function compare(benchmark: string, fast: Variant, slow: Variant): Promise<void> {
+  const ratios: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const ms: Record<string, number> = {};
+    for (const variant of round % 2 === 0 ? [fast, slow] : [slow, fast]) {
+      const start = process.hrtime.bigint();
+      await variant.run(round);
+      ms[variant.name] = Number(process.hrtime.bigint() - start) / 1e6;
+    }
+    const rate = (name: string) => Math.round((EVENTS / ms[name]!) * 1000);
+    ratios.push(ms[slow.name]! / ms[fast.name]!);
+    console.log(`${benchmark} round ${round + 1}: ${fast.name} ${rate(fast.name)} ev/s, ${slow.name} ${rate(slow.name)} ev/s`);
+  }
+  ratios.sort((a, b) => a - b);
+  const median = ratios[Math.floor(ratios.length / 2)]!;
+  console.log(`${benchmark}: ${slow.name} takes x${median.toFixed(2)} the time of ${fast.name} (median of ${ROUNDS} rounds, ${EVENTS} events each)`);
+}
+
+function events(variant: string, round: number, eventType = 'ORDER_CREATED'): EventEnvelope[] {
+  return Array.from({ length: EVENTS }, (_, i) => {
+    const eventId = deterministicEventId(variant, String(round), String(i), randomUUID());
     return {
       eventId,
-      eventType: 'ORDER_CREATED',
+      eventType,
       eventVersion: 1,
       occurredAt: new Date().toISOString(),
       orderId: `order-${i % 200}`,
@@ -31,60 +64,87 @@ function events(round: number, variant: string): EventEnvelope[] {
   });
 }
 
-async function timed(run: () => Promise<void>): Promise<number> {
-  const start = process.hrtime.bigint();
-  await run();
-  return Number(process.hrtime.bigint() - start) / 1e6;
+async function publishBenchmark(emulators: RunningEmulators): Promise<void> {
+  const kinesis = localKinesisClient(emulators.kinesisEndpoint);
+  await kinesis.send(new CreateStreamCommand({ StreamName: 'bench', StreamModeDetails: { StreamMode: 'ON_DEMAND' } }));
+  while ((await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: 'bench' }))).StreamDescriptionSummary?.StreamStatus !== 'ACTIVE') {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const publisher = new KinesisEventPublisher({ client: kinesis, streamName: 'bench' });
+  await compare(
+    'publish',
+    {
+      name: 'PutRecords(100)',
+      run: async (round) => {
+        const data = events('batched', round);
+        for (let i = 0; i < data.length; i += 100) await publisher.publish(data.slice(i, i + 100));
+      },
+    },
+    {
+      name: 'PutRecord',
+      run: async (round) => {
+        for (const event of events('single', round)) {
+          await kinesis.send(
+            new PutRecordCommand({ StreamName: 'bench', PartitionKey: event.orderId, Data: Buffer.from(JSON.stringify(event)) }),
+          );
+        }
+      },
+    },
+  );
+  kinesis.destroy();
 }
 
-async function putOneByOne(kinesis: KinesisClient, stream: string, batch: EventEnvelope[]): Promise<void> {
-  for (const event of batch) {
-    await kinesis.send(
-      new PutRecordCommand({ StreamName: stream, PartitionKey: event.orderId, Data: Buffer.from(JSON.stringify(event)) }),
-    );
-  }
+async function consumeBenchmark(emulators: RunningEmulators): Promise<void> {
+  const dynamodb = localDynamoDbClient(emulators.dynamoDbEndpoint);
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: 'bench-idempotency',
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+    }),
+  );
+  Object.assign(process.env, {
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoDbEndpoint,
+    AWS_LAMBDA_FUNCTION_NAME: 'bench-consumer',
+  });
+  const handlers = { RELEASE_INVENTORY: async () => undefined };
+  const consumeWith = (handler: ReturnType<typeof createStreamConsumer>, variant: string) => async (round: number) => {
+    const data = events(variant, round, 'RELEASE_INVENTORY').map((event) => ({ ...event, payload: {} }));
+    for (let i = 0; i < data.length; i += 100) {
+      const response = await handler(aKinesisEvent(data.slice(i, i + 100)), aLambdaContext('bench-consumer'));
+      if (response.batchItemFailures.length > 0) throw new Error('benchmark batch failed');
+    }
+  };
+  await compare(
+    'consume',
+    { name: 'no idempotency', run: consumeWith(createStreamConsumer({ handlers, idempotencyTableName: null }), 'plain') },
+    { name: 'idempotent', run: consumeWith(createStreamConsumer({ handlers, idempotencyTableName: 'bench-idempotency' }), 'once') },
+  );
+  dynamodb.destroy();
 }
+
+const BENCHMARKS: Record<string, (emulators: RunningEmulators) => Promise<void>> = {
+  publish: publishBenchmark,
+  consume: consumeBenchmark,
+};
 
 async function main(): Promise<void> {
+  const selected = process.argv.slice(2);
+  const unknown = selected.filter((name) => !BENCHMARKS[name]);
+  if (unknown.length > 0) throw new Error(`unknown benchmark(s) ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
   const emulators = await startEmulators();
-  const kinesis = localKinesisClient(emulators.kinesisEndpoint);
   try {
-    await kinesis.send(new CreateStreamCommand({ StreamName: 'bench', StreamModeDetails: { StreamMode: 'ON_DEMAND' } }));
-    while ((await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: 'bench' }))).StreamDescriptionSummary?.StreamStatus !== 'ACTIVE') {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const publisher = new KinesisEventPublisher({ client: kinesis, streamName: 'bench' });
-    const ratios: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      // Alternate the order so neither variant always runs on a warmer emulator.
-      const batchedFirst = round % 2 === 0;
-      let batchedMs = 0;
-      let singleMs = 0;
-      for (const variant of batchedFirst ? ['batched', 'single'] : ['single', 'batched']) {
-        const data = events(round, variant);
-        if (variant === 'batched') {
-          batchedMs = await timed(async () => {
-            for (let i = 0; i < data.length; i += 100) await publisher.publish(data.slice(i, i + 100));
-          });
-        } else {
-          singleMs = await timed(() => putOneByOne(kinesis, 'bench', data));
-        }
-      }
-      ratios.push(singleMs / batchedMs);
-      console.log(
-        `round ${round + 1}: PutRecords(100) ${Math.round((EVENTS_PER_ROUND / batchedMs) * 1000)} ev/s, ` +
-          `PutRecord ${Math.round((EVENTS_PER_ROUND / singleMs) * 1000)} ev/s, speed-up x${(singleMs / batchedMs).toFixed(1)}`,
-      );
-    }
-    ratios.sort((a, b) => a - b);
-    console.log(`publish: batched PutRecords is x${ratios[Math.floor(ratios.length / 2)]!.toFixed(1)} faster than one PutRecord per event (median of ${ROUNDS} rounds, ${EVENTS_PER_ROUND} events each)`);
+    for (const name of selected.length > 0 ? selected : Object.keys(BENCHMARKS)) await BENCHMARKS[name]!(emulators);
   } finally {
-    kinesis.destroy();
     await emulators.stop();
   }
 }
 
-main().catch((error) => {
-  console.error(error);
+main().catch((error: Error) => {
+  console.error(error.message);
   process.exitCode = 1;
 });
