@@ -1,25 +1,16 @@
+import { PROJECTED_EVENT_TYPES } from '../domain/order-projection';
 import { DynamoDbOrderReadModel } from '../adapters/dynamodb-order-read-model';
 import { documentClient } from '../shared/aws-clients';
 import { requiredEnv } from '../shared/config';
-import type { EventEnvelope } from '../shared/envelope';
 import { logger } from '../shared/powertools';
-import { createStreamConsumer } from '../shared/stream-consumer';
+import { createStreamConsumer, handleAll } from '../shared/stream-consumer';
 import { OrderProjector } from './order-projector';
 
 const projector = new OrderProjector(new DynamoDbOrderReadModel(documentClient(), requiredEnv('ORDERS_TABLE')), logger);
 
-const project = async (event: EventEnvelope): Promise<void> => {
-  await projector.handle(event);
-};
-
 /** The read model behind GET /orders/{orderId}: one status per lifecycle event. */
 export const handler = createStreamConsumer({
-  handlers: {
-    ORDER_CREATED: project,
-    INVENTORY_RESERVED: project,
-    PAYMENT_PROCESSED: project,
-    ORDER_SHIPPED: project,
-    ORDER_COMPLETED: project,
-    ORDER_CANCELLED: project,
-  },
+  handlers: handleAll(PROJECTED_EVENT_TYPES, async (event) => {
+    await projector.handle(event);
+  }),
 });

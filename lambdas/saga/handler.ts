@@ -1,10 +1,10 @@
+import { SAGA_INPUT_TYPES } from '../domain/order-saga';
 import { DynamoDbSagaRepository } from '../adapters/dynamodb-saga-repository';
 import { eventPublisherFromEnv } from '../adapters/kinesis-event-publisher';
 import { documentClient } from '../shared/aws-clients';
 import { requiredEnv } from '../shared/config';
-import type { EventEnvelope } from '../shared/envelope';
 import { logger, metrics } from '../shared/powertools';
-import { createStreamConsumer } from '../shared/stream-consumer';
+import { createStreamConsumer, handleAll } from '../shared/stream-consumer';
 import { OrderSagaService } from './order-saga-service';
 import { sagaMetrics } from './saga-metrics';
 
@@ -15,22 +15,9 @@ const saga = new OrderSagaService(
   { onTransition: sagaMetrics(metrics) },
 );
 
-const apply = async (event: EventEnvelope): Promise<void> => {
-  await saga.handle(event);
-};
-
 /** The orchestrator: consumes ORDER_CREATED, customer cancels and every service outcome. */
 export const handler = createStreamConsumer({
-  handlers: {
-    ORDER_CREATED: apply,
-    ORDER_CANCEL_REQUESTED: apply,
-    INVENTORY_RESERVED: apply,
-    INVENTORY_RESERVATION_FAILED: apply,
-    INVENTORY_RELEASED: apply,
-    PAYMENT_PROCESSED: apply,
-    PAYMENT_DECLINED: apply,
-    PAYMENT_REFUNDED: apply,
-    ORDER_SHIPPED: apply,
-    SHIPPING_FAILED: apply,
-  },
+  handlers: handleAll(SAGA_INPUT_TYPES, async (event) => {
+    await saga.handle(event);
+  }),
 });

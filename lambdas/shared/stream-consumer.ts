@@ -26,6 +26,14 @@ export interface StreamConsumerOptions {
   readonly idempotencyTtlSeconds?: number;
 }
 
+/** The same handler for each of `eventTypes` (a consumer whose use case dispatches itself). */
+export function handleAll(
+  eventTypes: readonly EventType[],
+  handle: (event: EventEnvelope) => Promise<void>,
+): RecordHandlers {
+  return Object.fromEntries(eventTypes.map((eventType) => [eventType, handle])) as RecordHandlers;
+}
+
 /**
  * Raised for a record that can never succeed as it is (bad JSON, bad envelope or
  * payload, unsupported version). Reported as a batch item failure, so after the
