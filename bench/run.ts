@@ -41,11 +41,15 @@ async function compare(benchmark: string, fast: Variant, slow: Variant): Promise
     }
     const rate = (name: string) => Math.round((EVENTS / ms[name]!) * 1000);
     ratios.push(ms[slow.name]! / ms[fast.name]!);
-    console.log(`${benchmark} round ${round + 1}: ${fast.name} ${rate(fast.name)} ev/s, ${slow.name} ${rate(slow.name)} ev/s`);
+    console.log(
+      `${benchmark} round ${round + 1}: ${fast.name} ${rate(fast.name)} ev/s, ${slow.name} ${rate(slow.name)} ev/s`,
+    );
   }
   ratios.sort((a, b) => a - b);
   const median = ratios[Math.floor(ratios.length / 2)]!;
-  console.log(`${benchmark}: ${slow.name} takes x${median.toFixed(2)} the time of ${fast.name} (median of ${ROUNDS} rounds, ${EVENTS} events each)`);
+  console.log(
+    `${benchmark}: ${slow.name} takes x${median.toFixed(2)} the time of ${fast.name} (median of ${ROUNDS} rounds, ${EVENTS} events each)`,
+  );
 }
 
 function events(variant: string, round: number, eventType = 'ORDER_CREATED'): EventEnvelope[] {
@@ -67,7 +71,10 @@ function events(variant: string, round: number, eventType = 'ORDER_CREATED'): Ev
 async function publishBenchmark(emulators: RunningEmulators): Promise<void> {
   const kinesis = localKinesisClient(emulators.kinesisEndpoint);
   await kinesis.send(new CreateStreamCommand({ StreamName: 'bench', StreamModeDetails: { StreamMode: 'ON_DEMAND' } }));
-  while ((await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: 'bench' }))).StreamDescriptionSummary?.StreamStatus !== 'ACTIVE') {
+  while (
+    (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: 'bench' }))).StreamDescriptionSummary
+      ?.StreamStatus !== 'ACTIVE'
+  ) {
     await new Promise((r) => setTimeout(r, 100));
   }
   const publisher = new KinesisEventPublisher({ client: kinesis, streamName: 'bench' });
@@ -85,7 +92,11 @@ async function publishBenchmark(emulators: RunningEmulators): Promise<void> {
       run: async (round) => {
         for (const event of events('single', round)) {
           await kinesis.send(
-            new PutRecordCommand({ StreamName: 'bench', PartitionKey: event.orderId, Data: Buffer.from(JSON.stringify(event)) }),
+            new PutRecordCommand({
+              StreamName: 'bench',
+              PartitionKey: event.orderId,
+              Data: Buffer.from(JSON.stringify(event)),
+            }),
           );
         }
       },
@@ -121,8 +132,14 @@ async function consumeBenchmark(emulators: RunningEmulators): Promise<void> {
   };
   await compare(
     'consume',
-    { name: 'no idempotency', run: consumeWith(createStreamConsumer({ handlers, idempotencyTableName: null }), 'plain') },
-    { name: 'idempotent', run: consumeWith(createStreamConsumer({ handlers, idempotencyTableName: 'bench-idempotency' }), 'once') },
+    {
+      name: 'no idempotency',
+      run: consumeWith(createStreamConsumer({ handlers, idempotencyTableName: null }), 'plain'),
+    },
+    {
+      name: 'idempotent',
+      run: consumeWith(createStreamConsumer({ handlers, idempotencyTableName: 'bench-idempotency' }), 'once'),
+    },
   );
   dynamodb.destroy();
 }
@@ -135,7 +152,8 @@ const BENCHMARKS: Record<string, (emulators: RunningEmulators) => Promise<void>>
 async function main(): Promise<void> {
   const selected = process.argv.slice(2);
   const unknown = selected.filter((name) => !BENCHMARKS[name]);
-  if (unknown.length > 0) throw new Error(`unknown benchmark(s) ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
+  if (unknown.length > 0)
+    throw new Error(`unknown benchmark(s) ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
   const emulators = await startEmulators();
   try {
     for (const name of selected.length > 0 ? selected : Object.keys(BENCHMARKS)) await BENCHMARKS[name]!(emulators);

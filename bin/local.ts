@@ -10,7 +10,7 @@ import { startLocalRuntime, type LocalRuntime } from '../lib/local/runtime';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 async function main(): Promise<void> {
-  let options;
+  let options: ReturnType<typeof parseCliOptions>;
   try {
     options = parseCliOptions(process.argv.slice(2), process.env);
   } catch (error) {

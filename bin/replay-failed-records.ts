@@ -35,10 +35,14 @@ async function main(): Promise<void> {
   }
   const records = readFailedRecords(values.from);
   for (const record of records) {
-    console.log(`${record.shardId}:${record.sequenceNumber} key=${record.partitionKey} (${record.foundIn.length} mapping(s))`);
+    console.log(
+      `${record.shardId}:${record.sequenceNumber} key=${record.partitionKey} (${record.foundIn.length} mapping(s))`,
+    );
   }
   if (values['dry-run'] || records.length === 0) {
-    console.log(`${records.length} record(s) found; ${values['dry-run'] ? 'dry run: nothing put' : 'nothing to replay'}`);
+    console.log(
+      `${records.length} record(s) found; ${values['dry-run'] ? 'dry run: nothing put' : 'nothing to replay'}`,
+    );
     return;
   }
   const client = new KinesisClient({ requestHandler: new NodeHttpHandler() });

@@ -56,7 +56,8 @@ export function propsFromContext(read: ContextReader): OrderstreamStackProps {
     const value = str(key);
     if (value === undefined) return undefined;
     const upper = value.toUpperCase() as T;
-    if (!allowed.includes(upper)) throw new Error(`context '${key}' must be one of ${allowed.join(', ')}; got '${value}'`);
+    if (!allowed.includes(upper))
+      throw new Error(`context '${key}' must be one of ${allowed.join(', ')}; got '${value}'`);
     return upper;
   };
   const bool = (key: string): boolean | undefined => {

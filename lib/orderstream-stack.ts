@@ -1,4 +1,13 @@
-import { CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, StackProps, Token, Validations } from 'aws-cdk-lib';
+import {
+  type CfnElement,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
@@ -6,12 +15,16 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import { Construct, IConstruct } from 'constructs';
-import { ApiAuthMode, OrderApi } from './constructs/order-api';
+import type { Construct, IConstruct } from 'constructs';
+import { type ApiAuthMode, OrderApi } from './constructs/order-api';
 import { OperationsDashboard } from './constructs/operations-dashboard';
 import { METRICS_NAMESPACE, ServiceFunction } from './constructs/service-function';
-import { ConsumerMappingOptions, resolveMappingOptions, StreamConsumerFunction } from './constructs/stream-consumer-function';
-import { API_SERVICE, CONSUMER_SERVICES, ServiceDefinition, TABLE_ENV, TableKey } from './services';
+import {
+  type ConsumerMappingOptions,
+  resolveMappingOptions,
+  StreamConsumerFunction,
+} from './constructs/stream-consumer-function';
+import { API_SERVICE, CONSUMER_SERVICES, type ServiceDefinition, TABLE_ENV, type TableKey } from './services';
 
 /** Which KMS key encrypts the stream. */
 export type StreamEncryptionMode = 'CUSTOMER_MANAGED' | 'AWS_MANAGED';
@@ -228,7 +241,11 @@ export class OrderstreamStack extends Stack {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       versioned: false,
       lifecycleRules: [
-        { id: 'ExpireFailedRecords', expiration: Duration.days(expirationDays), abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        {
+          id: 'ExpireFailedRecords',
+          expiration: Duration.days(expirationDays),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
       ],
       removalPolicy: dataRemovalPolicy,
     });
@@ -361,13 +378,19 @@ export class OrderstreamStack extends Stack {
     this.dashboard = new OperationsDashboard(this, 'Operations', {
       stageName: this.stageName,
       httpApi: this.api.httpApi,
-      consumers: CONSUMER_SERVICES.map((service) => ({ service: service.name, function: consumers[service.name].function })),
+      consumers: CONSUMER_SERVICES.map((service) => ({
+        service: service.name,
+        function: consumers[service.name].function,
+      })),
       metricsNamespace: METRICS_NAMESPACE,
     });
 
     // ---- outputs ----
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the order API' });
-    new CfnOutput(this, 'StreamName', { value: this.stream.streamName, description: 'Kinesis stream of commands and events' });
+    new CfnOutput(this, 'StreamName', {
+      value: this.stream.streamName,
+      description: 'Kinesis stream of commands and events',
+    });
     new CfnOutput(this, 'FailedRecordsBucketName', {
       value: this.failedRecordsBucket.bucketName,
       description: 'S3 bucket receiving records of batches that failed after all retries',
@@ -385,6 +408,7 @@ export class OrderstreamStack extends Stack {
  */
 function pinLogicalId(construct: IConstruct, logicalId: string): void {
   const resource = construct.node.defaultChild as CfnElement | undefined;
-  if (!resource || Token.isUnresolved(logicalId)) throw new Error(`pinLogicalId: no default child under ${construct.node.path}`);
+  if (!resource || Token.isUnresolved(logicalId))
+    throw new Error(`pinLogicalId: no default child under ${construct.node.path}`);
   resource.overrideLogicalId(logicalId);
 }

@@ -1,4 +1,10 @@
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { OrderEmailKind } from '../domain/order-email';
 import { emailLedgerEntry, type EmailClaim, type EmailLedger } from '../ports/email-ledger';
 import { isConditionalCheckFailed } from './dynamodb-errors';
@@ -15,7 +21,13 @@ export class DynamoDbEmailLedger implements EmailLedger {
     private readonly tableName: string,
   ) {}
 
-  public async claim(orderId: string, kind: OrderEmailKind, token: string, nowMs: number, leaseMs: number): Promise<EmailClaim> {
+  public async claim(
+    orderId: string,
+    kind: OrderEmailKind,
+    token: string,
+    nowMs: number,
+    leaseMs: number,
+  ): Promise<EmailClaim> {
     const key = { orderId, entry: emailLedgerEntry(kind) };
     try {
       await this.client.send(
@@ -31,10 +43,15 @@ export class DynamoDbEmailLedger implements EmailLedger {
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
     }
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+    );
     if (Item?.status === 'SENT') return { outcome: 'already-sent', sentAt: String(Item.sentAt) };
     // Released between our put and get: report a lease that has already expired, so the caller claims again.
-    return { outcome: 'in-progress', leaseExpiresAt: typeof Item?.leaseExpiresAt === 'number' ? Item.leaseExpiresAt : nowMs };
+    return {
+      outcome: 'in-progress',
+      leaseExpiresAt: typeof Item?.leaseExpiresAt === 'number' ? Item.leaseExpiresAt : nowMs,
+    };
   }
 
   public async markSent(

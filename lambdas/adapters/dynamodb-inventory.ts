@@ -156,7 +156,13 @@ export class DynamoDbInventory implements Catalog, InventoryStore {
           await this.client.send(
             new PutCommand({
               TableName: this.tableName,
-              Item: { pk: reservationKey(orderId), orderId, status: 'RELEASED', lines: [], releasedAt: new Date().toISOString() },
+              Item: {
+                pk: reservationKey(orderId),
+                orderId,
+                status: 'RELEASED',
+                lines: [],
+                releasedAt: new Date().toISOString(),
+              },
               ConditionExpression: 'attribute_not_exists(pk)',
             }),
           );
@@ -222,7 +228,9 @@ export class DynamoDbInventory implements Catalog, InventoryStore {
     const found: Record<string, unknown>[] = [];
     const unique = [...new Set(skus)];
     for (let start = 0; start < unique.length; start += 100) {
-      let keys: Record<string, unknown>[] | undefined = unique.slice(start, start + 100).map((sku) => ({ pk: skuKey(sku) }));
+      let keys: Record<string, unknown>[] | undefined = unique
+        .slice(start, start + 100)
+        .map((sku) => ({ pk: skuKey(sku) }));
       for (let round = 0; keys && keys.length > 0; round++) {
         const response = await this.client.send(
           new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),

@@ -11,7 +11,11 @@ export class DynamoDbOrderReadModel implements OrderReadModelWriter {
   private readonly items: VersionedOrderItems<OrderView>;
 
   public constructor(client: DynamoDBDocumentClient, tableName: string) {
-    this.items = new VersionedOrderItems(client, tableName, (orderId, expected) => new ReadModelVersionConflictError(orderId, expected));
+    this.items = new VersionedOrderItems(
+      client,
+      tableName,
+      (orderId, expected) => new ReadModelVersionConflictError(orderId, expected),
+    );
   }
 
   public get(orderId: string): Promise<OrderView | undefined> {

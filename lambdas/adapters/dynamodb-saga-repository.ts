@@ -13,7 +13,11 @@ export class DynamoDbSagaRepository implements SagaRepository {
   private readonly items: VersionedOrderItems<SagaState>;
 
   public constructor(client: DynamoDBDocumentClient, tableName: string) {
-    this.items = new VersionedOrderItems(client, tableName, (orderId, expected) => new SagaVersionConflictError(orderId, expected));
+    this.items = new VersionedOrderItems(
+      client,
+      tableName,
+      (orderId, expected) => new SagaVersionConflictError(orderId, expected),
+    );
   }
 
   public get(orderId: string): Promise<SagaState | undefined> {

@@ -28,6 +28,12 @@ export function createEmailSender(
   return new LogEmailSender(deps.log);
 }
 
-export function emailSenderFromEnv(deps: { readonly log: EmailLog; readonly sesClient: () => SESv2Client }): EmailSender {
-  return createEmailSender({ outboxDir: optionalEnv('EMAIL_OUTBOX_DIR'), fromAddress: optionalEnv('EMAIL_SENDER') }, deps);
+export function emailSenderFromEnv(deps: {
+  readonly log: EmailLog;
+  readonly sesClient: () => SESv2Client;
+}): EmailSender {
+  return createEmailSender(
+    { outboxDir: optionalEnv('EMAIL_OUTBOX_DIR'), fromAddress: optionalEnv('EMAIL_SENDER') },
+    deps,
+  );
 }

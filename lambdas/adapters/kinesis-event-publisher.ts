@@ -88,7 +88,9 @@ export class KinesisEventPublisher implements EventPublisher {
           new PutRecordsCommand({ StreamName: this.options.streamName, Records: pending }),
         );
         const results = response.Records ?? [];
-        const failed = pending.filter((_, index) => results[index]?.ErrorCode !== undefined || results[index] === undefined);
+        const failed = pending.filter(
+          (_, index) => results[index]?.ErrorCode !== undefined || results[index] === undefined,
+        );
         if (failed.length === 0) return;
         lastErrorCodes = results.flatMap((result) => (result.ErrorCode ? [result.ErrorCode] : []));
         pending = failed;
@@ -128,7 +130,11 @@ export interface RawRecord {
 }
 
 function serialize(event: EventEnvelope): RawRecord {
-  return { partitionKey: event.orderId, data: Buffer.from(JSON.stringify(event), 'utf8'), label: `event ${event.eventId}` };
+  return {
+    partitionKey: event.orderId,
+    data: Buffer.from(JSON.stringify(event), 'utf8'),
+    label: `event ${event.eventId}`,
+  };
 }
 
 function toEntry(record: RawRecord): PutRecordsRequestEntry {

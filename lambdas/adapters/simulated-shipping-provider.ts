@@ -19,6 +19,9 @@ export class SimulatedShippingProvider implements ShippingProvider {
     if (UNDELIVERABLE_COUNTRIES.has(country)) {
       return { status: 'FAILED', reason: `UNDELIVERABLE_ADDRESS: no delivery to country ${country}` };
     }
-    return { status: 'SHIPPED', shipmentId: `shp_${createHash('sha256').update(request.orderId).digest('hex').slice(0, 24)}` };
+    return {
+      status: 'SHIPPED',
+      shipmentId: `shp_${createHash('sha256').update(request.orderId).digest('hex').slice(0, 24)}`,
+    };
   }
 }

@@ -34,7 +34,10 @@ export const IN_PROGRESS_RETRY_AFTER_SECONDS = 1;
 export function createRouter(
   routes: Routes,
   log: RouterLog,
-): (event: APIGatewayProxyEventV2, context?: Pick<Context, 'awsRequestId'>) => Promise<APIGatewayProxyStructuredResultV2> {
+): (
+  event: APIGatewayProxyEventV2,
+  context?: Pick<Context, 'awsRequestId'>,
+) => Promise<APIGatewayProxyStructuredResultV2> {
   const templates = Object.keys(routes).map((routeKey) => compileTemplate(routeKey));
   return async (event, context) => {
     const instance = event.rawPath;
@@ -79,10 +82,20 @@ export function toProblem(error: unknown): ProblemInit | undefined {
     };
   }
   if (error instanceof OrderNotFoundError) {
-    return { status: 404, type: ProblemType.orderNotFound, title: 'Order not found', detail: `no order with id '${error.orderId}'` };
+    return {
+      status: 404,
+      type: ProblemType.orderNotFound,
+      title: 'Order not found',
+      detail: `no order with id '${error.orderId}'`,
+    };
   }
   if (error instanceof SkuNotFoundError) {
-    return { status: 404, type: ProblemType.skuNotFound, title: 'SKU not found', detail: `no catalogue entry for SKU '${error.sku}'` };
+    return {
+      status: 404,
+      type: ProblemType.skuNotFound,
+      title: 'SKU not found',
+      detail: `no catalogue entry for SKU '${error.sku}'`,
+    };
   }
   if (error instanceof OrderNotCancellableError) {
     return {

@@ -72,9 +72,7 @@ export const EventPayloadSchemas = {
   INVENTORY_RESERVED: z.object({ items: z.array(OrderLineSchema).min(1) }),
   INVENTORY_RESERVATION_FAILED: z.object({
     reason: z.literal('OUT_OF_STOCK'),
-    unavailable: z.array(
-      z.object({ sku: z.string(), requested: z.number().int(), available: z.number().int() }),
-    ),
+    unavailable: z.array(z.object({ sku: z.string(), requested: z.number().int(), available: z.number().int() })),
   }),
   INVENTORY_RELEASED: z.object({}),
   PAYMENT_PROCESSED: z.object({ paymentId: z.string().min(1), amountCents: z.number().int().nonnegative() }),
@@ -95,5 +93,5 @@ export type EventPayload<T extends EventType> = z.infer<(typeof EventPayloadSche
 export const CURRENT_EVENT_VERSION = 1;
 
 export function isKnownEventType(eventType: string): eventType is EventType {
-  return Object.prototype.hasOwnProperty.call(EventPayloadSchemas, eventType);
+  return Object.hasOwn(EventPayloadSchemas, eventType);
 }

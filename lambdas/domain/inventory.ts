@@ -8,10 +8,7 @@ export interface Shortfall {
 }
 
 /** The lines of a reservation request that current stock cannot cover. */
-export function findShortfalls(
-  lines: readonly OrderLine[],
-  stock: ReadonlyMap<string, number>,
-): Shortfall[] {
+export function findShortfalls(lines: readonly OrderLine[], stock: ReadonlyMap<string, number>): Shortfall[] {
   return lines
     .map((line) => ({ sku: line.sku, requested: line.quantity, available: stock.get(line.sku) ?? 0 }))
     .filter((line) => line.available < line.requested);

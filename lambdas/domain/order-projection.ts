@@ -45,7 +45,11 @@ export function projectOrderEvent(view: OrderView | undefined, event: EventEnvel
   if (!view) {
     // ORDER_CREATED opens the view. The terminal events carry the summary too, so they can
     // open it should ORDER_CREATED have been lost (it precedes them on the order's shard).
-    if (event.eventType !== 'ORDER_CREATED' && event.eventType !== 'ORDER_COMPLETED' && event.eventType !== 'ORDER_CANCELLED') {
+    if (
+      event.eventType !== 'ORDER_CREATED' &&
+      event.eventType !== 'ORDER_COMPLETED' &&
+      event.eventType !== 'ORDER_CANCELLED'
+    ) {
       return { kind: 'ignored', reason: `${event.eventType} for an order the read model does not know` };
     }
     const summary = event.payload as SummaryPayload;

@@ -130,7 +130,10 @@ export function isTerminalPhase(phase: SagaPhase): boolean {
 export function decideSaga(state: SagaState | undefined, incoming: EventEnvelope, now: string): SagaDecision {
   if (!state) {
     if (incoming.eventType !== 'ORDER_CREATED') {
-      return { kind: 'unknown-order', reason: `${incoming.eventType} for order ${incoming.orderId}, which has no saga yet` };
+      return {
+        kind: 'unknown-order',
+        reason: `${incoming.eventType} for order ${incoming.orderId}, which has no saga yet`,
+      };
     }
     return start(incoming as EventEnvelope<EventPayload<'ORDER_CREATED'>>, now);
   }
@@ -142,7 +145,10 @@ export function decideSaga(state: SagaState | undefined, incoming: EventEnvelope
     return { kind: 'ignored', reason: 'the saga of this order was already started by another ORDER_CREATED' };
   }
   if (ONCE_ONLY_OUTCOMES.has(incoming.eventType) && state.journal.some((e) => e.eventType === incoming.eventType)) {
-    return { kind: 'ignored', reason: `${incoming.eventType} was already applied (duplicate outcome with another eventId)` };
+    return {
+      kind: 'ignored',
+      reason: `${incoming.eventType} was already applied (duplicate outcome with another eventId)`,
+    };
   }
   if (isTerminalPhase(state.phase)) {
     return { kind: 'ignored', reason: `the order is ${state.phase}; ${incoming.eventType} changes nothing` };
@@ -188,7 +194,9 @@ function start(created: EventEnvelope<EventPayload<'ORDER_CREATED'>>, now: strin
     causedBy(created, {
       eventType: 'RESERVE_INVENTORY',
       occurredAt: now,
-      payload: { items: order.items.map(({ sku, quantity }) => ({ sku, quantity })) } satisfies EventPayload<'RESERVE_INVENTORY'>,
+      payload: {
+        items: order.items.map(({ sku, quantity }) => ({ sku, quantity })),
+      } satisfies EventPayload<'RESERVE_INVENTORY'>,
     }),
   ];
   const state: SagaState = {
@@ -277,7 +285,9 @@ function onCompensated(step: Step, compensation: CompensationCommand): SagaDecis
   const compensations = { ...state.compensations, [compensation]: 'DONE' as const };
   const allDone = Object.values(compensations).every((status) => status === 'DONE');
   if (!allDone) return step.transition({ compensations }, []);
-  return step.transition({ compensations, phase: 'CANCELLED' }, [step.cancelled(state.cancellationReason ?? 'CUSTOMER_REQUESTED')]);
+  return step.transition({ compensations, phase: 'CANCELLED' }, [
+    step.cancelled(state.cancellationReason ?? 'CUSTOMER_REQUESTED'),
+  ]);
 }
 
 /** Helpers bound to one (state, incoming record, now). */
@@ -294,7 +304,10 @@ class Step {
       ...changes,
       version: this.state.version + 1,
       updatedAt: this.now,
-      journal: [...this.state.journal, { eventId: this.incoming.eventId, eventType: this.incoming.eventType, emitted: emit }],
+      journal: [
+        ...this.state.journal,
+        { eventId: this.incoming.eventId, eventType: this.incoming.eventType, emitted: emit },
+      ],
     };
     return { kind: 'transition', state, emit };
   }
@@ -320,7 +333,10 @@ class Step {
   }
 
   public stale(): SagaDecision {
-    return { kind: 'ignored', reason: `${this.incoming.eventType} does not fit phase ${this.state.phase} (stale or out of order)` };
+    return {
+      kind: 'ignored',
+      reason: `${this.incoming.eventType} does not fit phase ${this.state.phase} (stale or out of order)`,
+    };
   }
 
   public command<P extends Record<string, unknown>>(eventType: EventType, payload: P): EventEnvelope<P> {

@@ -1,7 +1,13 @@
 import type { CancellationReason, PricedOrderLine } from './events';
 
 /** The customer-visible status of an order, as shown by GET /orders/{orderId}. */
-export type OrderStatus = 'PENDING' | 'INVENTORY_RESERVED' | 'PAYMENT_PROCESSED' | 'SHIPPED' | 'COMPLETED' | 'CANCELLED';
+export type OrderStatus =
+  | 'PENDING'
+  | 'INVENTORY_RESERVED'
+  | 'PAYMENT_PROCESSED'
+  | 'SHIPPED'
+  | 'COMPLETED'
+  | 'CANCELLED';
 
 /** COMPLETED and CANCELLED are final: nothing moves an order out of them. */
 export function isTerminalStatus(status: OrderStatus): boolean {

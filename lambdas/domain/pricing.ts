@@ -23,10 +23,7 @@ export type PricingResult =
  * SKUs, attaches each unit price and sums the total. Fails with the SKUs the
  * catalogue does not know.
  */
-export function priceOrder(
-  lines: readonly OrderLine[],
-  unitPrices: ReadonlyMap<string, number>,
-): PricingResult {
+export function priceOrder(lines: readonly OrderLine[], unitPrices: ReadonlyMap<string, number>): PricingResult {
   const merged = mergeLines(lines);
   const unknownSkus = merged.filter((line) => !unitPrices.has(line.sku)).map((line) => line.sku);
   if (unknownSkus.length > 0) return { ok: false, unknownSkus };

@@ -63,11 +63,15 @@ export class OrderEmailService {
     this.newToken = options.newToken ?? randomUUID;
   }
 
-  public async onOrderCompleted(event: EventEnvelope<EventPayload<'ORDER_COMPLETED'>>): Promise<'sent' | 'already-sent'> {
+  public async onOrderCompleted(
+    event: EventEnvelope<EventPayload<'ORDER_COMPLETED'>>,
+  ): Promise<'sent' | 'already-sent'> {
     return this.sendOnce(confirmationEmail(event.orderId, event.payload));
   }
 
-  public async onOrderCancelled(event: EventEnvelope<EventPayload<'ORDER_CANCELLED'>>): Promise<'sent' | 'already-sent'> {
+  public async onOrderCancelled(
+    event: EventEnvelope<EventPayload<'ORDER_CANCELLED'>>,
+  ): Promise<'sent' | 'already-sent'> {
     return this.sendOnce(cancellationEmail(event.orderId, event.payload));
   }
 
@@ -84,7 +88,9 @@ export class OrderEmailService {
       if (claim.outcome === 'claimed') break;
       const waitMs = Math.max(0, claim.leaseExpiresAt - now) + 50;
       if (now + waitMs - started > this.maxWaitMs) {
-        throw new EmailInProgressError(`the ${email.kind} email of order ${email.orderId} is being sent by another attempt`);
+        throw new EmailInProgressError(
+          `the ${email.kind} email of order ${email.orderId} is being sent by another attempt`,
+        );
       }
       this.log.info('email claimed by another attempt: waiting for its lease', { kind: email.kind, waitMs });
       await this.sleep(waitMs);
@@ -101,7 +107,10 @@ export class OrderEmailService {
       sentAt: new Date(this.nowMs()).toISOString(),
       ...(messageId ? { messageId } : {}),
     });
-    if (!marked) this.log.warn('email sent, but the claim had expired and was taken over: it may be sent twice', { kind: email.kind });
+    if (!marked)
+      this.log.warn('email sent, but the claim had expired and was taken over: it may be sent twice', {
+        kind: email.kind,
+      });
     this.log.info('email sent', { kind: email.kind, messageId });
     return 'sent';
   }

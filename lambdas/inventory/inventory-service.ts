@@ -31,7 +31,10 @@ export class InventoryService {
         ]);
         return;
       case 'OUT_OF_STOCK':
-        this.log.info('inventory reservation failed: out of stock', { orderId: command.orderId, unavailable: result.unavailable });
+        this.log.info('inventory reservation failed: out of stock', {
+          orderId: command.orderId,
+          unavailable: result.unavailable,
+        });
         await this.publisher.publish([
           causedBy(command, {
             eventType: 'INVENTORY_RESERVATION_FAILED',

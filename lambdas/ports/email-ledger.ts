@@ -20,7 +20,12 @@ export interface EmailLedger {
    */
   claim(orderId: string, kind: OrderEmailKind, token: string, nowMs: number, leaseMs: number): Promise<EmailClaim>;
   /** Marks the entry SENT if `token` still holds it; false when the claim was lost meanwhile. */
-  markSent(orderId: string, kind: OrderEmailKind, token: string, sent: { sentAt: string; messageId?: string }): Promise<boolean>;
+  markSent(
+    orderId: string,
+    kind: OrderEmailKind,
+    token: string,
+    sent: { sentAt: string; messageId?: string },
+  ): Promise<boolean>;
   /** Gives the entry up (the send failed) if `token` still holds it, so a retry can claim it at once. */
   release(orderId: string, kind: OrderEmailKind, token: string): Promise<void>;
 }

@@ -134,11 +134,12 @@ export function parseJsonBody<S extends z.ZodType>(event: APIGatewayProxyEventV2
       detail: `the request body must be application/json, got ${contentType ? `'${contentType}'` : 'no content-type'}`,
     });
   }
-  const text = event.body === undefined || event.body === null
-    ? ''
-    : event.isBase64Encoded
-      ? Buffer.from(event.body, 'base64').toString('utf8')
-      : event.body;
+  const text =
+    event.body === undefined || event.body === null
+      ? ''
+      : event.isBase64Encoded
+        ? Buffer.from(event.body, 'base64').toString('utf8')
+        : event.body;
   if (text.trim() === '') {
     throw new HttpProblem({
       status: 400,

@@ -3,7 +3,13 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { CURRENT_EVENT_VERSION, EventPayloadSchemas, isKnownEventType, type EventPayload, type EventType } from '../domain/events';
+import {
+  CURRENT_EVENT_VERSION,
+  EventPayloadSchemas,
+  isKnownEventType,
+  type EventPayload,
+  type EventType,
+} from '../domain/events';
 import { dynamoDbClient } from './aws-clients';
 import { optionalEnv } from './config';
 import { parseEnvelope, type EventEnvelope } from './envelope';
@@ -62,7 +68,9 @@ export function createStreamConsumer(
   options: StreamConsumerOptions,
 ): (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse> {
   const tableName =
-    options.idempotencyTableName === null ? undefined : (options.idempotencyTableName ?? optionalEnv('IDEMPOTENCY_TABLE'));
+    options.idempotencyTableName === null
+      ? undefined
+      : (options.idempotencyTableName ?? optionalEnv('IDEMPOTENCY_TABLE'));
   const idempotencyConfig = new IdempotencyConfig({
     eventKeyJmesPath: 'eventId',
     expiresAfterSeconds: options.idempotencyTtlSeconds ?? 24 * 60 * 60,

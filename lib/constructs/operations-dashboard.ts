@@ -40,8 +40,10 @@ export class OperationsDashboard extends Construct {
         period,
         label,
       });
-    const perConsumer = (title: string, metric: (c: OperationsDashboardProps['consumers'][number]) => cloudwatch.IMetric) =>
-      new cloudwatch.GraphWidget({ title, left: props.consumers.map(metric), width: 8 });
+    const perConsumer = (
+      title: string,
+      metric: (c: OperationsDashboardProps['consumers'][number]) => cloudwatch.IMetric,
+    ) => new cloudwatch.GraphWidget({ title, left: props.consumers.map(metric), width: 8 });
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: `orderstream-${props.stageName}`,
@@ -97,7 +99,10 @@ export class OperationsDashboard extends Construct {
             const id = c.service.replace(/[^a-zA-Z0-9]/g, '_');
             return new cloudwatch.MathExpression({
               expression: `failed_${id} + poison_${id}`,
-              usingMetrics: { [`failed_${id}`]: emf('FailedRecords', c.service), [`poison_${id}`]: emf('PoisonRecords', c.service) },
+              usingMetrics: {
+                [`failed_${id}`]: emf('FailedRecords', c.service),
+                [`poison_${id}`]: emf('PoisonRecords', c.service),
+              },
               label: c.service,
               period,
             });

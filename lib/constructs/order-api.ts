@@ -5,9 +5,9 @@ import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigateway
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 
 /** How callers authenticate to the API. */
@@ -109,7 +109,7 @@ export class OrderApi extends Construct {
         throw new Error(`OrderApi: auth 'JWT' needs jwtIssuer, an https:// URL; got '${props.jwtIssuer ?? ''}'`);
       }
       if (!props.jwtAudience || props.jwtAudience.length === 0 || props.jwtAudience.some((a) => a.trim() === '')) {
-        throw new Error('OrderApi: auth \'JWT\' needs a non-empty jwtAudience list without blank entries');
+        throw new Error("OrderApi: auth 'JWT' needs a non-empty jwtAudience list without blank entries");
       }
     } else if (props.jwtIssuer !== undefined || props.jwtAudience !== undefined) {
       throw new Error("OrderApi: jwtIssuer/jwtAudience are only valid with auth 'JWT'");

@@ -1,4 +1,4 @@
-import * as path from 'path';
+import * as path from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -11,7 +11,6 @@ const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
 /** Service names are kebab/lower case: they name the entry folder and the Powertools service. */
 const SERVICE_NAME_PATTERN = /^[a-z][a-z0-9-]{0,30}$/;
-
 
 /** CloudWatch namespace of the functions' Powertools (EMF) metrics; dimension `service`. */
 export const METRICS_NAMESPACE = 'orderstream';
@@ -92,7 +91,9 @@ export class ServiceFunction extends Construct {
     }
     const memorySize = props.memorySize ?? 512;
     if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240) {
-      throw new Error(`ServiceFunction(${props.service}): memorySize must be an integer in 128..10240 MiB; got ${memorySize}`);
+      throw new Error(
+        `ServiceFunction(${props.service}): memorySize must be an integer in 128..10240 MiB; got ${memorySize}`,
+      );
     }
     this.service = props.service;
 

@@ -3,13 +3,13 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { S3PutOnlyOnFailureDestination } from './s3-put-only-on-failure-destination';
-import { METRICS_NAMESPACE, ServiceFunction, ServiceFunctionProps } from './service-function';
+import { METRICS_NAMESPACE, ServiceFunction, type ServiceFunctionProps } from './service-function';
 
 /** Tuning of a consumer's event-source mapping. Every field has a production default. */
 export interface ConsumerMappingOptions {
@@ -214,7 +214,8 @@ export class StreamConsumerFunction extends Construct {
     });
     if (props.alarmTopic) {
       const action = new cwActions.SnsAction(props.alarmTopic);
-      for (const alarm of [this.iteratorAgeAlarm, this.errorsAlarm, this.failedRecordsAlarm]) alarm.addAlarmAction(action);
+      for (const alarm of [this.iteratorAgeAlarm, this.errorsAlarm, this.failedRecordsAlarm])
+        alarm.addAlarmAction(action);
     }
   }
 }

@@ -5,7 +5,13 @@ export const DEMO_ORDER = {
   customerId: 'c-1',
   email: 'ada@example.com',
   items: [{ sku: 'SKU-COFFEE', quantity: 2 }],
-  shippingAddress: { name: 'Ada Lovelace', line1: '1 Analytical St', city: 'London', postalCode: 'N1 1AA', country: 'GB' },
+  shippingAddress: {
+    name: 'Ada Lovelace',
+    line1: '1 Analytical St',
+    city: 'London',
+    postalCode: 'N1 1AA',
+    country: 'GB',
+  },
 };
 const DEMO_ORDER_JSON = JSON.stringify(DEMO_ORDER);
 

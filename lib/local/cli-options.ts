@@ -18,11 +18,15 @@ export class UsageError extends Error {
   public readonly name = 'UsageError';
 }
 
-export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv): LocalRuntimeOptions & { help?: boolean } {
+export function parseCliOptions(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+): LocalRuntimeOptions & { help?: boolean } {
   const port = (name: string, value: string | undefined): number | undefined => {
     if (value === undefined || value === '') return undefined;
     const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) throw new UsageError(`${name} must be a port number; got '${value}'`);
+    if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535)
+      throw new UsageError(`${name} must be a port number; got '${value}'`);
     return parsed;
   };
   const options: { -readonly [K in keyof LocalRuntimeOptions]: LocalRuntimeOptions[K] } & { help?: boolean } = {
@@ -33,7 +37,9 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv)
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [flag, inline] = arg.includes('=')
+      ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+      : [arg, undefined];
     const value = (): string => {
       const next = inline ?? argv[++i];
       if (next === undefined) throw new UsageError(`${flag} needs a value`);

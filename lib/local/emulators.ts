@@ -68,7 +68,15 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
     REGISTER_STREAM_CONSUMER_DURATION: '0ms',
     START_STREAM_ENCRYPTION_DURATION: '0ms',
   };
-  const dynamoArgs = ['-Djava.library.path=DynamoDBLocal_lib', '-jar', 'DynamoDBLocal.jar', '-port', String(dynamoDbPort), '-disableTelemetry', '-sharedDb'];
+  const dynamoArgs = [
+    '-Djava.library.path=DynamoDBLocal_lib',
+    '-jar',
+    'DynamoDBLocal.jar',
+    '-port',
+    String(dynamoDbPort),
+    '-disableTelemetry',
+    '-sharedDb',
+  ];
   if (options.dataDir) {
     const dir = resolve(options.dataDir);
     mkdirSync(join(dir, 'kinesis'), { recursive: true });
@@ -89,12 +97,19 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
     await Promise.all(children.map((child) => stopChild(child)));
     process.removeListener('exit', killAllSync);
   };
-  const killAllSync = (): void => children.forEach((child) => killGroup(child, 'SIGKILL'));
+  const killAllSync = (): void => {
+    for (const child of children) killGroup(child, 'SIGKILL');
+  };
   // Last resort for a runner that exits without calling stop(): never leave orphans.
   process.once('exit', killAllSync);
 
   try {
-    children.push(guarded(process.execPath, ['--require', join(__dirname, 'loopback-only.js'), kinesisMain], { env: kinesisEnv, stdio }));
+    children.push(
+      guarded(process.execPath, ['--require', join(__dirname, 'loopback-only.js'), kinesisMain], {
+        env: kinesisEnv,
+        stdio,
+      }),
+    );
     children.push(guarded('java', dynamoArgs, { cwd: dynamoDbLocalDir(), stdio }));
     for (const child of children) {
       child.once('exit', (code, signal) => {
@@ -213,7 +228,9 @@ export function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

@@ -73,9 +73,15 @@ export class FunctionRunner {
 
   /** Invokes synchronously (RequestResponse) and reports the result like Lambda's Invoke API. */
   public async invoke(functionName: string, event: unknown): Promise<InvocationResult> {
-    if (this.stopped) return { kind: 'error', errorType: 'ServiceException', errorMessage: 'the function runner is stopped' };
+    if (this.stopped)
+      return { kind: 'error', errorType: 'ServiceException', errorMessage: 'the function runner is stopped' };
     const pool = this.pools.get(functionName);
-    if (!pool) return { kind: 'error', errorType: 'ResourceNotFoundException', errorMessage: `Function not found: ${functionName}` };
+    if (!pool)
+      return {
+        kind: 'error',
+        errorType: 'ResourceNotFoundException',
+        errorMessage: `Function not found: ${functionName}`,
+      };
     const worker = await this.acquire(pool);
     let result: InvocationResult;
     try {
@@ -105,7 +111,7 @@ export class FunctionRunner {
   }
 
   private readonly killAllSync = (): void => {
-    for (const pool of this.pools.values()) pool.workers.forEach((worker) => worker.child.kill('SIGKILL'));
+    for (const pool of this.pools.values()) for (const worker of pool.workers) worker.child.kill('SIGKILL');
   };
 
   private acquire(pool: Pool): Promise<Worker> {

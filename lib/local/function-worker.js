@@ -1,4 +1,3 @@
-'use strict';
 /**
  * One Lambda execution environment: a child process forked by function-runner.ts with the
  * function's own environment. It loads the bundled handler once (the "init" phase) and runs one
@@ -22,7 +21,7 @@ const taskRoot = process.env.LAMBDA_TASK_ROOT;
 const providedSdkBase = process.argv[2];
 const originalResolve = Module._resolveFilename;
 Module._resolveFilename = function resolveLikeLambda(request, parent, isMain, options) {
-  const fromBundle = taskRoot && parent && parent.filename && parent.filename.startsWith(taskRoot + path.sep);
+  const fromBundle = taskRoot && parent?.filename?.startsWith(taskRoot + path.sep);
   const bare = !request.startsWith('.') && !path.isAbsolute(request) && !Module.isBuiltin(request);
   if (!fromBundle || !bare) return originalResolve.call(this, request, parent, isMain, options);
   if (request.startsWith('@aws-sdk/') && providedSdkBase) {
@@ -30,7 +29,9 @@ Module._resolveFilename = function resolveLikeLambda(request, parent, isMain, op
   }
   const resolved = originalResolve.call(this, request, parent, isMain, options);
   if (!resolved.startsWith(taskRoot + path.sep)) {
-    const error = new Error(`Cannot find module '${request}' in the function bundle (the Lambda runtime provides only @aws-sdk/*)`);
+    const error = new Error(
+      `Cannot find module '${request}' in the function bundle (the Lambda runtime provides only @aws-sdk/*)`,
+    );
     error.code = 'MODULE_NOT_FOUND';
     throw error;
   }
@@ -45,10 +46,17 @@ function errorFields(error, fallbackType) {
     return {
       errorType: error.name && error.name !== 'Error' ? error.name : fallbackType || 'Error',
       errorMessage: error.message,
-      stackTrace: String(error.stack || '').split('\n').slice(1).map((line) => line.trim()),
+      stackTrace: String(error.stack || '')
+        .split('\n')
+        .slice(1)
+        .map((line) => line.trim()),
     };
   }
-  return { errorType: fallbackType || 'Error', errorMessage: typeof error === 'string' ? error : JSON.stringify(error), stackTrace: [] };
+  return {
+    errorType: fallbackType || 'Error',
+    errorMessage: typeof error === 'string' ? error : JSON.stringify(error),
+    stackTrace: [],
+  };
 }
 
 function reply(id, message) {
@@ -70,7 +78,9 @@ function loadHandler(handlerFile, handlerName) {
   const fn = handlerName.split('.').reduce((value, key) => (value == null ? undefined : value[key]), mod);
   if (typeof fn !== 'function') {
     const message = `${handlerFile}: export '${handlerName}' is undefined or not a function`;
-    throw Object.assign(new Error(message), { lambdaFields: { errorType: 'Runtime.HandlerNotFound', errorMessage: message, stackTrace: [] } });
+    throw Object.assign(new Error(message), {
+      lambdaFields: { errorType: 'Runtime.HandlerNotFound', errorMessage: message, stackTrace: [] },
+    });
   }
   handler = fn;
   return handler;
@@ -82,7 +92,8 @@ function buildContext(fields, id) {
     ...rest,
     callbackWaitsForEmptyEventLoop: true,
     getRemainingTimeInMillis: () => Math.max(0, deadlineMs - Date.now()),
-    done: (error, result) => (error ? reply(id, { ok: false, ...errorFields(error) }) : reply(id, { ok: true, payload: result ?? null })),
+    done: (error, result) =>
+      error ? reply(id, { ok: false, ...errorFields(error) }) : reply(id, { ok: true, payload: result ?? null }),
     fail: (error) => reply(id, { ok: false, ...errorFields(error) }),
     succeed: (result) => reply(id, { ok: true, payload: result ?? null }),
   };
@@ -90,7 +101,7 @@ function buildContext(fields, id) {
 }
 
 process.on('message', (message) => {
-  if (!message || message.type !== 'invoke') return;
+  if (message?.type !== 'invoke') return;
   const { id } = message;
   current = id;
   let fn;

@@ -38,17 +38,27 @@ export function functionDefinitions(template: LocalTemplate, cdkOutDir: string):
     const props = (resource.Properties ?? {}) as Record<string, unknown>;
     const assetPath = resource.Metadata?.['aws:asset:path'];
     if (typeof assetPath !== 'string') {
-      throw new Error(`function ${logicalId} has no bundled asset (Metadata aws:asset:path): inline code is not supported locally`);
+      throw new Error(
+        `function ${logicalId} has no bundled asset (Metadata aws:asset:path): inline code is not supported locally`,
+      );
     }
     const codeDir = join(cdkOutDir, assetPath);
     const handler = String(props.Handler ?? 'index.handler');
     const dot = handler.lastIndexOf('.');
     const modulePath = handler.slice(0, dot);
-    const handlerFile = ['.js', '.cjs', '.mjs'].map((ext) => join(codeDir, modulePath + ext)).find((file) => existsSync(file));
+    const handlerFile = ['.js', '.cjs', '.mjs']
+      .map((ext) => join(codeDir, modulePath + ext))
+      .find((file) => existsSync(file));
     if (!handlerFile) throw new Error(`function ${logicalId}: handler module ${modulePath}.js not found in ${codeDir}`);
-    const variables = ((props.Environment as { Variables?: unknown } | undefined)?.Variables ?? {}) as Record<string, unknown>;
+    const variables = ((props.Environment as { Variables?: unknown } | undefined)?.Variables ?? {}) as Record<
+      string,
+      unknown
+    >;
     const environment = Object.fromEntries(
-      Object.entries(template.resolve(variables) as Record<string, unknown>).map(([key, value]) => [key, String(value)]),
+      Object.entries(template.resolve(variables) as Record<string, unknown>).map(([key, value]) => [
+        key,
+        String(value),
+      ]),
     );
     const functionName = template.physicalName(logicalId);
     const logGroup = (props.LoggingConfig as { LogGroup?: unknown } | undefined)?.LogGroup;

@@ -1,4 +1,3 @@
-'use strict';
 // Runs one emulator and ties its life to the runner's. The runner forks this script in its
 // own process group (so a terminal's Ctrl-C reaches only the runner, which then drains and
 // stops things in order) with an IPC channel: when that channel closes — the runner exited,

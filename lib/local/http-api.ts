@@ -61,7 +61,10 @@ async function handle(options: HttpApiOptions, req: IncomingMessage, res: Server
   const path = url.split('?')[0];
   if (method === 'GET' && path === '/health') {
     const ready = options.isReady?.() ?? true;
-    return send(res, jsonResponse(ready ? 200 : 503, { status: ready ? 'ok' : 'starting', ...options.healthDetails?.() }));
+    return send(
+      res,
+      jsonResponse(ready ? 200 : 503, { status: ready ? 'ok' : 'starting', ...options.healthDetails?.() }),
+    );
   }
   const api = typeof options.api === 'function' ? options.api() : options.api;
   if (!api) return send(res, problem(503, 'Service Unavailable', 'the local runtime is still starting'));
@@ -73,7 +76,13 @@ async function handle(options: HttpApiOptions, req: IncomingMessage, res: Server
   if (body === undefined) return send(res, jsonResponse(413, { message: 'Request Entity Too Large' }));
   const requestId = randomUUID();
   const event = buildHttpApiEvent(
-    { method, url, rawHeaders: req.rawHeaders, body, sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1' },
+    {
+      method,
+      url,
+      rawHeaders: req.rawHeaders,
+      body,
+      sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
+    },
     {
       routeKey: match.route.routeKey,
       pathParameters: match.pathParameters,
@@ -118,7 +127,12 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 }
 
 function jsonResponse(statusCode: number, body: unknown): HttpResponse {
-  return { statusCode, headers: { 'content-type': 'application/json' }, cookies: [], body: Buffer.from(JSON.stringify(body)) };
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json' },
+    cookies: [],
+    body: Buffer.from(JSON.stringify(body)),
+  };
 }
 
 function problem(status: number, title: string, detail: string): HttpResponse {
@@ -131,7 +145,10 @@ function problem(status: number, title: string, detail: string): HttpResponse {
 }
 
 function send(res: ServerResponse, response: HttpResponse, requestId?: string): void {
-  const headers: Record<string, string | string[]> = { ...response.headers, 'content-length': String(response.body.length) };
+  const headers: Record<string, string | string[]> = {
+    ...response.headers,
+    'content-length': String(response.body.length),
+  };
   if (response.cookies.length > 0) headers['set-cookie'] = [...response.cookies];
   if (requestId) headers['apigw-requestid'] = requestId;
   res.writeHead(response.statusCode, headers);

@@ -33,7 +33,8 @@ export interface HttpResponse {
   readonly body: Buffer;
 }
 
-const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded|problem\+json|[\w.+-]*\+(json|xml)))/i;
+const TEXT_TYPES =
+  /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded|problem\+json|[\w.+-]*\+(json|xml)))/i;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 export function buildHttpApiEvent(request: IncomingRequest, meta: RequestMeta): APIGatewayProxyEventV2 {
@@ -46,7 +47,13 @@ export function buildHttpApiEvent(request: IncomingRequest, meta: RequestMeta): 
   for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
     const name = request.rawHeaders[i].toLowerCase();
     const value = request.rawHeaders[i + 1];
-    if (name === 'cookie') cookies.push(...value.split(';').map((c) => c.trim()).filter(Boolean));
+    if (name === 'cookie')
+      cookies.push(
+        ...value
+          .split(';')
+          .map((c) => c.trim())
+          .filter(Boolean),
+      );
     else headers[name] = name in headers ? `${headers[name]},${value}` : value;
   }
   headers['x-forwarded-for'] ??= request.sourceIp;
@@ -86,7 +93,9 @@ export function buildHttpApiEvent(request: IncomingRequest, meta: RequestMeta): 
       time: formatRequestTime(meta.now),
       timeEpoch: meta.now.getTime(),
     },
-    ...(meta.pathParameters && Object.keys(meta.pathParameters).length > 0 ? { pathParameters: { ...meta.pathParameters } } : {}),
+    ...(meta.pathParameters && Object.keys(meta.pathParameters).length > 0
+      ? { pathParameters: { ...meta.pathParameters } }
+      : {}),
     ...(hasBody ? { body: isText ? request.body.toString('utf8') : request.body.toString('base64') } : {}),
     isBase64Encoded: hasBody && !isText,
   };
@@ -116,7 +125,9 @@ export function mapHttpApiResult(result: unknown): HttpResponse {
     const structured = result as APIGatewayProxyStructuredResultV2;
     const statusCode = Number(structured.statusCode);
     if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) {
-      throw new MalformedResponseError(`statusCode must be an HTTP status; got ${JSON.stringify(structured.statusCode)}`);
+      throw new MalformedResponseError(
+        `statusCode must be an HTTP status; got ${JSON.stringify(structured.statusCode)}`,
+      );
     }
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(structured.headers ?? {})) headers[name.toLowerCase()] = String(value);
@@ -127,5 +138,10 @@ export function mapHttpApiResult(result: unknown): HttpResponse {
     return { statusCode, headers, cookies: (structured.cookies ?? []).map(String), body };
   }
   const text = typeof result === 'string' ? result : JSON.stringify(result ?? null);
-  return { statusCode: 200, headers: { 'content-type': 'application/json' }, cookies: [], body: Buffer.from(text, 'utf8') };
+  return {
+    statusCode: 200,
+    headers: { 'content-type': 'application/json' },
+    cookies: [],
+    body: Buffer.from(text, 'utf8'),
+  };
 }

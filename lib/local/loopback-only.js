@@ -1,4 +1,3 @@
-'use strict';
 // Preloaded (`node --require`) into kinesis-mock, which has no bind-address setting and
 // would otherwise listen on every interface: pins its listeners to the loopback address.
 const net = require('node:net');
@@ -8,7 +7,10 @@ net.Server.prototype.listen = function listenOnLoopback(...args) {
     args[0] = { ...args[0], host: '127.0.0.1' };
   } else if (typeof args[0] === 'number' || typeof args[0] === 'string') {
     const [port, maybeHost, ...rest] = args;
-    args = typeof maybeHost === 'string' ? [port, '127.0.0.1', ...rest] : [port, '127.0.0.1', maybeHost, ...rest].filter((a) => a !== undefined);
+    args =
+      typeof maybeHost === 'string'
+        ? [port, '127.0.0.1', ...rest]
+        : [port, '127.0.0.1', maybeHost, ...rest].filter((a) => a !== undefined);
   }
   return listen.apply(this, args);
 };

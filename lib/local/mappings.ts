@@ -18,24 +18,32 @@ export function mappingConfigs(template: LocalTemplate): MappingConfig[] {
     const consumerAt = sourceArn.indexOf('/consumer/');
     if (consumerAt < 0) {
       // The engine reads through enhanced fan-out only; a shared-throughput mapping is not emulated.
-      throw new Error(`mapping ${logicalId}: EventSourceArn must be a stream consumer (enhanced fan-out) locally; got ${sourceArn}`);
+      throw new Error(
+        `mapping ${logicalId}: EventSourceArn must be a stream consumer (enhanced fan-out) locally; got ${sourceArn}`,
+      );
     }
     const startingPosition = String(props.StartingPosition ?? 'LATEST') as MappingConfig['startingPosition'];
     const timestamp = props.StartingPositionTimestamp;
     const filters = (props.FilterCriteria as { Filters?: Array<{ Pattern?: string }> } | undefined)?.Filters;
-    const destination = (props.DestinationConfig as { OnFailure?: { Destination?: string } } | undefined)?.OnFailure?.Destination;
+    const destination = (props.DestinationConfig as { OnFailure?: { Destination?: string } } | undefined)?.OnFailure
+      ?.Destination;
     mappings.push({
       id: logicalId,
       functionName: String(props.FunctionName),
       streamArn: sourceArn.slice(0, consumerAt),
       consumerArn: sourceArn,
       batchSize: num(props.BatchSize, DEFAULTS.batchSize),
-      maximumBatchingWindowInSeconds: num(props.MaximumBatchingWindowInSeconds, DEFAULTS.maximumBatchingWindowInSeconds),
+      maximumBatchingWindowInSeconds: num(
+        props.MaximumBatchingWindowInSeconds,
+        DEFAULTS.maximumBatchingWindowInSeconds,
+      ),
       startingPosition,
       startingPositionTimestamp: timestamp !== undefined ? new Date(Number(timestamp) * 1000) : undefined,
       parallelizationFactor: num(props.ParallelizationFactor, DEFAULTS.parallelizationFactor),
-      bisectBatchOnFunctionError: props.BisectBatchOnFunctionError === true || props.BisectBatchOnFunctionError === 'true',
-      reportBatchItemFailures: Array.isArray(props.FunctionResponseTypes) && props.FunctionResponseTypes.includes('ReportBatchItemFailures'),
+      bisectBatchOnFunctionError:
+        props.BisectBatchOnFunctionError === true || props.BisectBatchOnFunctionError === 'true',
+      reportBatchItemFailures:
+        Array.isArray(props.FunctionResponseTypes) && props.FunctionResponseTypes.includes('ReportBatchItemFailures'),
       maximumRetryAttempts: num(props.MaximumRetryAttempts, DEFAULTS.maximumRetryAttempts),
       maximumRecordAgeInSeconds: num(props.MaximumRecordAgeInSeconds, DEFAULTS.maximumRecordAgeInSeconds),
       onFailureDestination: destination,
@@ -46,4 +54,5 @@ export function mappingConfigs(template: LocalTemplate): MappingConfig[] {
   return mappings;
 }
 
-const num = (value: unknown, fallback: number): number => (value === undefined || value === null ? fallback : Number(value));
+const num = (value: unknown, fallback: number): number =>
+  value === undefined || value === null ? fallback : Number(value);

@@ -80,7 +80,11 @@ export async function provision(options: ProvisionOptions): Promise<ProvisionRes
   return { streams, consumers, tables, buckets };
 }
 
-async function provisionStream(options: ProvisionOptions, logicalId: string, props: Props): Promise<ProvisionedResource> {
+async function provisionStream(
+  options: ProvisionOptions,
+  logicalId: string,
+  props: Props,
+): Promise<ProvisionedResource> {
   const { kinesis, template } = options;
   const name = template.physicalName(logicalId);
   const arn = template.getAtt(logicalId, 'Arn');
@@ -137,8 +141,9 @@ async function provisionConsumer(
   const { kinesis } = options;
   const describe = async () => {
     try {
-      return (await kinesis.send(new DescribeStreamConsumerCommand({ StreamARN: streamArn, ConsumerName: consumerName })))
-        .ConsumerDescription;
+      return (
+        await kinesis.send(new DescribeStreamConsumerCommand({ StreamARN: streamArn, ConsumerName: consumerName }))
+      ).ConsumerDescription;
     } catch (error) {
       if (error instanceof KinesisNotFound) return undefined;
       throw error;
@@ -156,7 +161,11 @@ async function provisionConsumer(
   return { logicalId, name: consumerName, arn: String(active.ConsumerARN), created };
 }
 
-async function provisionTable(options: ProvisionOptions, logicalId: string, props: Props): Promise<ProvisionedResource> {
+async function provisionTable(
+  options: ProvisionOptions,
+  logicalId: string,
+  props: Props,
+): Promise<ProvisionedResource> {
   const { dynamodb, template } = options;
   const name = template.physicalName(logicalId);
   const arn = template.getAtt(logicalId, 'Arn');
@@ -193,7 +202,12 @@ async function provisionTable(options: ProvisionOptions, logicalId: string, prop
 export function createTableInput(name: string, props: Props): CreateTableCommandInput {
   const onDemand = props.BillingMode === 'PAY_PER_REQUEST';
   const throughput = (value: unknown) =>
-    onDemand ? undefined : ((value as CreateTableCommandInput['ProvisionedThroughput']) ?? { ReadCapacityUnits: 5, WriteCapacityUnits: 5 });
+    onDemand
+      ? undefined
+      : ((value as CreateTableCommandInput['ProvisionedThroughput']) ?? {
+          ReadCapacityUnits: 5,
+          WriteCapacityUnits: 5,
+        });
   const indexes = (value: unknown, withThroughput: boolean) =>
     (value as Props[] | undefined)?.map((index) => ({
       IndexName: String(index.IndexName),
@@ -208,8 +222,14 @@ export function createTableInput(name: string, props: Props): CreateTableCommand
     KeySchema: props.KeySchema as CreateTableCommandInput['KeySchema'],
     BillingMode: onDemand ? 'PAY_PER_REQUEST' : 'PROVISIONED',
     ProvisionedThroughput: throughput(props.ProvisionedThroughput),
-    GlobalSecondaryIndexes: indexes(props.GlobalSecondaryIndexes, true) as CreateTableCommandInput['GlobalSecondaryIndexes'],
-    LocalSecondaryIndexes: indexes(props.LocalSecondaryIndexes, false) as CreateTableCommandInput['LocalSecondaryIndexes'],
+    GlobalSecondaryIndexes: indexes(
+      props.GlobalSecondaryIndexes,
+      true,
+    ) as CreateTableCommandInput['GlobalSecondaryIndexes'],
+    LocalSecondaryIndexes: indexes(
+      props.LocalSecondaryIndexes,
+      false,
+    ) as CreateTableCommandInput['LocalSecondaryIndexes'],
     StreamSpecification: stream?.StreamViewType
       ? { StreamEnabled: true, StreamViewType: stream.StreamViewType as never }
       : undefined,

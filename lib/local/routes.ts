@@ -32,10 +32,12 @@ export function httpApiDefinition(template: LocalTemplate): HttpApiDefinition | 
   const apiLogicalId = apis[0].logicalId;
   const apiId = template.ref(apiLogicalId);
   const integrations = new Map(
-    template.resourcesOfType('AWS::ApiGatewayV2::Integration').map(({ logicalId, resource }) => [
-      template.ref(logicalId),
-      template.resolve(resource.Properties ?? {}) as Record<string, unknown>,
-    ]),
+    template
+      .resourcesOfType('AWS::ApiGatewayV2::Integration')
+      .map(({ logicalId, resource }) => [
+        template.ref(logicalId),
+        template.resolve(resource.Properties ?? {}) as Record<string, unknown>,
+      ]),
   );
   const routes: HttpRoute[] = [];
   for (const { logicalId, resource } of template.resourcesOfType('AWS::ApiGatewayV2::Route')) {
@@ -43,10 +45,18 @@ export function httpApiDefinition(template: LocalTemplate): HttpApiDefinition | 
     if (props.ApiId !== apiId) continue;
     const target = String(props.Target ?? '');
     const integration = integrations.get(target.replace(/^integrations\//, ''));
-    if (!integration || integration.IntegrationType !== 'AWS_PROXY') {
-      throw new Error(`route ${logicalId} (${String(props.RouteKey)}): only Lambda proxy integrations are supported locally`);
+    if (integration?.IntegrationType !== 'AWS_PROXY') {
+      throw new Error(
+        `route ${logicalId} (${String(props.RouteKey)}): only Lambda proxy integrations are supported locally`,
+      );
     }
-    routes.push(parseRoute(String(props.RouteKey), String(integration.IntegrationUri), String(integration.PayloadFormatVersion ?? '2.0')));
+    routes.push(
+      parseRoute(
+        String(props.RouteKey),
+        String(integration.IntegrationUri),
+        String(integration.PayloadFormatVersion ?? '2.0'),
+      ),
+    );
   }
   return { apiId, routes };
 }

@@ -157,11 +157,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       dynamodb.destroy();
     });
 
-    const template = LocalTemplate.fromFile(templatePath, { stackName, region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID });
+    const template = LocalTemplate.fromFile(templatePath, {
+      stackName,
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT_ID,
+    });
     components.synth = true;
     api = httpApiDefinition(template);
     if (!api) throw new Error(`${templatePath} declares no AWS::ApiGatewayV2::Api`);
-
 
     const failedRecordsDir = join(dataDir, 'failed-records');
     const provisioned = await provision({ template, kinesis, dynamodb, failedRecordsDir });
@@ -191,7 +194,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         POWERTOOLS_METRICS_DISABLED: process.env.ORDERSTREAM_LOCAL_METRICS === '1' ? 'false' : 'true',
         AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
       },
-      environmentFor: (fn): Record<string, string> => (fn.serviceName === 'email' ? { EMAIL_OUTBOX_DIR: outboxDir } : {}),
+      environmentFor: (fn): Record<string, string> =>
+        fn.serviceName === 'email' ? { EMAIL_OUTBOX_DIR: outboxDir } : {},
     });
     const functionRunner = runner;
     components.functions = true;
@@ -199,8 +203,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     const mappings = mappingConfigs(template);
     const bucketDirs = new Map(provisioned.buckets.map((bucket) => [`arn:aws:s3:::${bucket.name}`, bucket.arn]));
-    const destinations = [...new Set(mappings.map((m) => m.onFailureDestination).filter((d): d is string => d !== undefined))];
-    if (destinations.length > 1) log(`[local] warning: several on-failure destinations; all go to ${bucketDirs.get(destinations[0])}`);
+    const destinations = [
+      ...new Set(mappings.map((m) => m.onFailureDestination).filter((d): d is string => d !== undefined)),
+    ];
+    if (destinations.length > 1)
+      log(`[local] warning: several on-failure destinations; all go to ${bucketDirs.get(destinations[0])}`);
     const failedDir = (destinations[0] && bucketDirs.get(destinations[0])) ?? join(failedRecordsDir, 'default');
     const engine = new EventSourceMappingEngine({
       kinesis,
@@ -216,7 +223,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     components.mappings = true;
 
     const inventory = provisioned.tables.find((table) => table.logicalId.startsWith('Inventory'));
-    const demoCatalogLoaded = (options.demoCatalog ?? true) && inventory !== undefined && (freshData || inventory.created);
+    const demoCatalogLoaded =
+      (options.demoCatalog ?? true) && inventory !== undefined && (freshData || inventory.created);
     if (demoCatalogLoaded && inventory) await loadDemoCatalog(dynamodb, inventory.name);
 
     ready = true;

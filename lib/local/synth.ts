@@ -33,7 +33,10 @@ export async function synthesize(options: SynthOptions = {}): Promise<SynthResul
   const outDir = resolve(options.outDir ?? join(projectDir, 'cdk.out'));
   const stackName = stackNameForStage(stage);
   const cdkCli = join(dirname(require.resolve('aws-cdk/package.json')), 'bin', 'cdk');
-  const contextArgs = Object.entries({ stage, ...options.context }).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
+  const contextArgs = Object.entries({ stage, ...options.context }).flatMap(([key, value]) => [
+    '-c',
+    `${key}=${value}`,
+  ]);
   const args = [cdkCli, 'synth', '--quiet', '--output', outDir, ...contextArgs, stackName];
 
   const { code, output } = await new Promise<{ code: number | null; output: string }>((resolveRun, reject) => {
@@ -46,7 +49,9 @@ export async function synthesize(options: SynthOptions = {}): Promise<SynthResul
   });
   const templatePath = join(outDir, `${stackName}.template.json`);
   if (code !== 0 || !existsSync(templatePath)) {
-    throw new Error(`cdk synth of ${stackName} failed (exit ${code}):\n${output.trim().split('\n').slice(-40).join('\n')}`);
+    throw new Error(
+      `cdk synth of ${stackName} failed (exit ${code}):\n${output.trim().split('\n').slice(-40).join('\n')}`,
+    );
   }
   return { stackName, outDir, templatePath };
 }

@@ -39,9 +39,12 @@ export function readFailedRecords(folder: string): FailedRecord[] {
     } catch (error) {
       throw new Error(`${path}: not an on-failure record (${(error as Error).message})`);
     }
-    const event = typeof object.payload === 'string' ? (JSON.parse(object.payload) as KinesisStreamEvent) : object.payload;
+    const event =
+      typeof object.payload === 'string' ? (JSON.parse(object.payload) as KinesisStreamEvent) : object.payload;
     if (!event?.Records) {
-      throw new Error(`${path}: the on-failure record has no payload (only the S3 destination keeps the records themselves)`);
+      throw new Error(
+        `${path}: the on-failure record has no payload (only the S3 destination keeps the records themselves)`,
+      );
     }
     for (const record of event.Records) {
       const streamArn = record.eventSourceARN;

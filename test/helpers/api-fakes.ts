@@ -26,7 +26,9 @@ export class RecordingPublisher implements EventPublisher {
 }
 
 export function aPublishError(): PublishError {
-  return new PublishError('1 of 1 records not accepted after 6 attempts', 1, ['ProvisionedThroughputExceededException']);
+  return new PublishError('1 of 1 records not accepted after 6 attempts', 1, [
+    'ProvisionedThroughputExceededException',
+  ]);
 }
 
 export class InMemoryCatalog implements Catalog {
@@ -75,9 +77,15 @@ export class IdempotencyAlreadyInProgressError extends Error {
  * result; other request -> IdempotencyValidationError; running -> AlreadyInProgress;
  * a failed attempt forgets the key.
  */
-export function inMemoryIdempotency(): IdempotentRunner & { records: Map<string, { request: string; result?: PlacedOrder }> } {
+export function inMemoryIdempotency(): IdempotentRunner & {
+  records: Map<string, { request: string; result?: PlacedOrder }>;
+} {
   const records = new Map<string, { request: string; result?: PlacedOrder }>();
-  const run = async (key: string, request: PlaceOrderRequest, work: () => Promise<PlacedOrder>): Promise<PlacedOrder> => {
+  const run = async (
+    key: string,
+    request: PlaceOrderRequest,
+    work: () => Promise<PlacedOrder>,
+  ): Promise<PlacedOrder> => {
     const fingerprint = JSON.stringify(request);
     const existing = records.get(key);
     if (existing) {
@@ -129,7 +137,12 @@ export function anHttpEvent(
   const path =
     options.path ??
     template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(options.pathParameters?.[name] ?? name));
-  const body = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+  const body =
+    options.body === undefined
+      ? undefined
+      : typeof options.body === 'string'
+        ? options.body
+        : JSON.stringify(options.body);
   return {
     version: '2.0',
     routeKey,
@@ -166,7 +179,13 @@ export function anOrderRequest(overrides: Record<string, unknown> = {}): Record<
       { sku: 'SKU-A', quantity: 2 },
       { sku: 'SKU-B', quantity: 1 },
     ],
-    shippingAddress: { name: 'Ada Lovelace', line1: '12 St James Sq', city: 'London', postalCode: 'SW1Y 4JH', country: 'GB' },
+    shippingAddress: {
+      name: 'Ada Lovelace',
+      line1: '12 St James Sq',
+      city: 'London',
+      postalCode: 'SW1Y 4JH',
+      country: 'GB',
+    },
     ...overrides,
   };
 }

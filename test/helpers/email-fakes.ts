@@ -13,7 +13,13 @@ interface Entry {
 export class InMemoryEmailLedger implements EmailLedger {
   public readonly entries = new Map<string, Entry>();
 
-  public async claim(orderId: string, kind: OrderEmailKind, token: string, nowMs: number, leaseMs: number): Promise<EmailClaim> {
+  public async claim(
+    orderId: string,
+    kind: OrderEmailKind,
+    token: string,
+    nowMs: number,
+    leaseMs: number,
+  ): Promise<EmailClaim> {
     const key = `${orderId}|${kind}`;
     const entry = this.entries.get(key);
     if (!entry || (entry.status === 'SENDING' && (entry.leaseExpiresAt ?? 0) < nowMs)) {
@@ -24,7 +30,12 @@ export class InMemoryEmailLedger implements EmailLedger {
     return { outcome: 'in-progress', leaseExpiresAt: entry.leaseExpiresAt ?? nowMs };
   }
 
-  public async markSent(orderId: string, kind: OrderEmailKind, token: string, sent: { sentAt: string }): Promise<boolean> {
+  public async markSent(
+    orderId: string,
+    kind: OrderEmailKind,
+    token: string,
+    sent: { sentAt: string },
+  ): Promise<boolean> {
     const entry = this.entries.get(`${orderId}|${kind}`);
     if (entry?.claimToken !== token) return false;
     this.entries.set(`${orderId}|${kind}`, { status: 'SENT', claimToken: token, sentAt: sent.sentAt });

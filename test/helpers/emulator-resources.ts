@@ -58,7 +58,9 @@ export async function readEnvelopes(
   for (const shard of shards) {
     const shardId = shard.ShardId!;
     let iterator = (
-      await kinesis.send(new GetShardIteratorCommand({ StreamName: streamName, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }))
+      await kinesis.send(
+        new GetShardIteratorCommand({ StreamName: streamName, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }),
+      )
     ).ShardIterator;
     while (iterator) {
       const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator }));

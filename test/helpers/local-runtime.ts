@@ -37,7 +37,12 @@ export interface TestRuntime {
   readonly dataDir: string;
   readonly outboxDir: string;
   readonly streamName: string;
-  readonly tables: { readonly orders: string; readonly inventory: string; readonly saga: string; readonly ledger: string };
+  readonly tables: {
+    readonly orders: string;
+    readonly inventory: string;
+    readonly saga: string;
+    readonly ledger: string;
+  };
   readonly documents: DynamoDBDocumentClient;
   readonly kinesis: KinesisClient;
   /** `[service] line`, every function log line so far. */
@@ -65,7 +70,8 @@ export async function startTestRuntime(options: StartTestRuntimeOptions = {}): P
     if (!Array.isArray(records)) return;
     const failed = new Set<string>();
     if (result.kind === 'success') {
-      const failures = (result.payload as { batchItemFailures?: { itemIdentifier: string }[] } | null)?.batchItemFailures ?? [];
+      const failures =
+        (result.payload as { batchItemFailures?: { itemIdentifier: string }[] } | null)?.batchItemFailures ?? [];
       for (const failure of failures) failed.add(failure.itemIdentifier);
     }
     for (const record of records) {
@@ -114,7 +120,8 @@ export async function startTestRuntime(options: StartTestRuntimeOptions = {}): P
 
   const tableName = (prefix: string): string => {
     const table = runtime.provisioned.tables.find((t) => t.logicalId.startsWith(prefix));
-    if (!table) throw new Error(`no ${prefix} table in ${runtime.provisioned.tables.map((t) => t.logicalId).join(', ')}`);
+    if (!table)
+      throw new Error(`no ${prefix} table in ${runtime.provisioned.tables.map((t) => t.logicalId).join(', ')}`);
     return table.name;
   };
   const stream = runtime.provisioned.streams[0];
@@ -129,7 +136,12 @@ export async function startTestRuntime(options: StartTestRuntimeOptions = {}): P
     dataDir: runtime.dataDir,
     outboxDir: join(runtime.dataDir, 'outbox'),
     streamName: stream.name,
-    tables: { orders: tableName('Orders'), inventory: tableName('Inventory'), saga: tableName('Saga'), ledger: tableName('Ledger') },
+    tables: {
+      orders: tableName('Orders'),
+      inventory: tableName('Inventory'),
+      saga: tableName('Saga'),
+      ledger: tableName('Ledger'),
+    },
     documents,
     kinesis,
     logs,
@@ -163,7 +175,9 @@ export async function waitFor<T>(
     if (value !== undefined) return value;
     if (Date.now() > deadline) {
       const relevant = options.logFilter ? harness.logs.filter((l) => l.includes(options.logFilter!)) : harness.logs;
-      throw new Error(`timed out after ${options.timeoutMs ?? 30_000} ms waiting for ${what}\nrecent function logs:\n${relevant.slice(-40).join('\n')}`);
+      throw new Error(
+        `timed out after ${options.timeoutMs ?? 30_000} ms waiting for ${what}\nrecent function logs:\n${relevant.slice(-40).join('\n')}`,
+      );
     }
     await sleep(options.intervalMs ?? 200);
   }
@@ -220,7 +234,8 @@ export interface OrderView {
 export async function getOrder(harness: Pick<TestRuntime, 'apiUrl'>, orderId: string): Promise<OrderView | undefined> {
   const answer = await http<OrderView>(harness, 'GET', `/orders/${orderId}`);
   if (answer.status === 404) return undefined;
-  if (answer.status !== 200) throw new Error(`GET /orders/${orderId} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+  if (answer.status !== 200)
+    throw new Error(`GET /orders/${orderId} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
   return answer.body;
 }
 
@@ -240,14 +255,21 @@ export async function waitForTerminal(harness: TestRuntime, orderId: string, tim
   });
 }
 
-export async function putStock(harness: TestRuntime, sku: string, available: number, priceCents: number): Promise<void> {
+export async function putStock(
+  harness: TestRuntime,
+  sku: string,
+  available: number,
+  priceCents: number,
+): Promise<void> {
   const answer = await http(harness, 'PUT', `/inventory/${sku}`, { available, priceCents });
-  if (answer.status !== 200) throw new Error(`PUT /inventory/${sku} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+  if (answer.status !== 200)
+    throw new Error(`PUT /inventory/${sku} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
 }
 
 export async function stockOf(harness: TestRuntime, sku: string): Promise<number> {
   const answer = await http<{ available: number }>(harness, 'GET', `/inventory/${sku}`);
-  if (answer.status !== 200) throw new Error(`GET /inventory/${sku} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+  if (answer.status !== 200)
+    throw new Error(`GET /inventory/${sku} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
   return answer.body.available;
 }
 
@@ -266,9 +288,16 @@ export async function ledgerEntries(harness: TestRuntime, orderId: string): Prom
   return Items ?? [];
 }
 
-export async function reservationOf(harness: TestRuntime, orderId: string): Promise<Record<string, unknown> | undefined> {
+export async function reservationOf(
+  harness: TestRuntime,
+  orderId: string,
+): Promise<Record<string, unknown> | undefined> {
   const { Item } = await harness.documents.send(
-    new GetCommand({ TableName: harness.tables.inventory, Key: { pk: `RESERVATION#${orderId}` }, ConsistentRead: true }),
+    new GetCommand({
+      TableName: harness.tables.inventory,
+      Key: { pk: `RESERVATION#${orderId}` },
+      ConsistentRead: true,
+    }),
   );
   return Item;
 }
@@ -287,7 +316,10 @@ export function outboxEmails(harness: TestRuntime, orderId: string): OutboxEmail
   if (!existsSync(harness.outboxDir)) return [];
   return readdirSync(harness.outboxDir)
     .filter((file) => file.startsWith(`${orderId}.`) && file.endsWith('.json'))
-    .map((file) => ({ file, ...(JSON.parse(readFileSync(join(harness.outboxDir, file), 'utf8')) as Omit<OutboxEmail, 'file'>) }));
+    .map((file) => ({
+      file,
+      ...(JSON.parse(readFileSync(join(harness.outboxDir, file), 'utf8')) as Omit<OutboxEmail, 'file'>),
+    }));
 }
 
 /** Every object the mappings wrote to the on-failure destination (a folder locally), relative paths. */
@@ -300,7 +332,12 @@ export function failedRecordFiles(harness: TestRuntime): string[] {
 }
 
 /** The structured (Powertools JSON) log lines of a service about one order with a given message. */
-export function serviceLogs(harness: TestRuntime, service: string, orderId: string, message: string): Record<string, unknown>[] {
+export function serviceLogs(
+  harness: TestRuntime,
+  service: string,
+  orderId: string,
+  message: string,
+): Record<string, unknown>[] {
   const prefix = `[${service}] `;
   const found: Record<string, unknown>[] = [];
   for (const line of harness.logs) {

@@ -58,7 +58,12 @@ export function aCancelRequest(created: EventEnvelope): EventEnvelope<EventPaylo
 }
 
 export const OUTCOME_PAYLOADS = {
-  INVENTORY_RESERVED: { items: [{ sku: 'SKU-A', quantity: 2 }, { sku: 'SKU-B', quantity: 1 }] },
+  INVENTORY_RESERVED: {
+    items: [
+      { sku: 'SKU-A', quantity: 2 },
+      { sku: 'SKU-B', quantity: 1 },
+    ],
+  },
   INVENTORY_RESERVATION_FAILED: { reason: 'OUT_OF_STOCK', unavailable: [{ sku: 'SKU-A', requested: 2, available: 1 }] },
   INVENTORY_RELEASED: {},
   PAYMENT_PROCESSED: { paymentId: 'pay-1', amountCents: 3000 },

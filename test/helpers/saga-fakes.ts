@@ -45,4 +45,9 @@ export class RecordingPublisher implements EventPublisher {
   }
 }
 
-export const silentLog = { info: () => undefined, warn: () => undefined, debug: () => undefined, error: () => undefined };
+export const silentLog = {
+  info: () => undefined,
+  warn: () => undefined,
+  debug: () => undefined,
+  error: () => undefined,
+};

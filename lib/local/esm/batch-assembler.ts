@@ -56,7 +56,9 @@ export class BatchAssembler {
         await this.changed.wait();
         continue;
       }
-      const full = this.buffer.length >= this.policy.batchSize || EVENT_ENVELOPE_BYTES + this.bufferedBytes >= this.maxPayloadBytes;
+      const full =
+        this.buffer.length >= this.policy.batchSize ||
+        EVENT_ENVELOPE_BYTES + this.bufferedBytes >= this.maxPayloadBytes;
       const windowEndsAt = this.firstBufferedAt + this.policy.maximumBatchingWindowInSeconds * 1000;
       if (full || Date.now() >= windowEndsAt) return this.take();
       await this.changed.wait(windowEndsAt - Date.now());

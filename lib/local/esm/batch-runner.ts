@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { toEvent, type ShardRecord } from './records';
 import { interpretResult } from './response';
 import { sleep } from './signal';
-import type { FailedRecordSink, FunctionInvoker, InvocationResult, MappingConfig, OnFailureCondition, OnFailureRecord } from './types';
+import type {
+  FailedRecordSink,
+  FunctionInvoker,
+  InvocationResult,
+  MappingConfig,
+  OnFailureCondition,
+  OnFailureRecord,
+} from './types';
 
 export interface RetryBackoff {
   readonly initialMs: number;
@@ -96,7 +103,9 @@ export class BatchRunner {
       } else if (mapping.bisectBatchOnFunctionError && batch.records.length > 1) {
         const half = Math.ceil(batch.records.length / 2);
         const reason = outcome.kind === 'failure' ? outcome.reason : 'first record reported as failed';
-        this.deps.log(`${this.where(batch)}: failed (${reason}), bisecting into ${half} + ${batch.records.length - half}`);
+        this.deps.log(
+          `${this.where(batch)}: failed (${reason}), bisecting into ${half} + ${batch.records.length - half}`,
+        );
         queue.splice(
           0,
           1,
@@ -111,7 +120,9 @@ export class BatchRunner {
       if (unlimited || batch.retries < mapping.maximumRetryAttempts) {
         batch.retries++;
         const delay = Math.min(this.deps.backoff.maxMs, this.deps.backoff.initialMs * 2 ** (batch.retries - 1));
-        this.deps.log(`${this.where(batch)}: failed (${reason}), retry ${batch.retries}${unlimited ? '' : `/${mapping.maximumRetryAttempts}`} in ${delay} ms`);
+        this.deps.log(
+          `${this.where(batch)}: failed (${reason}), retry ${batch.retries}${unlimited ? '' : `/${mapping.maximumRetryAttempts}`} in ${delay} ms`,
+        );
         await this.pause(delay);
         continue;
       }
@@ -131,7 +142,11 @@ export class BatchRunner {
   }
 
   /** Sends records to the on-failure destination (if configured) and marks them done. */
-  private async discard(records: readonly ShardRecord[], batch: PendingBatch, condition: OnFailureCondition): Promise<void> {
+  private async discard(
+    records: readonly ShardRecord[],
+    batch: PendingBatch,
+    condition: OnFailureCondition,
+  ): Promise<void> {
     const { mapping, shardId } = this.deps;
     if (mapping.onFailureDestination) {
       const record = this.onFailureRecord(records, batch, condition);
@@ -142,18 +157,28 @@ export class BatchRunner {
           break;
         } catch (error) {
           if (this.deps.isStopping()) return;
-          this.deps.log(`${this.where(batch)}: on-failure destination write failed (${(error as Error).message}), retrying`);
+          this.deps.log(
+            `${this.where(batch)}: on-failure destination write failed (${(error as Error).message}), retrying`,
+          );
           await this.pause(Math.min(this.deps.backoff.maxMs, this.deps.backoff.initialMs * 2 ** attempt));
         }
       }
-      this.deps.log(`${this.where({ ...batch, records: [...records] })}: ${condition}, sent to the on-failure destination`);
+      this.deps.log(
+        `${this.where({ ...batch, records: [...records] })}: ${condition}, sent to the on-failure destination`,
+      );
     } else {
-      this.deps.log(`${this.where({ ...batch, records: [...records] })}: ${condition}, discarded (no on-failure destination)`);
+      this.deps.log(
+        `${this.where({ ...batch, records: [...records] })}: ${condition}, discarded (no on-failure destination)`,
+      );
     }
     this.deps.onDone(records);
   }
 
-  private onFailureRecord(records: readonly ShardRecord[], batch: PendingBatch, condition: OnFailureCondition): OnFailureRecord {
+  private onFailureRecord(
+    records: readonly ShardRecord[],
+    batch: PendingBatch,
+    condition: OnFailureCondition,
+  ): OnFailureRecord {
     const first = records[0];
     const last = records[records.length - 1];
     const result = batch.lastResult;

@@ -4,7 +4,13 @@ import { RecordFilter } from './filter';
 import type { EventContext } from './records';
 import { ShardWorker } from './shard-worker';
 import { sleep } from './signal';
-import { SHARD_END, type CheckpointStore, type FailedRecordSink, type FunctionInvoker, type MappingConfig } from './types';
+import {
+  SHARD_END,
+  type CheckpointStore,
+  type FailedRecordSink,
+  type FunctionInvoker,
+  type MappingConfig,
+} from './types';
 
 export interface EventSourceMappingEngineOptions {
   /** Must use an HTTP/1.1 handler for kinesis-mock (lib/local/clients.ts localKinesisClient). */
@@ -112,7 +118,13 @@ class MappingWorker {
   public async start(): Promise<void> {
     await this.discover();
     const interval = this.options.shardDiscoveryIntervalMs ?? 10_000;
-    this.timer = setInterval(() => void this.discover().catch((e) => this.log(`[esm ${this.mapping.id}] ListShards failed: ${(e as Error).message}`)), interval);
+    this.timer = setInterval(
+      () =>
+        void this.discover().catch((e) =>
+          this.log(`[esm ${this.mapping.id}] ListShards failed: ${(e as Error).message}`),
+        ),
+      interval,
+    );
     this.timer.unref();
   }
 
@@ -143,12 +155,19 @@ class MappingWorker {
       if (this.stopped) return;
       const eligible = listed.filter((shard) => {
         if (this.shards.has(shard.ShardId as string)) return false;
-        const parents = [shard.ParentShardId, shard.AdjacentParentShardId].filter((p): p is string => !!p && listedIds.has(p));
+        const parents = [shard.ParentShardId, shard.AdjacentParentShardId].filter(
+          (p): p is string => !!p && listedIds.has(p),
+        );
         return parents.every((p) => this.shards.get(p)?.isFinished);
       });
       if (eligible.length === 0) break;
       await Promise.all(
-        eligible.map((shard) => this.startShard(shard.ShardId as string, [shard.ParentShardId, shard.AdjacentParentShardId].some((p) => !!p && listedIds.has(p)))),
+        eligible.map((shard) =>
+          this.startShard(
+            shard.ShardId as string,
+            [shard.ParentShardId, shard.AdjacentParentShardId].some((p) => !!p && listedIds.has(p)),
+          ),
+        ),
       );
     }
     for (const shard of listed) {
@@ -184,7 +203,9 @@ class MappingWorker {
       worker.markFinished();
       return;
     }
-    this.log(`[esm ${this.mapping.id}] ${shardId}: reading from ${checkpoint ? `after ${checkpoint}` : this.mapping.startingPosition}`);
+    this.log(
+      `[esm ${this.mapping.id}] ${shardId}: reading from ${checkpoint ? `after ${checkpoint}` : this.mapping.startingPosition}`,
+    );
     await worker.start();
   }
 
@@ -203,7 +224,9 @@ class MappingWorker {
     let nextToken: string | undefined;
     do {
       const page = await this.options.kinesis.send(
-        nextToken ? new ListShardsCommand({ NextToken: nextToken }) : new ListShardsCommand({ StreamARN: this.mapping.streamArn }),
+        nextToken
+          ? new ListShardsCommand({ NextToken: nextToken })
+          : new ListShardsCommand({ StreamARN: this.mapping.streamArn }),
       );
       shards.push(...(page.Shards ?? []));
       nextToken = page.NextToken;
@@ -223,9 +246,24 @@ function validateMapping(m: MappingConfig): void {
   };
   const int = (v: number): boolean => Number.isInteger(v);
   check(int(m.batchSize) && m.batchSize >= 1 && m.batchSize <= 10_000, `BatchSize ${m.batchSize} not in 1..10000`);
-  check(m.maximumBatchingWindowInSeconds >= 0 && m.maximumBatchingWindowInSeconds <= 300, `MaximumBatchingWindowInSeconds ${m.maximumBatchingWindowInSeconds} not in 0..300`);
-  check(int(m.parallelizationFactor) && m.parallelizationFactor >= 1 && m.parallelizationFactor <= 10, `ParallelizationFactor ${m.parallelizationFactor} not in 1..10`);
-  check(int(m.maximumRetryAttempts) && m.maximumRetryAttempts >= -1 && m.maximumRetryAttempts <= 10_000, `MaximumRetryAttempts ${m.maximumRetryAttempts} not in -1..10000`);
-  check(m.maximumRecordAgeInSeconds === -1 || m.maximumRecordAgeInSeconds >= 0, `MaximumRecordAgeInSeconds ${m.maximumRecordAgeInSeconds} must be -1 or >= 0`);
-  check(m.startingPosition !== 'AT_TIMESTAMP' || m.startingPositionTimestamp instanceof Date, 'AT_TIMESTAMP needs startingPositionTimestamp');
+  check(
+    m.maximumBatchingWindowInSeconds >= 0 && m.maximumBatchingWindowInSeconds <= 300,
+    `MaximumBatchingWindowInSeconds ${m.maximumBatchingWindowInSeconds} not in 0..300`,
+  );
+  check(
+    int(m.parallelizationFactor) && m.parallelizationFactor >= 1 && m.parallelizationFactor <= 10,
+    `ParallelizationFactor ${m.parallelizationFactor} not in 1..10`,
+  );
+  check(
+    int(m.maximumRetryAttempts) && m.maximumRetryAttempts >= -1 && m.maximumRetryAttempts <= 10_000,
+    `MaximumRetryAttempts ${m.maximumRetryAttempts} not in -1..10000`,
+  );
+  check(
+    m.maximumRecordAgeInSeconds === -1 || m.maximumRecordAgeInSeconds >= 0,
+    `MaximumRecordAgeInSeconds ${m.maximumRecordAgeInSeconds} must be -1 or >= 0`,
+  );
+  check(
+    m.startingPosition !== 'AT_TIMESTAMP' || m.startingPositionTimestamp instanceof Date,
+    'AT_TIMESTAMP needs startingPositionTimestamp',
+  );
 }

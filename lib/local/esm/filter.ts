@@ -60,7 +60,9 @@ function parsePattern(text: string): Pattern {
   if (!isPlainObject(parsed)) throw new FilterPatternError(`filter pattern must be a JSON object: ${text}`);
   const other = Object.keys(parsed).filter((key) => key !== 'data');
   if (other.length > 0) {
-    throw new FilterPatternError(`Kinesis event source mappings only support filtering on the data key (found ${other.join(', ')}): ${text}`);
+    throw new FilterPatternError(
+      `Kinesis event source mappings only support filtering on the data key (found ${other.join(', ')}): ${text}`,
+    );
   }
   validate(parsed as Pattern, text);
   return parsed as Pattern;
@@ -90,7 +92,7 @@ function validate(pattern: Pattern, text: string): void {
 function matchObject(pattern: Pattern, subject: unknown): boolean {
   return Object.entries(pattern).every(([key, rule]) => {
     if (subject === NOT_JSON) return false;
-    const present = isPlainObject(subject) && Object.prototype.hasOwnProperty.call(subject, key);
+    const present = isPlainObject(subject) && Object.hasOwn(subject, key);
     const value = present ? (subject as Record<string, unknown>)[key] : undefined;
     if (value === NOT_JSON) return false;
     if (Array.isArray(rule)) return matchRules(rule, present, value);
@@ -130,7 +132,17 @@ function matchNumeric(spec: unknown, value: number): boolean {
     const op = spec[i];
     const bound = Number(spec[i + 1]);
     const ok =
-      op === '=' ? value === bound : op === '<' ? value < bound : op === '<=' ? value <= bound : op === '>' ? value > bound : op === '>=' ? value >= bound : false;
+      op === '='
+        ? value === bound
+        : op === '<'
+          ? value < bound
+          : op === '<='
+            ? value <= bound
+            : op === '>'
+              ? value > bound
+              : op === '>='
+                ? value >= bound
+                : false;
     if (!ok) return false;
   }
   return true;

@@ -35,7 +35,11 @@ export function interpretResult(
  * identifiers from this batch is also a complete failure.
  */
 export function interpretBatchItemFailures(payload: unknown, batchSequenceNumbers: readonly string[]): BatchOutcome {
-  const malformed = (reason: string): BatchOutcome => ({ kind: 'failure', functionError: false, reason: `malformed batch response: ${reason}` });
+  const malformed = (reason: string): BatchOutcome => ({
+    kind: 'failure',
+    functionError: false,
+    reason: `malformed batch response: ${reason}`,
+  });
   if (payload === undefined || payload === null) return { kind: 'success' };
   if (typeof payload !== 'object' || Array.isArray(payload)) return malformed('not an object');
   const failures = (payload as { batchItemFailures?: unknown }).batchItemFailures;

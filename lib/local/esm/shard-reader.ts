@@ -1,4 +1,9 @@
-import { SubscribeToShardCommand, type KinesisClient, type StartingPosition, type _Record } from '@aws-sdk/client-kinesis';
+import {
+  SubscribeToShardCommand,
+  type KinesisClient,
+  type StartingPosition,
+  type _Record,
+} from '@aws-sdk/client-kinesis';
 import { compareSequenceNumbers } from './records';
 import { Signal, sleep } from './signal';
 
@@ -75,13 +80,18 @@ export class ShardReader {
           this.inUseRetries = 0;
           const shardEvent = event.SubscribeToShardEvent;
           if (!shardEvent) {
-            const name = Object.keys(event).find((k) => (event as unknown as Record<string, unknown>)[k] !== undefined) ?? 'unknown';
+            const name =
+              Object.keys(event).find((k) => (event as unknown as Record<string, unknown>)[k] !== undefined) ??
+              'unknown';
             throw new Error(`subscription error event ${name}`);
           }
           const receivedAt = Date.now();
           this.lastEventAt = receivedAt;
           const fresh = (shardEvent.Records ?? []).filter(
-            (r) => r.SequenceNumber !== undefined && (this.lastSequenceNumber === undefined || compareSequenceNumbers(r.SequenceNumber, this.lastSequenceNumber) > 0),
+            (r) =>
+              r.SequenceNumber !== undefined &&
+              (this.lastSequenceNumber === undefined ||
+                compareSequenceNumbers(r.SequenceNumber, this.lastSequenceNumber) > 0),
           );
           if (fresh.length > 0) {
             await this.options.onRecords(fresh);
@@ -104,10 +114,13 @@ export class ShardReader {
         } else if ((error as Error).name === 'ResourceInUseException') {
           // the previous subscription of this consumer and shard is not released yet (a renewal or a
           // restart right after a stop): "another active subscription exists" - wait and try again
-          if (++this.inUseRetries % 20 === 0) this.options.log(`${this.options.label}: another subscription of this consumer is still active, waiting`);
+          if (++this.inUseRetries % 20 === 0)
+            this.options.log(`${this.options.label}: another subscription of this consumer is still active, waiting`);
           await sleep(500);
         } else {
-          this.options.log(`${this.options.label}: subscription failed (${(error as Error).name}: ${(error as Error).message}), resubscribing`);
+          this.options.log(
+            `${this.options.label}: subscription failed (${(error as Error).name}: ${(error as Error).message}), resubscribing`,
+          );
           await sleep(this.options.retryDelayMs);
         }
       } finally {

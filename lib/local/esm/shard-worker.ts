@@ -47,8 +47,12 @@ export class ShardWorker {
   private finished = false;
 
   public constructor(private readonly deps: ShardWorkerDeps) {
-    this.checkpointer = new ShardCheckpointer(deps.checkpoints, deps.mapping.id, deps.shardId, deps.checkpoint, (error) =>
-      deps.log(`[esm ${deps.mapping.id}] ${deps.shardId}: checkpoint write failed: ${error.message}`),
+    this.checkpointer = new ShardCheckpointer(
+      deps.checkpoints,
+      deps.mapping.id,
+      deps.shardId,
+      deps.checkpoint,
+      (error) => deps.log(`[esm ${deps.mapping.id}] ${deps.shardId}: checkpoint write failed: ${error.message}`),
     );
     const runner = new BatchRunner({
       mapping: deps.mapping,
@@ -61,7 +65,10 @@ export class ShardWorker {
       isStopping: () => this.stopping,
       log: deps.log,
     });
-    this.lanes = Array.from({ length: Math.max(1, deps.mapping.parallelizationFactor) }, () => new Lane(new BatchAssembler(deps.mapping), runner, this.drained));
+    this.lanes = Array.from(
+      { length: Math.max(1, deps.mapping.parallelizationFactor) },
+      () => new Lane(new BatchAssembler(deps.mapping), runner, this.drained),
+    );
     this.reader = new ShardReader({
       kinesis: deps.kinesis,
       consumerArn: deps.mapping.consumerArn,
@@ -128,10 +135,15 @@ export class ShardWorker {
     await this.reader.stop();
     for (const lane of this.lanes) lane.close();
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), drainTimeoutMs)));
+    const timedOut = new Promise<'timeout'>(
+      (resolve) => (timer = setTimeout(() => resolve('timeout'), drainTimeoutMs)),
+    );
     const result = await Promise.race([Promise.all(this.lanes.map((l) => l.finished)), timedOut]);
     clearTimeout(timer);
-    if (result === 'timeout') this.deps.log(`[esm ${this.deps.mapping.id}] ${this.deps.shardId}: in-flight batch still running after ${drainTimeoutMs} ms, not waiting`);
+    if (result === 'timeout')
+      this.deps.log(
+        `[esm ${this.deps.mapping.id}] ${this.deps.shardId}: in-flight batch still running after ${drainTimeoutMs} ms, not waiting`,
+      );
     await this.checkpointer.close();
   }
 
@@ -163,7 +175,11 @@ export class ShardWorker {
     for (const lane of this.lanes) lane.close();
     void this.checkpointer
       .markShardEnd()
-      .catch((error) => this.deps.log(`[esm ${this.deps.mapping.id}] ${this.deps.shardId}: checkpoint failed: ${(error as Error).message}`))
+      .catch((error) =>
+        this.deps.log(
+          `[esm ${this.deps.mapping.id}] ${this.deps.shardId}: checkpoint failed: ${(error as Error).message}`,
+        ),
+      )
       .finally(() => this.deps.onFinished());
   }
 }

@@ -11,10 +11,13 @@ export class Signal {
       };
       this.waiters.push(wake);
       if (timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          this.waiters = this.waiters.filter((w) => w !== wake);
-          resolve();
-        }, Math.max(0, timeoutMs));
+        timer = setTimeout(
+          () => {
+            this.waiters = this.waiters.filter((w) => w !== wake);
+            resolve();
+          },
+          Math.max(0, timeoutMs),
+        );
       }
     });
   }

@@ -68,13 +68,18 @@ export class FolderFailedRecordSink implements FailedRecordSink {
   public constructor(private readonly folder: string) {}
 
   public async write(mappingId: string, shardId: string, record: OnFailureRecord): Promise<void> {
-    await writeAtomically(join(this.folder, FolderFailedRecordSink.key(mappingId, shardId, new Date(record.timestamp))), JSON.stringify(record));
+    await writeAtomically(
+      join(this.folder, FolderFailedRecordSink.key(mappingId, shardId, new Date(record.timestamp))),
+      JSON.stringify(record),
+    );
   }
 
   public static key(mappingId: string, shardId: string, at: Date): string {
     const iso = at.toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ
     const [yyyy, mm, dd] = [iso.slice(0, 4), iso.slice(5, 7), iso.slice(8, 10)];
     const stamp = `${iso.slice(0, 10)}T${iso.slice(11, 19).replace(/:/g, '.')}`;
-    return ['aws', 'lambda', safeName(mappingId), safeName(shardId), yyyy, mm, dd, `${stamp}-${randomUUID()}`].join('/');
+    return ['aws', 'lambda', safeName(mappingId), safeName(shardId), yyyy, mm, dd, `${stamp}-${randomUUID()}`].join(
+      '/',
+    );
   }
 }

@@ -4,7 +4,19 @@
  * MaximumRecordAgeInSeconds, on-failure destination).
  */
 import type { KinesisStreamEvent } from '../../../lib/local/esm/types';
-import { createStream, delay, fail, mappingFor, numbered, ns, ok, putRecords, TestFunction, waitFor, useEngineHarness } from './esm-fixture';
+import {
+  createStream,
+  delay,
+  fail,
+  mappingFor,
+  numbered,
+  ns,
+  ok,
+  putRecords,
+  TestFunction,
+  waitFor,
+  useEngineHarness,
+} from './esm-fixture';
 
 jest.setTimeout(40_000);
 
@@ -37,7 +49,9 @@ describe('event-source mapping engine: errors', () => {
     const { kinesis } = fixture();
     const stream = await createStream(kinesis);
     const puts = await putRecords(kinesis, stream.streamArn, numbered(3));
-    const fn = new TestFunction((event) => (ns(event).includes(1) ? fail('Sandbox.Timedout', 'Task timed out after 3.00 seconds') : ok()));
+    const fn = new TestFunction((event) =>
+      ns(event).includes(1) ? fail('Sandbox.Timedout', 'Task timed out after 3.00 seconds') : ok(),
+    );
     const engine = harness().engine(fn);
     const mapping = mappingFor(stream, { maximumRetryAttempts: 2, onFailureDestination: 'arn:aws:s3:::failed-bucket' });
 
@@ -48,11 +62,20 @@ describe('event-source mapping engine: errors', () => {
     await engine.idle();
 
     // Assess: 1 invocation + 2 retries, then the next records
-    expect(fn.batches()).toEqual([[1, 2, 3], [1, 2, 3], [1, 2, 3], [4, 5]]);
+    expect(fn.batches()).toEqual([
+      [1, 2, 3],
+      [1, 2, 3],
+      [1, 2, 3],
+      [4, 5],
+    ]);
     const failures = harness().failures();
     expect(failures).toHaveLength(1);
     const { key, record } = failures[0];
-    expect(key).toMatch(new RegExp(`^aws/lambda/${mapping.id}/shardId-000000000000/\\d{4}/\\d{2}/\\d{2}/\\d{4}-\\d{2}-\\d{2}T\\d{2}\\.\\d{2}\\.\\d{2}-[0-9a-f-]{36}$`));
+    expect(key).toMatch(
+      new RegExp(
+        `^aws/lambda/${mapping.id}/shardId-000000000000/\\d{4}/\\d{2}/\\d{2}/\\d{4}-\\d{2}-\\d{2}T\\d{2}\\.\\d{2}\\.\\d{2}-[0-9a-f-]{36}$`,
+      ),
+    );
     expect(record).toEqual({
       version: '1.0',
       timestamp: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
@@ -83,7 +106,11 @@ describe('event-source mapping engine: errors', () => {
     const stream = await createStream(kinesis);
     const puts = await putRecords(kinesis, stream.streamArn, numbered(6));
     const fn = new TestFunction((_e, call) =>
-      call === 1 ? ok({ batchItemFailures: [{ itemIdentifier: puts[4].sequenceNumber }, { itemIdentifier: puts[2].sequenceNumber }] }) : ok({ batchItemFailures: [] }),
+      call === 1
+        ? ok({
+            batchItemFailures: [{ itemIdentifier: puts[4].sequenceNumber }, { itemIdentifier: puts[2].sequenceNumber }],
+          })
+        : ok({ batchItemFailures: [] }),
     );
     const engine = harness().engine(fn);
     const mapping = mappingFor(stream, { reportBatchItemFailures: true });
@@ -173,15 +200,28 @@ describe('event-source mapping engine: errors', () => {
     const engine = harness().engine(fn);
 
     // Act
-    await engine.start([mappingFor(stream, { bisectBatchOnFunctionError: true, maximumRetryAttempts: 0, onFailureDestination: 'arn:aws:s3:::failed' })]);
+    await engine.start([
+      mappingFor(stream, {
+        bisectBatchOnFunctionError: true,
+        maximumRetryAttempts: 0,
+        onFailureDestination: 'arn:aws:s3:::failed',
+      }),
+    ]);
     await engine.idle();
 
     // Assess
     expect(fn.batches()).toEqual([[1, 2, 3, 4, 5, 6, 7, 8], [1, 2, 3, 4], [5, 6, 7, 8], [5, 6], [5], [6], [7, 8]]);
     const failures = harness().failures();
     expect(failures).toHaveLength(1);
-    expect(failures[0].record.KinesisBatchInfo).toMatchObject({ startSequenceNumber: puts[4].sequenceNumber, endSequenceNumber: puts[4].sequenceNumber, batchSize: 1 });
-    expect(failures[0].record.requestContext).toMatchObject({ condition: 'RetryAttemptsExhausted', approximateInvokeCount: 4 });
+    expect(failures[0].record.KinesisBatchInfo).toMatchObject({
+      startSequenceNumber: puts[4].sequenceNumber,
+      endSequenceNumber: puts[4].sequenceNumber,
+      batchSize: 1,
+    });
+    expect(failures[0].record.requestContext).toMatchObject({
+      condition: 'RetryAttemptsExhausted',
+      approximateInvokeCount: 4,
+    });
   });
 
   test('BisectBatchOnFunctionError with ReportBatchItemFailures splits at the reported record and retries only the rest', async () => {
@@ -189,11 +229,15 @@ describe('event-source mapping engine: errors', () => {
     const { kinesis } = fixture();
     const stream = await createStream(kinesis);
     const puts = await putRecords(kinesis, stream.streamArn, numbered(6));
-    const fn = new TestFunction((_e, call) => (call === 1 ? ok({ batchItemFailures: [{ itemIdentifier: puts[3].sequenceNumber }] }) : ok()));
+    const fn = new TestFunction((_e, call) =>
+      call === 1 ? ok({ batchItemFailures: [{ itemIdentifier: puts[3].sequenceNumber }] }) : ok(),
+    );
     const engine = harness().engine(fn);
 
     // Act
-    await engine.start([mappingFor(stream, { bisectBatchOnFunctionError: true, reportBatchItemFailures: true, maximumRetryAttempts: 0 })]);
+    await engine.start([
+      mappingFor(stream, { bisectBatchOnFunctionError: true, reportBatchItemFailures: true, maximumRetryAttempts: 0 }),
+    ]);
     await engine.idle();
 
     // Assess: retried although MaximumRetryAttempts is 0: the split consumed no retry
@@ -223,8 +267,15 @@ describe('event-source mapping engine: errors', () => {
     expect(fn.batches()).toEqual([[3, 4]]);
     const failures = harness().failures();
     expect(failures).toHaveLength(1);
-    expect(failures[0].record.requestContext).toMatchObject({ condition: 'RecordAgeExceeded', approximateInvokeCount: 0 });
-    expect(failures[0].record.KinesisBatchInfo).toMatchObject({ startSequenceNumber: old[0].sequenceNumber, endSequenceNumber: old[1].sequenceNumber, batchSize: 2 });
+    expect(failures[0].record.requestContext).toMatchObject({
+      condition: 'RecordAgeExceeded',
+      approximateInvokeCount: 0,
+    });
+    expect(failures[0].record.KinesisBatchInfo).toMatchObject({
+      startSequenceNumber: old[0].sequenceNumber,
+      endSequenceNumber: old[1].sequenceNumber,
+      batchSize: 2,
+    });
   });
 
   test('MaximumRecordAgeInSeconds stops the retries of a failing batch once its records expire', async () => {
@@ -236,7 +287,13 @@ describe('event-source mapping engine: errors', () => {
     const engine = harness().engine(fn, { retryBackoff: { initialMs: 200, maxMs: 200 } });
 
     // Act
-    await engine.start([mappingFor(stream, { maximumRecordAgeInSeconds: 4, maximumRetryAttempts: -1, onFailureDestination: 'arn:aws:s3:::failed' })]);
+    await engine.start([
+      mappingFor(stream, {
+        maximumRecordAgeInSeconds: 4,
+        maximumRetryAttempts: -1,
+        onFailureDestination: 'arn:aws:s3:::failed',
+      }),
+    ]);
     await waitFor(() => (harness().failures().length > 0 ? true : undefined), 15_000);
     await engine.idle();
     const invocationsAtExpiry = fn.invocations.length;

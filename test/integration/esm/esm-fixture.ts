@@ -40,7 +40,9 @@ export async function createStream(kinesis: KinesisClient, shardCount = 1): Prom
     const d = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
     return d.StreamDescriptionSummary?.StreamStatus === 'ACTIVE' ? d.StreamDescriptionSummary.StreamARN : undefined;
   });
-  const { Consumer } = await kinesis.send(new RegisterStreamConsumerCommand({ StreamARN: streamArn, ConsumerName: `${streamName}-consumer` }));
+  const { Consumer } = await kinesis.send(
+    new RegisterStreamConsumerCommand({ StreamARN: streamArn, ConsumerName: `${streamName}-consumer` }),
+  );
   const consumerArn = Consumer?.ConsumerARN as string;
   await waitFor(async () => {
     const d = await kinesis.send(new DescribeStreamConsumerCommand({ ConsumerARN: consumerArn }));
@@ -66,17 +68,26 @@ export async function putRecords(
     const out = await kinesis.send(
       new PutRecordsCommand({
         StreamARN: streamArn,
-        Records: chunk.map((r) => ({ PartitionKey: r.partitionKey, Data: Buffer.isBuffer(r.data) ? r.data : Buffer.from(JSON.stringify(r.data)) })),
+        Records: chunk.map((r) => ({
+          PartitionKey: r.partitionKey,
+          Data: Buffer.isBuffer(r.data) ? r.data : Buffer.from(JSON.stringify(r.data)),
+        })),
       }),
     );
     if (out.FailedRecordCount) throw new Error(`PutRecords failed for ${out.FailedRecordCount} records`);
-    results.push(...(out.Records ?? []).map((r) => ({ sequenceNumber: r.SequenceNumber as string, shardId: r.ShardId as string })));
+    results.push(
+      ...(out.Records ?? []).map((r) => ({ sequenceNumber: r.SequenceNumber as string, shardId: r.ShardId as string })),
+    );
   }
   return results;
 }
 
 /** `count` records `{ n }` with n = from..from+count-1, partition key from `key(n)`. */
-export function numbered(count: number, from = 1, key: (n: number) => string = () => 'pk'): Array<{ partitionKey: string; data: { n: number } }> {
+export function numbered(
+  count: number,
+  from = 1,
+  key: (n: number) => string = () => 'pk',
+): Array<{ partitionKey: string; data: { n: number } }> {
   return Array.from({ length: count }, (_, i) => ({ partitionKey: key(from + i), data: { n: from + i } }));
 }
 
@@ -124,7 +135,11 @@ export function dataOf(base64: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(base64, 'base64').toString('utf8')) as Record<string, unknown>;
 }
 
-export const fail = (errorType = 'Error', errorMessage = 'boom'): InvocationResult => ({ kind: 'error', errorType, errorMessage });
+export const fail = (errorType = 'Error', errorMessage = 'boom'): InvocationResult => ({
+  kind: 'error',
+  errorType,
+  errorMessage,
+});
 export const ok = (payload: unknown = null): InvocationResult => ({ kind: 'success', payload });
 
 export function mappingFor(stream: TestStream, overrides: Partial<MappingConfig> = {}): MappingConfig {
@@ -149,7 +164,10 @@ export class EngineHarness {
 
   public constructor(private readonly kinesis: KinesisClient) {}
 
-  public engine(invoker: FunctionInvoker, options: Partial<EventSourceMappingEngineOptions> = {}): EventSourceMappingEngine {
+  public engine(
+    invoker: FunctionInvoker,
+    options: Partial<EventSourceMappingEngineOptions> = {},
+  ): EventSourceMappingEngine {
     const engine = new EventSourceMappingEngine({
       kinesis: this.kinesis,
       invoker,
@@ -194,7 +212,11 @@ export class EngineHarness {
   }
 }
 
-export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 15_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -3,7 +3,16 @@
  */
 import { UpdateShardCountCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { SHARD_END } from '../../../lib/local/esm/types';
-import { createStream, dataOf, mappingFor, numbered, putRecords, TestFunction, waitFor, useEngineHarness } from './esm-fixture';
+import {
+  createStream,
+  dataOf,
+  mappingFor,
+  numbered,
+  putRecords,
+  TestFunction,
+  waitFor,
+  useEngineHarness,
+} from './esm-fixture';
 
 jest.setTimeout(40_000);
 
@@ -38,10 +47,7 @@ describe('event-source mapping engine: filtering and resharding', () => {
 
     // Assess
     const delivered = fn.invocations.flatMap((i) => i.event.Records.map((r) => dataOf(r.kinesis.data)));
-    expect(delivered).toEqual([
-      { type: 'ORDER_CREATED', total: 50 },
-      { type: 'ORDER_CANCELLED' },
-    ]);
+    expect(delivered).toEqual([{ type: 'ORDER_CREATED', total: 50 }, { type: 'ORDER_CANCELLED' }]);
     // the checkpoint moved past the skipped trailing record
     expect(await harness().checkpoints.load(mapping.id, 'shardId-000000000000')).toBe(puts[5].sequenceNumber);
   });
@@ -53,17 +59,27 @@ describe('event-source mapping engine: filtering and resharding', () => {
     const fn = new TestFunction();
     const engine = harness().engine(fn, { shardDiscoveryIntervalMs: 500 });
     const mapping = mappingFor(stream);
-    await putRecords(kinesis, stream.streamArn, numbered(5, 1, (n) => `key-${n}`));
+    await putRecords(
+      kinesis,
+      stream.streamArn,
+      numbered(5, 1, (n) => `key-${n}`),
+    );
     await engine.start([mapping]);
     await engine.idle();
 
     // Act
-    await kinesis.send(new UpdateShardCountCommand({ StreamARN: stream.streamArn, TargetShardCount: 2, ScalingType: 'UNIFORM_SCALING' }));
+    await kinesis.send(
+      new UpdateShardCountCommand({ StreamARN: stream.streamArn, TargetShardCount: 2, ScalingType: 'UNIFORM_SCALING' }),
+    );
     await waitFor(async () => {
       const d = await kinesis.send(new DescribeStreamSummaryCommand({ StreamARN: stream.streamArn }));
       return d.StreamDescriptionSummary?.StreamStatus === 'ACTIVE' ? true : undefined;
     });
-    const children = await putRecords(kinesis, stream.streamArn, numbered(20, 6, (n) => `key-${n}`));
+    const children = await putRecords(
+      kinesis,
+      stream.streamArn,
+      numbered(20, 6, (n) => `key-${n}`),
+    );
     await waitFor(() => (fn.delivered().length >= 25 ? true : undefined), 20_000);
     await engine.idle();
 

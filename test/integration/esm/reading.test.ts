@@ -3,7 +3,18 @@
  * consumer, the Lambda event shape, batching, starting positions, ordering, checkpoints.
  * Test functions are in-process fakes; Kinesis is real.
  */
-import { createStream, delay, mappingFor, numbered, ok, putRecords, TestFunction, waitFor, ns, useEngineHarness } from './esm-fixture';
+import {
+  createStream,
+  delay,
+  mappingFor,
+  numbered,
+  ok,
+  putRecords,
+  TestFunction,
+  waitFor,
+  ns,
+  useEngineHarness,
+} from './esm-fixture';
 
 jest.setTimeout(40_000);
 
@@ -52,7 +63,11 @@ describe('event-source mapping engine: reading', () => {
     // Prepare
     const { kinesis } = fixture();
     const stream = await createStream(kinesis, 2);
-    const puts = await putRecords(kinesis, stream.streamArn, numbered(40, 1, (n) => `key-${n}`));
+    const puts = await putRecords(
+      kinesis,
+      stream.streamArn,
+      numbered(40, 1, (n) => `key-${n}`),
+    );
     const fn = new TestFunction();
     const engine = harness().engine(fn);
 
@@ -131,7 +146,10 @@ describe('event-source mapping engine: reading', () => {
     // Prepare: 8 records of ~1.2 MB each once base64-encoded (~9.6 MB together)
     const { kinesis } = fixture();
     const stream = await createStream(kinesis);
-    const big = (n: number) => ({ partitionKey: 'pk', data: Buffer.from(JSON.stringify({ n, pad: 'x'.repeat(900_000) })) });
+    const big = (n: number) => ({
+      partitionKey: 'pk',
+      data: Buffer.from(JSON.stringify({ n, pad: 'x'.repeat(900_000) })),
+    });
     const fn = new TestFunction();
     const engine = harness().engine(fn);
     for (let n = 1; n <= 8; n += 2) await putRecords(kinesis, stream.streamArn, [big(n), big(n + 1)]);
@@ -142,7 +160,8 @@ describe('event-source mapping engine: reading', () => {
 
     // Assess
     expect(fn.invocations.length).toBeGreaterThan(1);
-    for (const { event } of fn.invocations) expect(Buffer.byteLength(JSON.stringify(event))).toBeLessThanOrEqual(6 * 1024 * 1024);
+    for (const { event } of fn.invocations)
+      expect(Buffer.byteLength(JSON.stringify(event))).toBeLessThanOrEqual(6 * 1024 * 1024);
     expect(fn.delivered()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
@@ -193,7 +212,9 @@ describe('event-source mapping engine: reading', () => {
     const engine = harness().engine(fn);
 
     // Act
-    await engine.start([mappingFor(stream, { startingPosition: 'AT_TIMESTAMP', startingPositionTimestamp: timestamp })]);
+    await engine.start([
+      mappingFor(stream, { startingPosition: 'AT_TIMESTAMP', startingPositionTimestamp: timestamp }),
+    ]);
     await engine.idle();
 
     // Assess
@@ -244,7 +265,11 @@ describe('event-source mapping engine: reading', () => {
     // Prepare
     const { kinesis } = fixture();
     const stream = await createStream(kinesis);
-    await putRecords(kinesis, stream.streamArn, numbered(12, 1, (n) => `key-${n % 4}`));
+    await putRecords(
+      kinesis,
+      stream.streamArn,
+      numbered(12, 1, (n) => `key-${n % 4}`),
+    );
     const fn = new TestFunction(async () => {
       await delay(150);
       return ok();
@@ -281,9 +306,15 @@ describe('event-source mapping engine: reading', () => {
     expect(fn.maxInFlight).toBeLessThanOrEqual(3);
     const perKey = new Map<string, number[]>();
     for (const { event } of fn.invocations) {
-      for (const r of event.Records) perKey.set(r.kinesis.partitionKey, [...(perKey.get(r.kinesis.partitionKey) ?? []), ...ns({ Records: [r] })]);
+      for (const r of event.Records)
+        perKey.set(r.kinesis.partitionKey, [...(perKey.get(r.kinesis.partitionKey) ?? []), ...ns({ Records: [r] })]);
     }
-    for (const [k, values] of perKey) expect(values).toEqual(numbered(64, 1, key).filter((r) => r.partitionKey === k).map((r) => r.data.n));
+    for (const [k, values] of perKey)
+      expect(values).toEqual(
+        numbered(64, 1, key)
+          .filter((r) => r.partitionKey === k)
+          .map((r) => r.data.n),
+      );
     expect(fn.delivered()).toHaveLength(64);
   });
 

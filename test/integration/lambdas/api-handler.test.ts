@@ -42,7 +42,10 @@ describe('API handler against kinesis-mock and DynamoDB Local', () => {
       IDEMPOTENCY_TABLE: TABLES.idempotency,
     });
     handler = loadHandler();
-    for (const [sku, priceCents] of [['SKU-A', 1250], ['SKU-B', 500]] as const) {
+    for (const [sku, priceCents] of [
+      ['SKU-A', 1250],
+      ['SKU-B', 500],
+    ] as const) {
       const put = await handler(
         anHttpEvent('PUT /inventory/{sku}', { pathParameters: { sku }, body: { available: 10, priceCents } }),
         aLambdaContext('orderstream-api'),
@@ -55,9 +58,15 @@ describe('API handler against kinesis-mock and DynamoDB Local', () => {
     restoreEnv();
   });
 
-  async function call(event: APIGatewayProxyEventV2): Promise<{ status: number; headers: Record<string, unknown>; body: any }> {
+  async function call(
+    event: APIGatewayProxyEventV2,
+  ): Promise<{ status: number; headers: Record<string, unknown>; body: any }> {
     const response = await handler(event, aLambdaContext('orderstream-api'));
-    return { status: response.statusCode ?? 0, headers: response.headers ?? {}, body: JSON.parse(response.body ?? 'null') };
+    return {
+      status: response.statusCode ?? 0,
+      headers: response.headers ?? {},
+      body: JSON.parse(response.body ?? 'null'),
+    };
   }
 
   it('puts ORDER_CREATED on the stream with the full envelope, partition key orderId, and answers 202', async () => {
@@ -149,12 +158,19 @@ describe('API handler against kinesis-mock and DynamoDB Local', () => {
   it('reads an order from the read model and answers 404 for an unknown one', async () => {
     // Prepare
     const documents = DynamoDBDocumentClient.from(fixture().dynamodb);
-    await documents.send(new PutCommand({ TableName: TABLES.orders, Item: anOrderView({ orderId: 'order-in-table', status: 'COMPLETED' }) }));
+    await documents.send(
+      new PutCommand({
+        TableName: TABLES.orders,
+        Item: anOrderView({ orderId: 'order-in-table', status: 'COMPLETED' }),
+      }),
+    );
 
     // Act
     const found = await call(anHttpEvent('GET /orders/{orderId}', { pathParameters: { orderId: 'order-in-table' } }));
     const missing = await call(anHttpEvent('GET /orders/{orderId}', { pathParameters: { orderId: 'order-nowhere' } }));
-    const cancel = await call(anHttpEvent('POST /orders/{orderId}/cancel', { pathParameters: { orderId: 'order-in-table' } }));
+    const cancel = await call(
+      anHttpEvent('POST /orders/{orderId}/cancel', { pathParameters: { orderId: 'order-in-table' } }),
+    );
 
     // Assess
     expect(found.status).toBe(200);
@@ -179,7 +195,10 @@ describe('API handler against kinesis-mock and DynamoDB Local', () => {
     process.env.STREAM_NAME = STREAM;
 
     // Act
-    const response = await broken(anHttpEvent('POST /orders', { body: anOrderRequest() }), aLambdaContext('orderstream-api'));
+    const response = await broken(
+      anHttpEvent('POST /orders', { body: anOrderRequest() }),
+      aLambdaContext('orderstream-api'),
+    );
 
     // Assess
     expect(response.statusCode).toBe(503);

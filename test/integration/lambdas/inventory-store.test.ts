@@ -38,10 +38,20 @@ describe('inventory on DynamoDB Local', () => {
     const b = await aSku(2);
 
     // Act
-    const result = await inventory.reserve('order-all', [{ sku: a, quantity: 3 }, { sku: b, quantity: 2 }]);
+    const result = await inventory.reserve('order-all', [
+      { sku: a, quantity: 3 },
+      { sku: b, quantity: 2 },
+    ]);
 
     // Assess
-    expect(result).toEqual({ outcome: 'RESERVED', items: [{ sku: a, quantity: 3 }, { sku: b, quantity: 2 }], alreadyReserved: false });
+    expect(result).toEqual({
+      outcome: 'RESERVED',
+      items: [
+        { sku: a, quantity: 3 },
+        { sku: b, quantity: 2 },
+      ],
+      alreadyReserved: false,
+    });
     expect(await availableOf(a)).toBe(2);
     expect(await availableOf(b)).toBe(0);
   });
@@ -52,13 +62,18 @@ describe('inventory on DynamoDB Local', () => {
     const b = await aSku(1);
 
     // Act
-    const result = await inventory.reserve('order-short', [{ sku: a, quantity: 3 }, { sku: b, quantity: 2 }]);
+    const result = await inventory.reserve('order-short', [
+      { sku: a, quantity: 3 },
+      { sku: b, quantity: 2 },
+    ]);
 
     // Assess
     expect(result).toEqual({ outcome: 'OUT_OF_STOCK', unavailable: [{ sku: b, requested: 2, available: 1 }] });
     expect(await availableOf(a)).toBe(5);
     expect(await availableOf(b)).toBe(1);
-    const { Item } = await documents.send(new GetCommand({ TableName: TABLE, Key: { pk: reservationKey('order-short') } }));
+    const { Item } = await documents.send(
+      new GetCommand({ TableName: TABLE, Key: { pk: reservationKey('order-short') } }),
+    );
     expect(Item).toBeUndefined();
   });
 
@@ -67,7 +82,10 @@ describe('inventory on DynamoDB Local', () => {
     const a = await aSku(5);
 
     // Act
-    const result = await inventory.reserve('order-ghost', [{ sku: a, quantity: 1 }, { sku: 'GHOST', quantity: 1 }]);
+    const result = await inventory.reserve('order-ghost', [
+      { sku: a, quantity: 1 },
+      { sku: 'GHOST', quantity: 1 },
+    ]);
 
     // Assess
     expect(result).toEqual({ outcome: 'OUT_OF_STOCK', unavailable: [{ sku: 'GHOST', requested: 1, available: 0 }] });
@@ -110,7 +128,12 @@ describe('inventory on DynamoDB Local', () => {
 
     // Act
     const results = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => inventory.reserve(`order-pair-${i}`, [{ sku: a, quantity: 1 }, { sku: b, quantity: 1 }])),
+      Array.from({ length: 10 }, (_, i) =>
+        inventory.reserve(`order-pair-${i}`, [
+          { sku: a, quantity: 1 },
+          { sku: b, quantity: 1 },
+        ]),
+      ),
     );
 
     // Assess
@@ -123,7 +146,10 @@ describe('inventory on DynamoDB Local', () => {
     // Prepare
     const a = await aSku(5);
     const b = await aSku(5);
-    await inventory.reserve('order-release', [{ sku: a, quantity: 2 }, { sku: b, quantity: 3 }]);
+    await inventory.reserve('order-release', [
+      { sku: a, quantity: 2 },
+      { sku: b, quantity: 3 },
+    ]);
 
     // Act
     const first = await inventory.release('order-release');
@@ -131,7 +157,13 @@ describe('inventory on DynamoDB Local', () => {
     const concurrent = await Promise.all([inventory.release('order-release'), inventory.release('order-release')]);
 
     // Assess
-    expect(first).toEqual({ outcome: 'RELEASED', items: [{ sku: a, quantity: 2 }, { sku: b, quantity: 3 }] });
+    expect(first).toEqual({
+      outcome: 'RELEASED',
+      items: [
+        { sku: a, quantity: 2 },
+        { sku: b, quantity: 3 },
+      ],
+    });
     expect(second).toEqual({ outcome: 'ALREADY_RELEASED' });
     expect(concurrent).toEqual([{ outcome: 'ALREADY_RELEASED' }, { outcome: 'ALREADY_RELEASED' }]);
     expect(await availableOf(a)).toBe(5);

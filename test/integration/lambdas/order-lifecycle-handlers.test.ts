@@ -47,7 +47,10 @@ describe('order lifecycle through the six consumer handlers on the emulators', (
     await createTable(dynamodb, 'orders', [['orderId', 'HASH']]);
     await createTable(dynamodb, 'inventory', [['pk', 'HASH']]);
     await createTable(dynamodb, 'saga', [['orderId', 'HASH']]);
-    await createTable(dynamodb, 'ledger', [['orderId', 'HASH'], ['entry', 'RANGE']]);
+    await createTable(dynamodb, 'ledger', [
+      ['orderId', 'HASH'],
+      ['entry', 'RANGE'],
+    ]);
     await createTable(dynamodb, 'idempotency', [['id', 'HASH']]);
     outbox = await mkdtemp(join(tmpdir(), 'orderstream-outbox-'));
     restoreEnv = pointSdkAtEmulators(emulators, {
@@ -80,7 +83,11 @@ describe('order lifecycle through the six consumer handlers on the emulators', (
   async function anOrder(available: number, overrides: Partial<EventPayload<'ORDER_CREATED'>> = {}) {
     const sku = `SKU-${Math.random().toString(36).slice(2, 8)}`;
     await inventory.putItem({ sku, available, priceCents: 1250 });
-    const created = anOrderCreated({ items: [{ sku, quantity: 2, unitPriceCents: 1250 }], totalCents: 2500, ...overrides });
+    const created = anOrderCreated({
+      items: [{ sku, quantity: 2, unitPriceCents: 1250 }],
+      totalCents: 2500,
+      ...overrides,
+    });
     return { sku, created };
   }
 
@@ -95,7 +102,11 @@ describe('order lifecycle through the six consumer handlers on the emulators', (
   const ledger = async (orderId: string) =>
     (
       await documents.send(
-        new QueryCommand({ TableName: 'ledger', KeyConditionExpression: 'orderId = :o', ExpressionAttributeValues: { ':o': orderId } }),
+        new QueryCommand({
+          TableName: 'ledger',
+          KeyConditionExpression: 'orderId = :o',
+          ExpressionAttributeValues: { ':o': orderId },
+        }),
       )
     ).Items?.map((item) => item.entry as string).sort();
 
@@ -108,7 +119,13 @@ describe('order lifecycle through the six consumer handlers on the emulators', (
     // Assess
     const order = await view(created.orderId);
     expect(order?.status).toBe('COMPLETED');
-    expect(order?.history.map((h) => h.status)).toEqual(['PENDING', 'INVENTORY_RESERVED', 'PAYMENT_PROCESSED', 'SHIPPED', 'COMPLETED']);
+    expect(order?.history.map((h) => h.status)).toEqual([
+      'PENDING',
+      'INVENTORY_RESERVED',
+      'PAYMENT_PROCESSED',
+      'SHIPPED',
+      'COMPLETED',
+    ]);
     expect(await stock(sku)).toBe(3);
     expect(await ledger(created.orderId)).toEqual(['EMAIL#ORDER_COMPLETED', 'PAYMENT#CHARGE', 'SHIPMENT']);
     expect(await emails(created.orderId)).toEqual([
@@ -152,7 +169,12 @@ describe('order lifecycle through the six consumer handlers on the emulators', (
     // Assess
     expect(await view(created.orderId)).toMatchObject({ status: 'CANCELLED', cancellationReason: 'SHIPPING_FAILED' });
     expect(await stock(sku)).toBe(5);
-    expect(await ledger(created.orderId)).toEqual(['EMAIL#ORDER_CANCELLED', 'PAYMENT#CHARGE', 'PAYMENT#REFUND', 'SHIPMENT']);
+    expect(await ledger(created.orderId)).toEqual([
+      'EMAIL#ORDER_CANCELLED',
+      'PAYMENT#CHARGE',
+      'PAYMENT#REFUND',
+      'SHIPMENT',
+    ]);
   });
 
   it('honours a customer cancel that arrives while the reservation is in flight', async () => {
@@ -162,7 +184,10 @@ describe('order lifecycle through the six consumer handlers on the emulators', (
     await pump.put([created, aCancelRequest(created)]);
     await pump.drain();
     // Assess
-    expect(await view(created.orderId)).toMatchObject({ status: 'CANCELLED', cancellationReason: 'CUSTOMER_REQUESTED' });
+    expect(await view(created.orderId)).toMatchObject({
+      status: 'CANCELLED',
+      cancellationReason: 'CUSTOMER_REQUESTED',
+    });
     expect(await stock(sku)).toBe(5);
     expect(await ledger(created.orderId)).toEqual(['EMAIL#ORDER_CANCELLED']);
   });
@@ -199,7 +224,12 @@ describe('order lifecycle through the six consumer handlers on the emulators', (
     // Assess
     const order = await view(created.orderId);
     expect(order).toMatchObject({ status: 'CANCELLED', cancellationReason: 'CUSTOMER_REQUESTED' });
-    expect(order?.history.map((h) => h.status)).toEqual(['PENDING', 'INVENTORY_RESERVED', 'PAYMENT_PROCESSED', 'CANCELLED']);
+    expect(order?.history.map((h) => h.status)).toEqual([
+      'PENDING',
+      'INVENTORY_RESERVED',
+      'PAYMENT_PROCESSED',
+      'CANCELLED',
+    ]);
     expect(await stock(sku)).toBe(5);
     expect(await ledger(created.orderId)).toEqual(['EMAIL#ORDER_CANCELLED', 'PAYMENT#CHARGE', 'PAYMENT#REFUND']);
   });
@@ -222,7 +252,10 @@ describe('order lifecycle through the six consumer handlers on the emulators', (
   it('sells exactly the stock when many orders compete for it; the rest are cancelled OUT_OF_STOCK', async () => {
     // Prepare
     const { sku, created: first } = await anOrder(5);
-    const orders = [first, ...Array.from({ length: 5 }, () => anOrderCreated({ items: first.payload.items, totalCents: 2500 }))];
+    const orders = [
+      first,
+      ...Array.from({ length: 5 }, () => anOrderCreated({ items: first.payload.items, totalCents: 2500 })),
+    ];
     // Act
     await pump.put(orders);
     await pump.drain();
@@ -285,7 +318,9 @@ class StreamPump {
       new GetShardIteratorCommand({
         StreamName: STREAM,
         ShardId: shardId,
-        ...(after ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: after } : { ShardIteratorType: 'TRIM_HORIZON' }),
+        ...(after
+          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: after }
+          : { ShardIteratorType: 'TRIM_HORIZON' }),
       }),
     );
     const { Records = [] } = await this.kinesis.send(new GetRecordsCommand({ ShardIterator }));

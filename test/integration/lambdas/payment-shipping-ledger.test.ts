@@ -19,14 +19,21 @@ describe('payment and shipping exactly once on the DynamoDB Local ledger', () =>
 
   beforeAll(async () => {
     const { dynamodb } = fixture();
-    await createTable(dynamodb, TABLE, [['orderId', 'HASH'], ['entry', 'RANGE']]);
+    await createTable(dynamodb, TABLE, [
+      ['orderId', 'HASH'],
+      ['entry', 'RANGE'],
+    ]);
     documents = DynamoDBDocumentClient.from(dynamodb);
     ledger = new DynamoDbOutcomeLedger(documents, TABLE);
   });
 
   async function entriesOf(orderId: string): Promise<Record<string, unknown>[]> {
     const { Items } = await documents.send(
-      new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'orderId = :o', ExpressionAttributeValues: { ':o': orderId } }),
+      new QueryCommand({
+        TableName: TABLE,
+        KeyConditionExpression: 'orderId = :o',
+        ExpressionAttributeValues: { ':o': orderId },
+      }),
     );
     return Items ?? [];
   }
@@ -37,7 +44,12 @@ describe('payment and shipping exactly once on the DynamoDB Local ledger', () =>
     const publisher = new RecordingPublisher();
     const service = new PaymentService(gateway, ledger, publisher, quietLog);
     const created = anOrderCreated();
-    const charge = outcomeOf(created, 'PROCESS_PAYMENT', { customerId: 'c', amountCents: 4200, currency: 'USD', paymentToken: 'tok_visa' });
+    const charge = outcomeOf(created, 'PROCESS_PAYMENT', {
+      customerId: 'c',
+      amountCents: 4200,
+      currency: 'USD',
+      paymentToken: 'tok_visa',
+    });
     const refund = outcomeOf(created, 'REFUND_PAYMENT', {});
 
     // Act
@@ -56,7 +68,10 @@ describe('payment and shipping exactly once on the DynamoDB Local ledger', () =>
       'PAYMENT_REFUNDED',
     ]);
     expect(new Set(publisher.published.map((event) => event.eventId)).size).toBe(2);
-    expect(publisher.published[2]!.payload).toEqual({ paymentId: publisher.published[0]!.payload.paymentId, amountCents: 4200 });
+    expect(publisher.published[2]!.payload).toEqual({
+      paymentId: publisher.published[0]!.payload.paymentId,
+      amountCents: 4200,
+    });
     const entries = await entriesOf(created.orderId);
     expect(entries.map((entry) => entry.entry).sort()).toEqual(['PAYMENT#CHARGE', 'PAYMENT#REFUND']);
   });
@@ -66,7 +81,9 @@ describe('payment and shipping exactly once on the DynamoDB Local ledger', () =>
     const created = anOrderCreated();
     const charge = outcomeOf(created, 'PROCESS_PAYMENT', { customerId: 'c', amountCents: 100, currency: 'USD' });
     const publishers = [new RecordingPublisher(), new RecordingPublisher()];
-    const services = publishers.map((publisher) => new PaymentService(new SimulatedPaymentGateway(), ledger, publisher, quietLog));
+    const services = publishers.map(
+      (publisher) => new PaymentService(new SimulatedPaymentGateway(), ledger, publisher, quietLog),
+    );
 
     // Act
     await Promise.all(services.map((service) => service.processPayment(charge)));
@@ -82,7 +99,12 @@ describe('payment and shipping exactly once on the DynamoDB Local ledger', () =>
     const publisher = new RecordingPublisher();
     const service = new PaymentService(new SimulatedPaymentGateway(), ledger, publisher, quietLog);
     const created = anOrderCreated();
-    const charge = outcomeOf(created, 'PROCESS_PAYMENT', { customerId: 'c', amountCents: 100, currency: 'USD', paymentToken: 'tok_chargeDeclined' });
+    const charge = outcomeOf(created, 'PROCESS_PAYMENT', {
+      customerId: 'c',
+      amountCents: 100,
+      currency: 'USD',
+      paymentToken: 'tok_chargeDeclined',
+    });
 
     // Act
     await service.processPayment(charge);
@@ -98,7 +120,10 @@ describe('payment and shipping exactly once on the DynamoDB Local ledger', () =>
     const publisher = new RecordingPublisher();
     const service = new ShippingService(provider, ledger, publisher, quietLog);
     const created = anOrderCreated();
-    const ship = outcomeOf(created, 'SHIP_ORDER', { shippingAddress: created.payload.shippingAddress, items: [{ sku: 'A', quantity: 1 }] });
+    const ship = outcomeOf(created, 'SHIP_ORDER', {
+      shippingAddress: created.payload.shippingAddress,
+      items: [{ sku: 'A', quantity: 1 }],
+    });
 
     // Act
     await service.shipOrder(ship);
@@ -107,7 +132,11 @@ describe('payment and shipping exactly once on the DynamoDB Local ledger', () =>
 
     // Assess
     expect(provider.requests).toHaveLength(1);
-    expect(publisher.published.map((event) => event.eventType)).toEqual(['ORDER_SHIPPED', 'ORDER_SHIPPED', 'ORDER_SHIPPED']);
+    expect(publisher.published.map((event) => event.eventType)).toEqual([
+      'ORDER_SHIPPED',
+      'ORDER_SHIPPED',
+      'ORDER_SHIPPED',
+    ]);
     expect(new Set(publisher.published.map((event) => event.payload.shipmentId)).size).toBe(1);
     expect((await entriesOf(created.orderId)).map((entry) => entry.entry)).toEqual(['SHIPMENT']);
   });

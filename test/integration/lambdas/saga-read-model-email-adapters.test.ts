@@ -23,7 +23,10 @@ describe('saga, read model and email ledger on DynamoDB Local', () => {
     const { dynamodb } = fixture();
     await createTable(dynamodb, 'saga', [['orderId', 'HASH']]);
     await createTable(dynamodb, 'orders', [['orderId', 'HASH']]);
-    await createTable(dynamodb, 'ledger', [['orderId', 'HASH'], ['entry', 'RANGE']]);
+    await createTable(dynamodb, 'ledger', [
+      ['orderId', 'HASH'],
+      ['entry', 'RANGE'],
+    ]);
     documents = DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } });
   });
 
@@ -91,7 +94,12 @@ describe('saga, read model and email ledger on DynamoDB Local', () => {
       const readModel = new DynamoDbOrderReadModel(documents, 'orders');
       const projector = new OrderProjector(readModel, silentLog);
       const created = anOrderCreated();
-      const reserved = outcomeOf(created, 'INVENTORY_RESERVED', OUTCOME_PAYLOADS.INVENTORY_RESERVED, '2026-01-01T10:00:01.000Z');
+      const reserved = outcomeOf(
+        created,
+        'INVENTORY_RESERVED',
+        OUTCOME_PAYLOADS.INVENTORY_RESERVED,
+        '2026-01-01T10:00:01.000Z',
+      );
       const { customerId, email, items, totalCents, currency } = created.payload;
       const cancelled = outcomeOf(
         created,
@@ -106,7 +114,12 @@ describe('saga, read model and email ledger on DynamoDB Local', () => {
       await Promise.all([projector.handle(reserved), projector.handle(cancelled)]);
       // Assess
       const view = await readModel.get(created.orderId);
-      expect(view).toMatchObject({ status: 'CANCELLED', cancellationReason: 'PAYMENT_DECLINED', version: 3, totalCents: 3000 });
+      expect(view).toMatchObject({
+        status: 'CANCELLED',
+        cancellationReason: 'PAYMENT_DECLINED',
+        version: 3,
+        totalCents: 3000,
+      });
       expect(view?.items).toEqual(created.payload.items);
       expect(view?.history).toEqual([
         { status: 'PENDING', at: created.occurredAt },
@@ -127,16 +140,23 @@ describe('saga, read model and email ledger on DynamoDB Local', () => {
       const ledger = new DynamoDbEmailLedger(documents, 'ledger');
       const now = Date.now();
       // Act
-      const claims = await Promise.all(['a', 'b', 'c', 'd'].map((token) => ledger.claim('o-claim', 'ORDER_COMPLETED', token, now, 10_000)));
+      const claims = await Promise.all(
+        ['a', 'b', 'c', 'd'].map((token) => ledger.claim('o-claim', 'ORDER_COMPLETED', token, now, 10_000)),
+      );
       const winner = ['a', 'b', 'c', 'd'][claims.findIndex((c) => c.outcome === 'claimed')]!;
-      const marked = await ledger.markSent('o-claim', 'ORDER_COMPLETED', winner, { sentAt: '2026-01-01T00:00:00.000Z', messageId: 'm-1' });
+      const marked = await ledger.markSent('o-claim', 'ORDER_COMPLETED', winner, {
+        sentAt: '2026-01-01T00:00:00.000Z',
+        messageId: 'm-1',
+      });
       const afterSent = await ledger.claim('o-claim', 'ORDER_COMPLETED', 'e', now + 60_000, 10_000);
       // Assess
       expect(claims.filter((c) => c.outcome === 'claimed')).toHaveLength(1);
       expect(claims.filter((c) => c.outcome === 'in-progress')).toHaveLength(3);
       expect(marked).toBe(true);
       expect(afterSent).toEqual({ outcome: 'already-sent', sentAt: '2026-01-01T00:00:00.000Z' });
-      const { Item } = await documents.send(new GetCommand({ TableName: 'ledger', Key: { orderId: 'o-claim', entry: 'EMAIL#ORDER_COMPLETED' } }));
+      const { Item } = await documents.send(
+        new GetCommand({ TableName: 'ledger', Key: { orderId: 'o-claim', entry: 'EMAIL#ORDER_COMPLETED' } }),
+      );
       expect(Item).toMatchObject({ status: 'SENT', messageId: 'm-1' });
     });
 
@@ -173,7 +193,9 @@ describe('saga, read model and email ledger on DynamoDB Local', () => {
     it('sends one email per order and kind when the terminal event is handled concurrently and again', async () => {
       // Prepare
       const sender = new RecordingEmailSender();
-      const service = new OrderEmailService(new DynamoDbEmailLedger(documents, 'ledger'), sender, silentLog, { maxWaitMs: 0 });
+      const service = new OrderEmailService(new DynamoDbEmailLedger(documents, 'ledger'), sender, silentLog, {
+        maxWaitMs: 0,
+      });
       const created = anOrderCreated();
       const { customerId, email, items, totalCents, currency } = created.payload;
       const completed = outcomeOf(created, 'ORDER_COMPLETED', { customerId, email, items, totalCents, currency });

@@ -2,7 +2,13 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aw
 import { DynamoDbInventory } from '../../../lambdas/adapters/dynamodb-inventory';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { useEmulators } from '../../helpers/emulators';
-import { createActiveStream, createTable, ofOrder, pointSdkAtEmulators, readEnvelopes } from '../../helpers/emulator-resources';
+import {
+  createActiveStream,
+  createTable,
+  ofOrder,
+  pointSdkAtEmulators,
+  readEnvelopes,
+} from '../../helpers/emulator-resources';
 import { aKinesisEvent, aLambdaContext } from '../../helpers/kinesis-events';
 import { anOrderCreated, outcomeOf } from '../../helpers/order-events';
 
@@ -24,7 +30,10 @@ describe('inventory, payment and shipping handlers on the emulators', () => {
     const { kinesis, dynamodb, emulators } = fixture();
     await createActiveStream(kinesis, STREAM);
     await createTable(dynamodb, 'inventory', [['pk', 'HASH']]);
-    await createTable(dynamodb, 'ledger', [['orderId', 'HASH'], ['entry', 'RANGE']]);
+    await createTable(dynamodb, 'ledger', [
+      ['orderId', 'HASH'],
+      ['entry', 'RANGE'],
+    ]);
     await createTable(dynamodb, 'idempotency', [['id', 'HASH']]);
     restoreEnv = pointSdkAtEmulators(emulators, {
       STREAM_NAME: STREAM,
@@ -47,7 +56,9 @@ describe('inventory, payment and shipping handlers on the emulators', () => {
 
   it('reserves stock for RESERVE_INVENTORY once, even when the record comes twice, and publishes INVENTORY_RESERVED', async () => {
     // Prepare
-    const inventory = new DynamoDbInventory(DynamoDBDocumentClient.from(fixture().dynamodb), { tableName: 'inventory' });
+    const inventory = new DynamoDbInventory(DynamoDBDocumentClient.from(fixture().dynamodb), {
+      tableName: 'inventory',
+    });
     await inventory.putItem({ sku: 'H-SKU', available: 3, priceCents: 100 });
     const created = anOrderCreated();
     const reserve = outcomeOf(created, 'RESERVE_INVENTORY', { items: [{ sku: 'H-SKU', quantity: 2 }] });
@@ -60,7 +71,9 @@ describe('inventory, payment and shipping handlers on the emulators', () => {
     expect(first.batchItemFailures).toEqual([]);
     expect(again.batchItemFailures).toEqual([]);
     expect((await inventory.getItem('H-SKU'))?.available).toBe(1);
-    const published = (await readEnvelopes(fixture().kinesis, STREAM, ofOrder(created.orderId))).map((record) => record.envelope);
+    const published = (await readEnvelopes(fixture().kinesis, STREAM, ofOrder(created.orderId))).map(
+      (record) => record.envelope,
+    );
     expect(published.map((event) => event.eventType)).toEqual(['INVENTORY_RESERVED']);
     expect(published[0]).toMatchObject({ causationId: reserve.eventId, correlationId: created.correlationId });
   });
@@ -69,7 +82,10 @@ describe('inventory, payment and shipping handlers on the emulators', () => {
     // Prepare
     const created = anOrderCreated();
     const charge = outcomeOf(created, 'PROCESS_PAYMENT', { customerId: 'c', amountCents: 3000, currency: 'USD' });
-    const ship = outcomeOf(created, 'SHIP_ORDER', { shippingAddress: created.payload.shippingAddress, items: [{ sku: 'A', quantity: 1 }] });
+    const ship = outcomeOf(created, 'SHIP_ORDER', {
+      shippingAddress: created.payload.shippingAddress,
+      items: [{ sku: 'A', quantity: 1 }],
+    });
 
     // Act
     const paid = await handlers.payment(aKinesisEvent([charge]), aLambdaContext('orderstream-payment'));
@@ -78,7 +94,9 @@ describe('inventory, payment and shipping handlers on the emulators', () => {
     // Assess
     expect(paid.batchItemFailures).toEqual([]);
     expect(shipped.batchItemFailures).toEqual([]);
-    const published = (await readEnvelopes(fixture().kinesis, STREAM, ofOrder(created.orderId))).map((record) => record.envelope);
+    const published = (await readEnvelopes(fixture().kinesis, STREAM, ofOrder(created.orderId))).map(
+      (record) => record.envelope,
+    );
     expect(published.map((event) => event.eventType)).toEqual(['PAYMENT_PROCESSED', 'ORDER_SHIPPED']);
   });
 });

@@ -24,7 +24,10 @@ describe('shared plumbing against the real emulators', () => {
     // Assess
     const records = await readEnvelopes(kinesis, 'orders');
     for (const record of records) expect(record.partitionKey).toBe(record.envelope.orderId);
-    for (const [orderId, published] of [['order-A', orderA], ['order-B', orderB]] as const) {
+    for (const [orderId, published] of [
+      ['order-A', orderA],
+      ['order-B', orderB],
+    ] as const) {
       const received = records.filter((record) => record.envelope.orderId === orderId);
       expect(new Set(received.map((record) => record.shardId)).size).toBe(1);
       expect(received.map((record) => record.envelope.eventId)).toEqual(published.map((event) => event.eventId));

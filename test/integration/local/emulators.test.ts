@@ -60,15 +60,18 @@ describe('embedded emulators', () => {
       cwd: resolve(__dirname, '../../..'),
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    const endpoints = await new Promise<{ kinesisEndpoint: string; dynamoDbEndpoint: string }>((resolveLine, reject) => {
-      runner.stdout.once('data', (chunk: Buffer) => resolveLine(JSON.parse(chunk.toString())));
-      runner.once('exit', (code) => reject(new Error(`runner exited early (${code})`)));
-    });
+    const endpoints = await new Promise<{ kinesisEndpoint: string; dynamoDbEndpoint: string }>(
+      (resolveLine, reject) => {
+        runner.stdout.once('data', (chunk: Buffer) => resolveLine(JSON.parse(chunk.toString())));
+        runner.once('exit', (code) => reject(new Error(`runner exited early (${code})`)));
+      },
+    );
     expect(await answers(endpoints.kinesisEndpoint)).toBe(true);
     // Act
     runner.kill('SIGKILL');
     // Assess
-    const bothGone = async () => !(await answers(endpoints.kinesisEndpoint)) && !(await answers(endpoints.dynamoDbEndpoint));
+    const bothGone = async () =>
+      !(await answers(endpoints.kinesisEndpoint)) && !(await answers(endpoints.dynamoDbEndpoint));
     expect(await eventually(bothGone, 15_000)).toBe(true);
   });
 });

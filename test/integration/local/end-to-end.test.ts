@@ -39,7 +39,12 @@ function recordDeliveries(fn: LocalFunctionDefinition, event: unknown, result: I
       eventType: string;
       orderId: string;
     };
-    deliveries.push({ service: fn.serviceName, functionName: fn.functionName, ...envelope, ok: result.kind === 'success' });
+    deliveries.push({
+      service: fn.serviceName,
+      functionName: fn.functionName,
+      ...envelope,
+      ok: result.kind === 'success',
+    });
   }
 }
 
@@ -99,14 +104,18 @@ describe('npm start end to end', () => {
   it('runs an order through every consumer, and after a restart on the same data processes nothing twice', async () => {
     // Prepare: a fresh start (synthesizes the app, provisions, loads the demo catalog)
     runtime = await startLocalRuntime(options({ fresh: true }));
-    const consumerServices = runtime.mappings.map((m) => runtime!.functions.definition(m.functionName).serviceName).sort();
+    const consumerServices = runtime.mappings
+      .map((m) => runtime!.functions.definition(m.functionName).serviceName)
+      .sort();
     expect(consumerServices).toEqual(['email', 'inventory', 'payment', 'projector', 'saga', 'shipping']);
     expect((await fetch(`${runtime.apiUrl}/health`)).status).toBe(200);
     const stockBefore = await available(runtime, DEMO_ORDER.items[0].sku);
 
     // Act 1: POST an order over HTTP and let the saga run
     const orderId = await placeOrder(runtime);
-    await waitFor('the order to complete', async () => ((await orderStatus(runtime!, orderId)) === 'COMPLETED' ? true : undefined));
+    await waitFor('the order to complete', async () =>
+      (await orderStatus(runtime!, orderId)) === 'COMPLETED' ? true : undefined,
+    );
     await runtime.idle({ timeoutMs: 60_000 });
 
     // Assess 1: ORDER_CREATED reached every consumer (each through its own mapping), all succeeded
@@ -115,9 +124,19 @@ describe('npm start end to end', () => {
     const reached = deliveries.filter((d) => d.eventId === created!.eventId && d.ok).map((d) => d.service);
     expect([...new Set(reached)].sort()).toEqual(consumerServices);
     const eventTypes = new Set(deliveries.filter((d) => d.orderId === orderId).map((d) => d.eventType));
-    expect([...eventTypes]).toEqual(expect.arrayContaining(['ORDER_CREATED', 'RESERVE_INVENTORY', 'PROCESS_PAYMENT', 'SHIP_ORDER', 'ORDER_COMPLETED']));
+    expect([...eventTypes]).toEqual(
+      expect.arrayContaining([
+        'ORDER_CREATED',
+        'RESERVE_INVENTORY',
+        'PROCESS_PAYMENT',
+        'SHIP_ORDER',
+        'ORDER_COMPLETED',
+      ]),
+    );
     expect(await available(runtime, DEMO_ORDER.items[0].sku)).toBe(stockBefore - DEMO_ORDER.items[0].quantity);
-    const emailsAfterFirstRun = await waitFor('the confirmation email', async () => (outboxFiles().length > 0 ? outboxFiles() : undefined));
+    const emailsAfterFirstRun = await waitFor('the confirmation email', async () =>
+      outboxFiles().length > 0 ? outboxFiles() : undefined,
+    );
     // every (service, eventId) pair was delivered successfully exactly once so far
     const firstRun = deliveries.filter((d) => d.ok);
     const pairs = firstRun.map((d) => `${d.service}/${d.eventId}`);
@@ -141,7 +160,9 @@ describe('npm start end to end', () => {
 
     // ...and the restarted runtime still works: a second order completes
     const secondOrderId = await placeOrder(runtime);
-    await waitFor('the second order to complete', async () => ((await orderStatus(runtime!, secondOrderId)) === 'COMPLETED' ? true : undefined));
+    await waitFor('the second order to complete', async () =>
+      (await orderStatus(runtime!, secondOrderId)) === 'COMPLETED' ? true : undefined,
+    );
     expect(deliveries.filter((d) => d.orderId === orderId)).toEqual([]);
   });
 });

@@ -12,7 +12,11 @@ import type { LocalFunctionDefinition } from '../../../lib/local/functions';
 const root = mkdtempSync(join(__dirname, 'fixture-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-function aFunction(name: string, code: string, overrides: Partial<LocalFunctionDefinition> = {}): LocalFunctionDefinition {
+function aFunction(
+  name: string,
+  code: string,
+  overrides: Partial<LocalFunctionDefinition> = {},
+): LocalFunctionDefinition {
   const codeDir = join(root, name);
   mkdirSync(codeDir, { recursive: true });
   writeFileSync(join(codeDir, 'index.js'), code);
@@ -60,10 +64,19 @@ describe('FunctionRunner', () => {
       `exports.handler = async (event) => { await new Promise((r) => setTimeout(r, event.sleepMs)); return { pid: process.pid }; };`,
       { timeoutSeconds: 1 },
     ),
-    aFunction('thrower', `class PaymentDeclined extends Error { constructor(m) { super(m); this.name = 'PaymentDeclined'; } }
-exports.handler = async () => { throw new PaymentDeclined('card declined'); };`),
-    aFunction('logger', `exports.handler = async () => { console.log('hello from logger'); console.error('oops on stderr'); return 'ok'; };`),
-    aFunction('callback', `exports.handler = (event, context, callback) => { setTimeout(() => callback(null, { via: 'callback' }), 10); };`),
+    aFunction(
+      'thrower',
+      `class PaymentDeclined extends Error { constructor(m) { super(m); this.name = 'PaymentDeclined'; } }
+exports.handler = async () => { throw new PaymentDeclined('card declined'); };`,
+    ),
+    aFunction(
+      'logger',
+      `exports.handler = async () => { console.log('hello from logger'); console.error('oops on stderr'); return 'ok'; };`,
+    ),
+    aFunction(
+      'callback',
+      `exports.handler = (event, context, callback) => { setTimeout(() => callback(null, { via: 'callback' }), 10); };`,
+    ),
     aFunction('sdk', `exports.handler = async () => { require('@aws-sdk/client-kinesis'); return 'sdk ok'; };`),
     aFunction('unbundled', `const z = require('zod'); exports.handler = async () => 'should not load';`),
   ];
@@ -89,19 +102,34 @@ exports.handler = async () => { throw new PaymentDeclined('card declined'); };`)
     const beta = await runner.invoke('Stack-beta', {});
 
     // Assess
-    expect(alpha).toEqual({ kind: 'success', payload: expect.objectContaining({ own: 'alpha-value', name: 'Stack-alpha', region: 'us-east-1', shared: 'for-all' }) });
-    expect(beta).toEqual({ kind: 'success', payload: expect.objectContaining({ own: 'beta-value', name: 'Stack-beta', extra: 'beta-only' }) });
+    expect(alpha).toEqual({
+      kind: 'success',
+      payload: expect.objectContaining({
+        own: 'alpha-value',
+        name: 'Stack-alpha',
+        region: 'us-east-1',
+        shared: 'for-all',
+      }),
+    });
+    expect(beta).toEqual({
+      kind: 'success',
+      payload: expect.objectContaining({ own: 'beta-value', name: 'Stack-beta', extra: 'beta-only' }),
+    });
     for (const result of [alpha, beta]) {
       const payload = (result as { payload: Record<string, unknown> }).payload;
       expect(payload.leak).toBeUndefined();
       expect(payload.parentOnly).toBeUndefined();
     }
-    expect((alpha as { payload: { pid: number } }).payload.pid).not.toBe((beta as { payload: { pid: number } }).payload.pid);
+    expect((alpha as { payload: { pid: number } }).payload.pid).not.toBe(
+      (beta as { payload: { pid: number } }).payload.pid,
+    );
   });
 
   it('reuses a warm execution environment for sequential invocations (module state survives, like Lambda)', async () => {
     const first = (await runner.invoke('Stack-alpha', {})) as { payload: { pid: number; invocations: number } };
-    const second = (await runner.invoke('Stack-alpha', {})) as { payload: { pid: number; invocations: number; leak: string } };
+    const second = (await runner.invoke('Stack-alpha', {})) as {
+      payload: { pid: number; invocations: number; leak: string };
+    };
 
     expect(second.payload.pid).toBe(first.payload.pid);
     expect(second.payload.invocations).toBe(first.payload.invocations + 1);
@@ -134,7 +162,11 @@ exports.handler = async () => { throw new PaymentDeclined('card declined'); };`)
     const elapsed = Date.now() - started;
     const after = (await runner.invoke('Stack-sleepy', { sleepMs: 10 })) as { payload: { pid: number } };
 
-    expect(timedOut).toEqual({ kind: 'error', errorType: 'Sandbox.Timedout', errorMessage: expect.stringContaining('Task timed out after 1.00 seconds') });
+    expect(timedOut).toEqual({
+      kind: 'error',
+      errorType: 'Sandbox.Timedout',
+      errorMessage: expect.stringContaining('Task timed out after 1.00 seconds'),
+    });
     expect(elapsed).toBeGreaterThanOrEqual(950);
     expect(elapsed).toBeLessThan(3_000);
     expect(after.payload.pid).not.toBe(warm.payload.pid);
@@ -142,7 +174,11 @@ exports.handler = async () => { throw new PaymentDeclined('card declined'); };`)
   });
 
   it('reports a thrown error with its type and message, like Lambda function errors', async () => {
-    expect(await runner.invoke('Stack-thrower', {})).toEqual({ kind: 'error', errorType: 'PaymentDeclined', errorMessage: 'card declined' });
+    expect(await runner.invoke('Stack-thrower', {})).toEqual({
+      kind: 'error',
+      errorType: 'PaymentDeclined',
+      errorMessage: 'card declined',
+    });
   });
 
   it('supports callback-style handlers', async () => {
@@ -150,7 +186,10 @@ exports.handler = async () => { throw new PaymentDeclined('card declined'); };`)
   });
 
   it('runs concurrent invocations of one function in separate environments', async () => {
-    const results = (await Promise.all([runner.invoke('Stack-sleepy', { sleepMs: 300 }), runner.invoke('Stack-sleepy', { sleepMs: 300 })])) as Array<{
+    const results = (await Promise.all([
+      runner.invoke('Stack-sleepy', { sleepMs: 300 }),
+      runner.invoke('Stack-sleepy', { sleepMs: 300 }),
+    ])) as Array<{
       payload: { pid: number };
     }>;
 
@@ -185,7 +224,9 @@ exports.handler = async () => { throw new PaymentDeclined('card declined'); };`)
       const runner = new FunctionRunner({ functions: [${JSON.stringify(fn)}], region: 'us-east-1', onLog: () => undefined });
       runner.invoke('Stack-orphan', {}).then((r) => console.log('PID ' + r.payload));
       setInterval(() => undefined, 1000);`;
-    const parent = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const parent = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const workerPid = await new Promise<number>((resolvePid) => {
       parent.stdout.on('data', (chunk: Buffer) => {
         const match = /PID (\d+)/.exec(chunk.toString());

@@ -20,15 +20,28 @@ writeFileSync(join(cdkOut, 'asset.echo', 'index.js'), ECHO);
 
 const route = (key: string) => ({
   Type: 'AWS::ApiGatewayV2::Route',
-  Properties: { ApiId: { Ref: 'Api' }, RouteKey: key, Target: { 'Fn::Join': ['', ['integrations/', { Ref: 'Integration' }]] } },
+  Properties: {
+    ApiId: { Ref: 'Api' },
+    RouteKey: key,
+    Target: { 'Fn::Join': ['', ['integrations/', { Ref: 'Integration' }]] },
+  },
 });
 const template: CfnTemplate = {
   Resources: {
-    Echo: { Type: 'AWS::Lambda::Function', Properties: { Handler: 'index.handler', Timeout: 5 }, Metadata: { 'aws:asset:path': 'asset.echo' } },
+    Echo: {
+      Type: 'AWS::Lambda::Function',
+      Properties: { Handler: 'index.handler', Timeout: 5 },
+      Metadata: { 'aws:asset:path': 'asset.echo' },
+    },
     Api: { Type: 'AWS::ApiGatewayV2::Api', Properties: { ProtocolType: 'HTTP' } },
     Integration: {
       Type: 'AWS::ApiGatewayV2::Integration',
-      Properties: { ApiId: { Ref: 'Api' }, IntegrationType: 'AWS_PROXY', IntegrationUri: { 'Fn::GetAtt': ['Echo', 'Arn'] }, PayloadFormatVersion: '2.0' },
+      Properties: {
+        ApiId: { Ref: 'Api' },
+        IntegrationType: 'AWS_PROXY',
+        IntegrationUri: { 'Fn::GetAtt': ['Echo', 'Arn'] },
+        PayloadFormatVersion: '2.0',
+      },
     },
     GetOrder: route('GET /orders/{orderId}'),
     PostOrders: route('POST /orders'),
@@ -45,7 +58,11 @@ describe('HTTP API', () => {
 
   beforeAll(async () => {
     const local = new LocalTemplate(template, { stackName: 'Test', region: 'us-east-1', accountId: '000000000000' });
-    runner = new FunctionRunner({ functions: functionDefinitions(local, cdkOut), region: 'us-east-1', onLog: () => undefined });
+    runner = new FunctionRunner({
+      functions: functionDefinitions(local, cdkOut),
+      region: 'us-east-1',
+      onLog: () => undefined,
+    });
     api = await startHttpApi({
       api: httpApiDefinition(local)!,
       accountId: '000000000000',
@@ -70,7 +87,7 @@ describe('HTTP API', () => {
     expect(await after.json()).toMatchObject({ status: 'ok' });
   });
 
-  it('invokes the route\'s function with a payload format 2.0 event and maps its structured response back', async () => {
+  it("invokes the route's function with a payload format 2.0 event and maps its structured response back", async () => {
     // Act
     const response = await fetch(`${api.url}/orders/o%2D7?x=1&x=2`, { headers: { 'X-Trace': 'abc', Cookie: 'a=1' } });
 
@@ -102,7 +119,11 @@ describe('HTTP API', () => {
   });
 
   it('passes a JSON request body as text', async () => {
-    const response = await fetch(`${api.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+    const response = await fetch(`${api.url}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"a":1}',
+    });
 
     expect(await response.json()).toMatchObject({ routeKey: 'POST /orders', body: '{"a":1}', isBase64Encoded: false });
   });

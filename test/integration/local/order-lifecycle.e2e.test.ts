@@ -56,14 +56,17 @@ async function placeOrder(h: TestRuntime, body: unknown, headers: Record<string,
 }
 
 const statuses = (view: OrderView): string[] => view.history.map((entry) => entry.status);
-const entry = (entries: Record<string, unknown>[], name: string) => entries.find((e) => e.entry === name) as
-  | { outcome: Record<string, unknown>; status?: string }
-  | undefined;
+const entry = (entries: Record<string, unknown>[], name: string) =>
+  entries.find((e) => e.entry === name) as { outcome: Record<string, unknown>; status?: string } | undefined;
 
 /** Waits until the order's emails are in the outbox and every mapping has caught up. */
 async function settle(h: TestRuntime, orderId: string, emailKind: string): Promise<void> {
-  await waitFor(h, `the ${emailKind} email of ${orderId} in the outbox`, async () =>
-    outboxEmails(h, orderId).some((e) => e.kind === emailKind) ? true : undefined, { logFilter: orderId });
+  await waitFor(
+    h,
+    `the ${emailKind} email of ${orderId} in the outbox`,
+    async () => (outboxEmails(h, orderId).some((e) => e.kind === emailKind) ? true : undefined),
+    { logFilter: orderId },
+  );
   await h.runtime.idle({ timeoutMs: 30_000 });
 }
 
@@ -183,7 +186,10 @@ describe('order lifecycle end to end on the local runtime', () => {
     await putStock(h, item, 5, 1000);
 
     // Act
-    const orderId = await placeOrder(h, orderBody('declined@example.com', [{ sku: item, quantity: 2 }], { paymentToken: 'tok_chargeDeclined' }));
+    const orderId = await placeOrder(
+      h,
+      orderBody('declined@example.com', [{ sku: item, quantity: 2 }], { paymentToken: 'tok_chargeDeclined' }),
+    );
     const view = await waitForTerminal(h, orderId);
     await settle(h, orderId, 'ORDER_CANCELLED');
 
@@ -213,7 +219,9 @@ describe('order lifecycle end to end on the local runtime', () => {
     // Act
     const orderId = await placeOrder(
       h,
-      orderBody('penguin@example.com', [{ sku: item, quantity: 3 }], { shippingAddress: { ...ADDRESS, country: 'AQ' } }),
+      orderBody('penguin@example.com', [{ sku: item, quantity: 3 }], {
+        shippingAddress: { ...ADDRESS, country: 'AQ' },
+      }),
     );
     const view = await waitForTerminal(h, orderId);
     await settle(h, orderId, 'ORDER_CANCELLED');
@@ -260,22 +268,37 @@ describe('order lifecycle end to end on the local runtime', () => {
 
     let orderId: string;
     try {
-      orderId = await placeOrder(h, orderBody('cancel@example.com', [{ sku: item, quantity: 2 }], { paymentToken: token }));
+      orderId = await placeOrder(
+        h,
+        orderBody('cancel@example.com', [{ sku: item, quantity: 2 }], { paymentToken: token }),
+      );
       await waitFor(h, 'the payment invocation of the order to be held', async () => (holding ? true : undefined), {
         logFilter: orderId,
       });
 
       // Act: cancel over HTTP (404 until the projector has the order: retry, bounded)
-      const cancel = await waitFor(h, `POST /orders/${orderId}/cancel to stop answering 404`, async () => {
-        const answer = await http<{ orderId: string; cancellation: string }>(h, 'POST', `/orders/${orderId}/cancel`);
-        return answer.status === 404 ? undefined : answer;
-      }, { timeoutMs: 15_000 });
+      const cancel = await waitFor(
+        h,
+        `POST /orders/${orderId}/cancel to stop answering 404`,
+        async () => {
+          const answer = await http<{ orderId: string; cancellation: string }>(h, 'POST', `/orders/${orderId}/cancel`);
+          return answer.status === 404 ? undefined : answer;
+        },
+        { timeoutMs: 15_000 },
+      );
       expect(cancel.status).toBe(202);
       expect(cancel.body).toMatchObject({ orderId, cancellation: 'REQUESTED' });
-      await waitFor(h, 'the saga to take ORDER_CANCEL_REQUESTED', async () =>
-        h.deliveries.some((d) => d.service === 'saga' && d.orderId === orderId && d.eventType === 'ORDER_CANCEL_REQUESTED' && d.ok)
-          ? true
-          : undefined, { logFilter: orderId });
+      await waitFor(
+        h,
+        'the saga to take ORDER_CANCEL_REQUESTED',
+        async () =>
+          h.deliveries.some(
+            (d) => d.service === 'saga' && d.orderId === orderId && d.eventType === 'ORDER_CANCEL_REQUESTED' && d.ok,
+          )
+            ? true
+            : undefined,
+        { logFilter: orderId },
+      );
     } finally {
       release();
       functions.invoke = invoke;
@@ -313,23 +336,37 @@ describe('order lifecycle end to end on the local runtime', () => {
     const item = sku('duplicate');
     await putStock(h, item, 5, 300);
     const orderId = await placeOrder(h, orderBody('twice@example.com', [{ sku: item, quantity: 2 }]));
-    const original = await waitFor(h, 'the ORDER_CREATED record to reach a consumer', async () =>
-      h.deliveries.find((d) => d.orderId === orderId && d.eventType === 'ORDER_CREATED'), { logFilter: orderId });
+    const original = await waitFor(
+      h,
+      'the ORDER_CREATED record to reach a consumer',
+      async () => h.deliveries.find((d) => d.orderId === orderId && d.eventType === 'ORDER_CREATED'),
+      { logFilter: orderId },
+    );
     expect(original.partitionKey).toBe(orderId);
 
     // Act: the identical record onto the stream a second time, while the saga is running
     await h.kinesis.send(
-      new PutRecordCommand({ StreamName: h.streamName, PartitionKey: orderId, Data: Buffer.from(original.data, 'utf8') }),
+      new PutRecordCommand({
+        StreamName: h.streamName,
+        PartitionKey: orderId,
+        Data: Buffer.from(original.data, 'utf8'),
+      }),
     );
     const view = await waitForTerminal(h, orderId);
     // every consumer has seen the record twice (so the duplicate was really processed)
-    await waitFor(h, 'every consumer to receive the duplicate', async () => {
-      const services = ['saga', 'inventory', 'payment', 'shipping', 'email', 'projector'];
-      const seenTwice = services.every(
-        (service) => h.deliveries.filter((d) => d.service === service && d.eventId === original.eventId && d.ok).length >= 2,
-      );
-      return seenTwice ? true : undefined;
-    }, { logFilter: orderId });
+    await waitFor(
+      h,
+      'every consumer to receive the duplicate',
+      async () => {
+        const services = ['saga', 'inventory', 'payment', 'shipping', 'email', 'projector'];
+        const seenTwice = services.every(
+          (service) =>
+            h.deliveries.filter((d) => d.service === service && d.eventId === original.eventId && d.ok).length >= 2,
+        );
+        return seenTwice ? true : undefined;
+      },
+      { logFilter: orderId },
+    );
     await settle(h, orderId, 'ORDER_COMPLETED');
     await sleep(500);
     await h.runtime.idle({ timeoutMs: 30_000 });
@@ -366,12 +403,15 @@ describe('order lifecycle end to end on the local runtime', () => {
     let views: OrderView[];
     try {
       const orderIds = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => placeOrder(h, orderBody(`buyer${i}@example.com`, [{ sku: item, quantity: 1 }]))),
+        Array.from({ length: 10 }, (_, i) =>
+          placeOrder(h, orderBody(`buyer${i}@example.com`, [{ sku: item, quantity: 1 }])),
+        ),
       );
       expect(new Set(orderIds).size).toBe(10);
       views = await Promise.all(orderIds.map((orderId) => waitForTerminal(h, orderId, 60_000)));
       await waitFor(h, 'an email for each of the 10 orders', async () =>
-        orderIds.every((orderId) => outboxEmails(h, orderId).length > 0) ? true : undefined);
+        orderIds.every((orderId) => outboxEmails(h, orderId).length > 0) ? true : undefined,
+      );
       await h.runtime.idle({ timeoutMs: 30_000 });
     } finally {
       watching = false;
@@ -417,7 +457,9 @@ describe('order lifecycle end to end on the local runtime', () => {
     expect(otherBody.contentType).toContain('application/problem+json');
     expect(view.status).toBe('COMPLETED');
     expect(await stockOf(h, item)).toBe(4);
-    const orders = new Set(h.deliveries.filter((d) => d.eventType === 'ORDER_CREATED' && d.data.includes(item)).map((d) => d.orderId));
+    const orders = new Set(
+      h.deliveries.filter((d) => d.eventType === 'ORDER_CREATED' && d.data.includes(item)).map((d) => d.orderId),
+    );
     expect([...orders]).toEqual([first]);
     expect(serviceLogs(h, 'payment', first, 'charge attempted')).toHaveLength(1);
     expect(outboxEmails(h, first)).toHaveLength(1);
@@ -445,16 +487,24 @@ describe('order lifecycle end to end on the local runtime', () => {
         { sku: sku('no-such-sku'), quantity: 1 },
       ]),
     );
-    const wrongType = await http(h, 'POST', '/orders', JSON.stringify(orderBody('x@example.com', [{ sku: item, quantity: 1 }])), {
-      'content-type': 'text/plain',
-    });
+    const wrongType = await http(
+      h,
+      'POST',
+      '/orders',
+      JSON.stringify(orderBody('x@example.com', [{ sku: item, quantity: 1 }])),
+      {
+        'content-type': 'text/plain',
+      },
+    );
     const unknownOrder = await http(h, 'GET', `/orders/${randomUUID()}`);
 
     // Assess
     expect(invalid.status).toBe(400);
     expect(invalid.contentType).toContain('application/problem+json');
     expect(invalid.body.status).toBe(400);
-    expect(invalid.body.errors.map((e) => e.path)).toEqual(expect.arrayContaining(['email', 'items.0.quantity', 'shippingAddress.country']));
+    expect(invalid.body.errors.map((e) => e.path)).toEqual(
+      expect.arrayContaining(['email', 'items.0.quantity', 'shippingAddress.country']),
+    );
     expect(malformed.status).toBe(400);
     expect(malformed.contentType).toContain('application/problem+json');
     expect(unknownSku.status).toBe(422);
@@ -477,20 +527,33 @@ describe('order lifecycle end to end on the local runtime', () => {
 
     // Act: a record no consumer can parse, then an ordinary order
     await h.kinesis.send(
-      new PutRecordCommand({ StreamName: h.streamName, PartitionKey: `poison-${run}`, Data: Buffer.from(poison, 'utf8') }),
+      new PutRecordCommand({
+        StreamName: h.streamName,
+        PartitionKey: `poison-${run}`,
+        Data: Buffer.from(poison, 'utf8'),
+      }),
     );
     const orderId = await placeOrder(h, orderBody('after-poison@example.com', [{ sku: item, quantity: 1 }]));
 
     // Assess: the order is not held up by the poison record
     expect((await waitForTerminal(h, orderId)).status).toBe('COMPLETED');
     // each of the six mappings kept the record in the on-failure destination (S3 layout, Lambda's format)
-    const files = await waitFor(h, 'an on-failure record from each of the six mappings', async () => {
-      const found = failedRecordFiles(h);
-      const mappings = new Set(found.map((file) => file.split('/').find((part) => part.endsWith('EventSourceMapping'))));
-      return mappings.size === 6 ? found : undefined;
-    }, { timeoutMs: 90_000 });
+    const files = await waitFor(
+      h,
+      'an on-failure record from each of the six mappings',
+      async () => {
+        const found = failedRecordFiles(h);
+        const mappings = new Set(
+          found.map((file) => file.split('/').find((part) => part.endsWith('EventSourceMapping'))),
+        );
+        return mappings.size === 6 ? found : undefined;
+      },
+      { timeoutMs: 90_000 },
+    );
     for (const file of files) {
-      expect(file).toMatch(/\/aws\/lambda\/\w+EventSourceMapping\/shardId-\d+\/\d{4}\/\d{2}\/\d{2}\/[\d-]+T[\d.]+-[0-9a-f-]{36}$/);
+      expect(file).toMatch(
+        /\/aws\/lambda\/\w+EventSourceMapping\/shardId-\d+\/\d{4}\/\d{2}\/\d{2}\/[\d-]+T[\d.]+-[0-9a-f-]{36}$/,
+      );
       const record = JSON.parse(readFileSync(join(h.dataDir, 'failed-records', file), 'utf8')) as {
         requestContext: { condition: string; approximateInvokeCount: number };
         KinesisBatchInfo: { streamArn: string };

@@ -1,8 +1,4 @@
-import {
-  DescribeTableCommand,
-  DescribeTimeToLiveCommand,
-  ListTablesCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DescribeTimeToLiveCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamSummaryCommand, ListStreamConsumersCommand, ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +18,11 @@ describe('provision', () => {
   let first: ProvisionResult;
 
   beforeAll(async () => {
-    template = LocalTemplate.fromFile(synth().templatePath, { stackName: synth().stackName, region: LOCAL_REGION, accountId: '000000000000' });
+    template = LocalTemplate.fromFile(synth().templatePath, {
+      stackName: synth().stackName,
+      region: LOCAL_REGION,
+      accountId: '000000000000',
+    });
     first = await provision({ template, kinesis: fixture().kinesis, dynamodb: fixture().dynamodb, failedRecordsDir });
   }, 120_000);
   afterAll(() => rmSync(failedRecordsDir, { recursive: true, force: true }));
@@ -58,7 +58,9 @@ describe('provision', () => {
     const streamArn = first.streams[0].arn;
     const { Consumers } = await fixture().kinesis.send(new ListStreamConsumersCommand({ StreamARN: streamArn }));
 
-    const declaredNames = declared('AWS::Kinesis::StreamConsumer').map(({ resource }) => String(resource.Properties?.ConsumerName)).sort();
+    const declaredNames = declared('AWS::Kinesis::StreamConsumer')
+      .map(({ resource }) => String(resource.Properties?.ConsumerName))
+      .sort();
     expect(declaredNames).toHaveLength(6);
     expect((Consumers ?? []).map((c) => c.ConsumerName).sort()).toEqual(declaredNames);
     expect((Consumers ?? []).every((c) => c.ConsumerStatus === 'ACTIVE')).toBe(true);
@@ -84,9 +86,14 @@ describe('provision', () => {
       expect(Table?.KeySchema).toEqual(props.KeySchema);
       expect(Table?.AttributeDefinitions).toEqual(expect.arrayContaining(props.AttributeDefinitions));
       expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
-      const { TimeToLiveDescription } = await fixture().dynamodb.send(new DescribeTimeToLiveCommand({ TableName: name }));
+      const { TimeToLiveDescription } = await fixture().dynamodb.send(
+        new DescribeTimeToLiveCommand({ TableName: name }),
+      );
       if (props.TimeToLiveSpecification) {
-        expect(TimeToLiveDescription).toMatchObject({ TimeToLiveStatus: 'ENABLED', AttributeName: props.TimeToLiveSpecification.AttributeName });
+        expect(TimeToLiveDescription).toMatchObject({
+          TimeToLiveStatus: 'ENABLED',
+          AttributeName: props.TimeToLiveSpecification.AttributeName,
+        });
       } else {
         expect(TimeToLiveDescription?.TimeToLiveStatus).not.toBe('ENABLED');
       }
@@ -99,11 +106,18 @@ describe('provision', () => {
   });
 
   it('is idempotent: a second run finds everything, creates nothing and keeps the consumer ARNs', async () => {
-    const second = await provision({ template, kinesis: fixture().kinesis, dynamodb: fixture().dynamodb, failedRecordsDir });
+    const second = await provision({
+      template,
+      kinesis: fixture().kinesis,
+      dynamodb: fixture().dynamodb,
+      failedRecordsDir,
+    });
 
     expect([...second.streams, ...second.consumers, ...second.tables].some((r) => r.created)).toBe(false);
     expect(second.consumers.map((c) => c.arn)).toEqual(first.consumers.map((c) => c.arn));
-    const { Consumers } = await fixture().kinesis.send(new ListStreamConsumersCommand({ StreamARN: first.streams[0].arn }));
+    const { Consumers } = await fixture().kinesis.send(
+      new ListStreamConsumersCommand({ StreamARN: first.streams[0].arn }),
+    );
     expect(Consumers).toHaveLength(first.consumers.length);
   });
 });

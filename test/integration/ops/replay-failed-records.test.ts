@@ -18,7 +18,12 @@ function onFailureRecordOf(event: KinesisStreamEvent): OnFailureRecord {
   return {
     version: '1.0',
     timestamp: new Date().toISOString(),
-    requestContext: { requestId: 'r', functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:f', condition: 'RetryAttemptsExhausted', approximateInvokeCount: 6 },
+    requestContext: {
+      requestId: 'r',
+      functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:f',
+      condition: 'RetryAttemptsExhausted',
+      approximateInvokeCount: 6,
+    },
     responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
     KinesisBatchInfo: {
       shardId: 'shardId-000000000000',
@@ -43,12 +48,28 @@ describe('replaying the on-failure destination', () => {
 
   it('puts every kept record back once, in stream order, with its partition key', async () => {
     // Prepare: two mappings gave up on the same batch; a third kept a later record as well
-    const events = [anEnvelope({ orderId: 'order-1' }), anEnvelope({ orderId: 'order-2' }), anEnvelope({ orderId: 'order-1' })];
+    const events = [
+      anEnvelope({ orderId: 'order-1' }),
+      anEnvelope({ orderId: 'order-2' }),
+      anEnvelope({ orderId: 'order-1' }),
+    ];
     const records = events.map((event, index) => aKinesisRecord(event, index));
     const sink = new FolderFailedRecordSink(folder);
-    await sink.write('SagaEventSourceMapping', 'shardId-000000000000', onFailureRecordOf({ Records: [records[1]!, records[0]!] }));
-    await sink.write('EmailEventSourceMapping', 'shardId-000000000000', onFailureRecordOf({ Records: [records[0]!, records[1]!] }));
-    await sink.write('ProjectorEventSourceMapping', 'shardId-000000000000', onFailureRecordOf({ Records: [records[2]!] }));
+    await sink.write(
+      'SagaEventSourceMapping',
+      'shardId-000000000000',
+      onFailureRecordOf({ Records: [records[1]!, records[0]!] }),
+    );
+    await sink.write(
+      'EmailEventSourceMapping',
+      'shardId-000000000000',
+      onFailureRecordOf({ Records: [records[0]!, records[1]!] }),
+    );
+    await sink.write(
+      'ProjectorEventSourceMapping',
+      'shardId-000000000000',
+      onFailureRecordOf({ Records: [records[2]!] }),
+    );
     const { kinesis } = fixture();
     await createActiveStream(kinesis, 'replay-target');
 
@@ -60,7 +81,8 @@ describe('replaying the on-failure destination', () => {
     expect(found.map((record) => record.foundIn.length)).toEqual([2, 2, 1]);
     const onStream = await readRawRecords(fixture, 'replay-target');
     expect(onStream).toHaveLength(3);
-    const dataOf = (orderId: string) => onStream.filter((record) => record.partitionKey === orderId).map((record) => record.data);
+    const dataOf = (orderId: string) =>
+      onStream.filter((record) => record.partitionKey === orderId).map((record) => record.data);
     expect(dataOf('order-1')).toEqual([JSON.stringify(events[0]), JSON.stringify(events[2])]);
     expect(dataOf('order-2')).toEqual([JSON.stringify(events[1])]);
   });
@@ -90,11 +112,19 @@ async function readRawRecords(fixture: ReturnType<typeof useEmulators>, streamNa
   const found: { partitionKey: string; data: string; sequenceNumber: string }[] = [];
   for (const shard of (await kinesis.send(new ListShardsCommand({ StreamName: streamName }))).Shards ?? []) {
     const { ShardIterator } = await kinesis.send(
-      new GetShardIteratorCommand({ StreamName: streamName, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+      new GetShardIteratorCommand({
+        StreamName: streamName,
+        ShardId: shard.ShardId,
+        ShardIteratorType: 'TRIM_HORIZON',
+      }),
     );
     const { Records } = await kinesis.send(new GetRecordsCommand({ ShardIterator }));
     for (const record of Records ?? []) {
-      found.push({ partitionKey: record.PartitionKey!, data: Buffer.from(record.Data!).toString('utf8'), sequenceNumber: record.SequenceNumber! });
+      found.push({
+        partitionKey: record.PartitionKey!,
+        data: Buffer.from(record.Data!).toString('utf8'),
+        sequenceNumber: record.SequenceNumber!,
+      });
     }
   }
   // sequence numbers order the records of one shard (so of one partition key)

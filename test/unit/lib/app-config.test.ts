@@ -1,7 +1,10 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { CONTEXT_KEYS, propsFromContext, stackNameFor } from '../../../lib/app-config';
 
-const reader = (context: Record<string, unknown>) => (key: string): unknown => context[key];
+const reader =
+  (context: Record<string, unknown>) =>
+  (key: string): unknown =>
+    context[key];
 
 describe('propsFromContext', () => {
   it('leaves every prop to its stack default when no context is given', () => {

@@ -1,8 +1,14 @@
 import { App, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Match } from 'aws-cdk-lib/assertions';
-import { OrderstreamStack, OrderstreamStackProps } from '../../../lib/orderstream-stack';
-import { resourcesGranted, resourcesOfType, statementsOfFunction, synthStack, unacknowledgedNagFindings } from './template-helpers';
+import { OrderstreamStack, type OrderstreamStackProps } from '../../../lib/orderstream-stack';
+import {
+  resourcesGranted,
+  resourcesOfType,
+  statementsOfFunction,
+  synthStack,
+  unacknowledgedNagFindings,
+} from './template-helpers';
 
 // Prepare (once for the file): every optional prop set away from its default. Bundling is
 // skipped: this file only looks at configuration, the default-props file checks the bundles.
@@ -132,15 +138,31 @@ describe('OrderstreamStack props validation', () => {
     new OrderstreamStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Orderstream-invalid', props);
 
   it.each<[string, OrderstreamStackProps, RegExp]>([
-    ['maxRecordAge equal to the retention', { mapping: { maxRecordAge: Duration.hours(24) } }, /maxRecordAge .* shorter than the stream retention/],
-    ['maxRecordAge beyond a longer retention', { streamRetention: Duration.days(30), mapping: { maxRecordAge: Duration.days(8) } }, /maxRecordAge must be within 60 seconds\.\.7 days/],
+    [
+      'maxRecordAge equal to the retention',
+      { mapping: { maxRecordAge: Duration.hours(24) } },
+      /maxRecordAge .* shorter than the stream retention/,
+    ],
+    [
+      'maxRecordAge beyond a longer retention',
+      { streamRetention: Duration.days(30), mapping: { maxRecordAge: Duration.days(8) } },
+      /maxRecordAge must be within 60 seconds\.\.7 days/,
+    ],
     ['maxRecordAge under a minute', { mapping: { maxRecordAge: Duration.seconds(30) } }, /maxRecordAge must be within/],
-    ['retry attempts -1 (infinite)', { mapping: { maxRetryAttempts: -1 } }, /maxRetryAttempts must be an integer in 0\.\.10000/],
+    [
+      'retry attempts -1 (infinite)',
+      { mapping: { maxRetryAttempts: -1 } },
+      /maxRetryAttempts must be an integer in 0\.\.10000/,
+    ],
     ['retry attempts above 10000', { mapping: { maxRetryAttempts: 10001 } }, /maxRetryAttempts/],
     ['batch size 0', { mapping: { batchSize: 0 } }, /batchSize must be an integer in 1\.\.10000/],
     ['batching window above 300 s', { mapping: { maxBatchingWindow: Duration.minutes(6) } }, /maxBatchingWindow/],
     ['parallelization factor 11', { mapping: { parallelizationFactor: 11 } }, /parallelizationFactor/],
-    ['retention under 24 h', { streamRetention: Duration.hours(12) }, /streamRetention must be whole hours in 24\.\.8760/],
+    [
+      'retention under 24 h',
+      { streamRetention: Duration.hours(12) },
+      /streamRetention must be whole hours in 24\.\.8760/,
+    ],
     ['retention above 8760 h', { streamRetention: Duration.hours(8761) }, /streamRetention/],
     ['unknown stream encryption', { streamEncryption: 'NONE' as never }, /streamEncryption must be/],
     ['stage with upper case', { stageName: 'Prod' }, /stageName must match/],

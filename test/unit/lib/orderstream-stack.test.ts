@@ -49,7 +49,9 @@ describe('OrderstreamStack (default props)', () => {
       expect(Object.keys(mappings)).toHaveLength(6);
       for (const name of consumerNames) {
         const mapping = mappings[`${pascal(name)}EventSourceMapping`];
-        expect(mapping.Properties.EventSourceArn).toEqual({ 'Fn::GetAtt': [`${pascal(name)}StreamConsumer`, 'ConsumerARN'] });
+        expect(mapping.Properties.EventSourceArn).toEqual({
+          'Fn::GetAtt': [`${pascal(name)}StreamConsumer`, 'ConsumerARN'],
+        });
         expect(mapping.Properties.FunctionName).toEqual({ Ref: `${pascal(name)}Function` });
       }
     });
@@ -89,21 +91,24 @@ describe('OrderstreamStack (default props)', () => {
       expect(Object.keys(functions).sort()).toEqual([...allFunctionIds].sort());
     });
 
-    it.each(allFunctionIds)('%s runs nodejs22.x on ARM64 with active tracing, its own log group and Powertools env', (id) => {
-      const props = functions[id].Properties;
-      const service = id === 'ApiFunction' ? 'api' : id.replace(/Function$/, '').toLowerCase();
+    it.each(allFunctionIds)(
+      '%s runs nodejs22.x on ARM64 with active tracing, its own log group and Powertools env',
+      (id) => {
+        const props = functions[id].Properties;
+        const service = id === 'ApiFunction' ? 'api' : id.replace(/Function$/, '').toLowerCase();
 
-      expect(props.Runtime).toBe('nodejs22.x');
-      expect(props.Architectures).toEqual(['arm64']);
-      expect(props.TracingConfig).toEqual({ Mode: 'Active' });
-      expect(props.Handler).toBe('index.handler');
-      expect(referencedLogicalIds(props.LoggingConfig?.LogGroup)).toHaveLength(1);
-      expect(props.Environment.Variables).toMatchObject({
-        POWERTOOLS_SERVICE_NAME: service,
-        POWERTOOLS_METRICS_NAMESPACE: 'orderstream',
-        NODE_OPTIONS: '--enable-source-maps',
-      });
-    });
+        expect(props.Runtime).toBe('nodejs22.x');
+        expect(props.Architectures).toEqual(['arm64']);
+        expect(props.TracingConfig).toEqual({ Mode: 'Active' });
+        expect(props.Handler).toBe('index.handler');
+        expect(referencedLogicalIds(props.LoggingConfig?.LogGroup)).toHaveLength(1);
+        expect(props.Environment.Variables).toMatchObject({
+          POWERTOOLS_SERVICE_NAME: service,
+          POWERTOOLS_METRICS_NAMESPACE: 'orderstream',
+          NODE_OPTIONS: '--enable-source-maps',
+        });
+      },
+    );
 
     it('have log groups with a retention', () => {
       const logGroups = Object.values(resourcesOfType(template, 'AWS::Logs::LogGroup'));
@@ -120,7 +125,10 @@ describe('OrderstreamStack (default props)', () => {
         INVENTORY_TABLE: { Ref: 'InventoryTable' },
         IDEMPOTENCY_TABLE: { Ref: 'IdempotencyTable' },
       });
-      expect(env('SagaFunction')).toMatchObject({ STREAM_NAME: { Ref: 'EventStream' }, SAGA_TABLE: { Ref: 'SagaTable' } });
+      expect(env('SagaFunction')).toMatchObject({
+        STREAM_NAME: { Ref: 'EventStream' },
+        SAGA_TABLE: { Ref: 'SagaTable' },
+      });
       expect(env('ProjectorFunction')).toMatchObject({ ORDERS_TABLE: { Ref: 'OrdersTable' } });
       expect(env('ProjectorFunction').STREAM_NAME).toBeUndefined();
       expect(env('EmailFunction').STREAM_NAME).toBeUndefined();
@@ -156,22 +164,35 @@ describe('OrderstreamStack (default props)', () => {
       expect([...new Set(actionsOnStar)].sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
     });
 
-    it.each(consumerNames)('lets %s subscribe only through its own consumer and decrypt with the stream key', (name) => {
-      const statements = statementsOfFunction(template, `${pascal(name)}Function`);
+    it.each(consumerNames)(
+      'lets %s subscribe only through its own consumer and decrypt with the stream key',
+      (name) => {
+        const statements = statementsOfFunction(template, `${pascal(name)}Function`);
 
-      expect(resourcesGranted(statements, 'kinesis:SubscribeToShard')).toEqual([`${pascal(name)}StreamConsumer`]);
-      expect(resourcesGranted(statements, 'kinesis:DescribeStreamConsumer')).toEqual([`${pascal(name)}StreamConsumer`]);
-      expect(resourcesGranted(statements, 'kinesis:ListShards')).toEqual(['EventStream']);
-      expect(resourcesGranted(statements, 'kms:Decrypt')).toEqual(['StreamKey']);
-      expect(resourcesGranted(statements, 's3:PutObject')).toEqual(['FailedRecordsBucket']);
-      expect(resourcesGranted(statements, 's3:GetObject')).toEqual([]);
-      expect(resourcesGranted(statements, 's3:DeleteObject')).toEqual([]);
-    });
+        expect(resourcesGranted(statements, 'kinesis:SubscribeToShard')).toEqual([`${pascal(name)}StreamConsumer`]);
+        expect(resourcesGranted(statements, 'kinesis:DescribeStreamConsumer')).toEqual([
+          `${pascal(name)}StreamConsumer`,
+        ]);
+        expect(resourcesGranted(statements, 'kinesis:ListShards')).toEqual(['EventStream']);
+        expect(resourcesGranted(statements, 'kms:Decrypt')).toEqual(['StreamKey']);
+        expect(resourcesGranted(statements, 's3:PutObject')).toEqual(['FailedRecordsBucket']);
+        expect(resourcesGranted(statements, 's3:GetObject')).toEqual([]);
+        expect(resourcesGranted(statements, 's3:DeleteObject')).toEqual([]);
+      },
+    );
 
     it('lets exactly the API and the publishing consumers put records, with kms:GenerateDataKey', () => {
-      const publishers = allFunctionIds.filter((id) => resourcesGranted(statementsOfFunction(template, id), 'kinesis:PutRecords').length > 0);
+      const publishers = allFunctionIds.filter(
+        (id) => resourcesGranted(statementsOfFunction(template, id), 'kinesis:PutRecords').length > 0,
+      );
 
-      expect(publishers.sort()).toEqual(['ApiFunction', 'InventoryFunction', 'PaymentFunction', 'SagaFunction', 'ShippingFunction']);
+      expect(publishers.sort()).toEqual([
+        'ApiFunction',
+        'InventoryFunction',
+        'PaymentFunction',
+        'SagaFunction',
+        'ShippingFunction',
+      ]);
       for (const id of publishers) {
         const statements = statementsOfFunction(template, id);
         expect(resourcesGranted(statements, 'kinesis:PutRecord')).toEqual(['EventStream']);
@@ -180,8 +201,10 @@ describe('OrderstreamStack (default props)', () => {
     });
 
     it('grants each function only its own tables', () => {
-      const written = (id: string): string[] => resourcesGranted(statementsOfFunction(template, id), 'dynamodb:PutItem').sort();
-      const read = (id: string): string[] => resourcesGranted(statementsOfFunction(template, id), 'dynamodb:GetItem').sort();
+      const written = (id: string): string[] =>
+        resourcesGranted(statementsOfFunction(template, id), 'dynamodb:PutItem').sort();
+      const read = (id: string): string[] =>
+        resourcesGranted(statementsOfFunction(template, id), 'dynamodb:GetItem').sort();
 
       expect(read('ApiFunction')).toEqual(['IdempotencyTable', 'InventoryTable', 'OrdersTable']);
       expect(written('ApiFunction')).toEqual(['IdempotencyTable', 'InventoryTable']);
@@ -194,7 +217,8 @@ describe('OrderstreamStack (default props)', () => {
     });
 
     it('gives no function SES permissions when no email sender is configured', () => {
-      for (const id of allFunctionIds) expect(resourcesGranted(statementsOfFunction(template, id), 'ses:SendEmail')).toEqual([]);
+      for (const id of allFunctionIds)
+        expect(resourcesGranted(statementsOfFunction(template, id), 'ses:SendEmail')).toEqual([]);
     });
 
     it('attaches no managed policies to the function roles (logs only to their own group)', () => {
@@ -247,7 +271,10 @@ describe('OrderstreamStack (default props)', () => {
 
     it('are the five tables of the contract with their key schemas', () => {
       const keys = Object.fromEntries(
-        Object.entries(tables).map(([id, t]) => [id, t.Properties.KeySchema.map((k: any) => `${k.AttributeName}:${k.KeyType}`)]),
+        Object.entries(tables).map(([id, t]) => [
+          id,
+          t.Properties.KeySchema.map((k: any) => `${k.AttributeName}:${k.KeyType}`),
+        ]),
       );
 
       expect(keys).toEqual({
@@ -271,7 +298,10 @@ describe('OrderstreamStack (default props)', () => {
     );
 
     it('expire idempotency records through TTL on "expiration"', () => {
-      expect(tables.IdempotencyTable.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiration', Enabled: true });
+      expect(tables.IdempotencyTable.Properties.TimeToLiveSpecification).toEqual({
+        AttributeName: 'expiration',
+        Enabled: true,
+      });
     });
   });
 
@@ -312,16 +342,30 @@ describe('OrderstreamStack (default props)', () => {
       expect(alarms.filter((a) => a.Properties.MetricName === 'IteratorAge')).toHaveLength(6);
       expect(alarms.filter((a) => a.Properties.MetricName === 'Errors')).toHaveLength(6);
       // one per consumer, on the Powertools metrics of that service (records reported in batchItemFailures)
-      type MetricQuery = { MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: string }[] } } };
+      type MetricQuery = {
+        MetricStat?: {
+          Metric: { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: string }[] };
+        };
+      };
       const statsOf = (alarm: { Properties: { Metrics?: MetricQuery[] } }) =>
         (alarm.Properties.Metrics ?? []).flatMap((query) => (query.MetricStat ? [query.MetricStat.Metric] : []));
       const failedRecordAlarms = alarms.filter((alarm) => statsOf(alarm).some((m) => m.MetricName === 'PoisonRecords'));
       const dimensionsOf = (alarm: (typeof failedRecordAlarms)[number]) => statsOf(alarm)[0]?.Dimensions ?? [];
-      expect(failedRecordAlarms.map((alarm) => dimensionsOf(alarm).map((d) => `${d.Name}=${d.Value}`).join()).sort()).toEqual(
-        consumerNames.map((service) => `service=${service}`).sort(),
-      );
+      expect(
+        failedRecordAlarms
+          .map((alarm) =>
+            dimensionsOf(alarm)
+              .map((d) => `${d.Name}=${d.Value}`)
+              .join(),
+          )
+          .sort(),
+      ).toEqual(consumerNames.map((service) => `service=${service}`).sort());
       for (const alarm of failedRecordAlarms) {
-        expect(statsOf(alarm).map((m) => `${m.Namespace}/${m.MetricName}`).sort()).toEqual(['orderstream/FailedRecords', 'orderstream/PoisonRecords']);
+        expect(
+          statsOf(alarm)
+            .map((m) => `${m.Namespace}/${m.MetricName}`)
+            .sort(),
+        ).toEqual(['orderstream/FailedRecords', 'orderstream/PoisonRecords']);
       }
       expect(alarms.filter((a) => a.Properties.MetricName === '5xx')).toHaveLength(1);
       for (const alarm of alarms) expect(referencedLogicalIds(alarm.Properties.AlarmActions)).toHaveLength(1);
@@ -334,10 +378,19 @@ describe('OrderstreamStack (default props)', () => {
       expect(dashboards).toHaveLength(1);
       const body = JSON.stringify(dashboards[0]!.Properties.DashboardBody);
 
-      for (const metric of ['IteratorAge', 'Errors', 'FailedRecords', 'PoisonRecords', 'OrdersCompleted', 'OrdersCancelled', '5xx']) {
+      for (const metric of [
+        'IteratorAge',
+        'Errors',
+        'FailedRecords',
+        'PoisonRecords',
+        'OrdersCompleted',
+        'OrdersCancelled',
+        '5xx',
+      ]) {
         expect(body).toContain(metric);
       }
-      for (const name of consumerNames) expect(referencedLogicalIds(dashboards[0]!.Properties.DashboardBody)).toContain(`${pascal(name)}Function`);
+      for (const name of consumerNames)
+        expect(referencedLogicalIds(dashboards[0]!.Properties.DashboardBody)).toContain(`${pascal(name)}Function`);
     });
 
     it('output the API URL, the stream, the bucket and every table name', () => {

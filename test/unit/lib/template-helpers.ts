@@ -1,7 +1,7 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { OrderstreamStack, OrderstreamStackProps } from '../../../lib/orderstream-stack';
+import { OrderstreamStack, type OrderstreamStackProps } from '../../../lib/orderstream-stack';
 
 /** A CloudFormation resource as it appears in the synthesized template. */
 export interface CfnResource {
@@ -23,7 +23,10 @@ export interface PolicyStatement {
  * Builds an OrderstreamStack in a fresh App. `bundle: false` skips esbuild (asset hashes become
  * placeholders), for test files that only look at non-code properties.
  */
-export function synthStack(props: OrderstreamStackProps = {}, options: { bundle?: boolean } = {}): {
+export function synthStack(
+  props: OrderstreamStackProps = {},
+  options: { bundle?: boolean } = {},
+): {
   stack: OrderstreamStack;
   template: Template;
 } {

@@ -1,4 +1,4 @@
-import { PutRecordsCommand, type KinesisClient, type PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
+import type { PutRecordsCommand, KinesisClient, PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import { KinesisEventPublisher } from '../../../../lambdas/adapters/kinesis-event-publisher';
 import { PublishError } from '../../../../lambdas/ports/event-publisher';
 import type { EventEnvelope } from '../../../../lambdas/shared/envelope';
@@ -17,7 +17,9 @@ class ScriptedKinesis {
     const records = command.input.Records ?? [];
     this.calls.push({
       partitionKeys: records.map((record) => record.PartitionKey ?? ''),
-      eventIds: records.map((record) => (JSON.parse(Buffer.from(record.Data ?? []).toString()) as EventEnvelope).eventId),
+      eventIds: records.map(
+        (record) => (JSON.parse(Buffer.from(record.Data ?? []).toString()) as EventEnvelope).eventId,
+      ),
     });
     const step = this.script[this.calls.length - 1] ?? allAccepted;
     const outcome = step(records.length);
@@ -40,7 +42,8 @@ const failIndexes =
         : { SequenceNumber: String(i), ShardId: 'shardId-0' },
     ),
   });
-const throttledCall = () => Object.assign(new Error('Rate exceeded for stream'), { name: 'ProvisionedThroughputExceededException' });
+const throttledCall = () =>
+  Object.assign(new Error('Rate exceeded for stream'), { name: 'ProvisionedThroughputExceededException' });
 
 function publisherWith(kinesis: ScriptedKinesis, maxAttempts = 4) {
   const sleeps: number[] = [];
@@ -119,7 +122,9 @@ describe('KinesisEventPublisher', () => {
     const missing = Object.assign(new Error('Stream orders not found'), { name: 'ResourceNotFoundException' });
     const kinesis = new ScriptedKinesis([() => missing]);
     const { publisher } = publisherWith(kinesis);
-    await expect(publisher.publish([anEnvelope()])).rejects.toMatchObject({ errorCodes: ['ResourceNotFoundException'] });
+    await expect(publisher.publish([anEnvelope()])).rejects.toMatchObject({
+      errorCodes: ['ResourceNotFoundException'],
+    });
     expect(kinesis.calls).toHaveLength(1);
   });
 

@@ -5,19 +5,26 @@ const charge = { orderId: 'order-1', customerId: 'c', amountCents: 1000, currenc
 const address = { name: 'Ada', line1: '1 Main', city: 'Paris', postalCode: '75001', country: 'FR' };
 
 describe('SimulatedPaymentGateway', () => {
-  it.each([undefined, 'tok_visa', 'tok_mastercard'])('approves token %s with a deterministic paymentId', async (paymentToken) => {
-    // Prepare
-    const gateway = new SimulatedPaymentGateway();
-    const request = paymentToken === undefined ? charge : { ...charge, paymentToken };
+  it.each([undefined, 'tok_visa', 'tok_mastercard'])(
+    'approves token %s with a deterministic paymentId',
+    async (paymentToken) => {
+      // Prepare
+      const gateway = new SimulatedPaymentGateway();
+      const request = paymentToken === undefined ? charge : { ...charge, paymentToken };
 
-    // Act
-    const first = await gateway.charge(request);
-    const again = await gateway.charge(request);
+      // Act
+      const first = await gateway.charge(request);
+      const again = await gateway.charge(request);
 
-    // Assess
-    expect(first).toEqual({ status: 'APPROVED', paymentId: expect.stringMatching(/^pay_[0-9a-f]{24}$/), amountCents: 1000 });
-    expect(again).toEqual(first);
-  });
+      // Assess
+      expect(first).toEqual({
+        status: 'APPROVED',
+        paymentId: expect.stringMatching(/^pay_[0-9a-f]{24}$/),
+        amountCents: 1000,
+      });
+      expect(again).toEqual(first);
+    },
+  );
 
   it('declines tok_chargeDeclined', async () => {
     // Act

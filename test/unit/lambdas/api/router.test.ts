@@ -91,7 +91,10 @@ describe('API router', () => {
       const { route, publisher } = setup();
       const request = anOrderRequest({
         email: 'not-an-email',
-        items: [{ sku: 'SKU-A', quantity: 0 }, { sku: 'SKU-B', quantity: 1.5 }],
+        items: [
+          { sku: 'SKU-A', quantity: 0 },
+          { sku: 'SKU-B', quantity: 1.5 },
+        ],
         shippingAddress: { name: 'Ada', line1: '1 Main', city: 'X', postalCode: '1', country: 'XX' },
       });
 
@@ -137,7 +140,9 @@ describe('API router', () => {
       const { route } = setup();
 
       // Act
-      const response = await route(anHttpEvent('POST /orders', { body: '{"customerId": ', headers: { 'content-type': 'application/json' } }));
+      const response = await route(
+        anHttpEvent('POST /orders', { body: '{"customerId": ', headers: { 'content-type': 'application/json' } }),
+      );
 
       // Assess
       expect(response.statusCode).toBe(400);
@@ -150,7 +155,10 @@ describe('API router', () => {
 
       // Act
       const response = await route(
-        anHttpEvent('POST /orders', { body: JSON.stringify(anOrderRequest()), headers: { 'content-type': 'text/plain' } }),
+        anHttpEvent('POST /orders', {
+          body: JSON.stringify(anOrderRequest()),
+          headers: { 'content-type': 'text/plain' },
+        }),
       );
 
       // Assess
@@ -166,7 +174,10 @@ describe('API router', () => {
 
       // Act
       const response = await route(
-        anHttpEvent('POST /orders', { body: anOrderRequest(), headers: { 'Content-Type': 'application/json; charset=utf-8' } }),
+        anHttpEvent('POST /orders', {
+          body: anOrderRequest(),
+          headers: { 'Content-Type': 'application/json; charset=utf-8' },
+        }),
       );
 
       // Assess
@@ -179,7 +190,14 @@ describe('API router', () => {
 
       // Act
       const response = await route(
-        anHttpEvent('POST /orders', { body: anOrderRequest({ items: [{ sku: 'SKU-A', quantity: 1 }, { sku: 'NOPE-1', quantity: 1 }] }) }),
+        anHttpEvent('POST /orders', {
+          body: anOrderRequest({
+            items: [
+              { sku: 'SKU-A', quantity: 1 },
+              { sku: 'NOPE-1', quantity: 1 },
+            ],
+          }),
+        }),
       );
 
       // Assess
@@ -318,7 +336,9 @@ describe('API router', () => {
         orders.views.set('order-1', anOrderView({ status }));
 
         // Act
-        const response = await route(anHttpEvent('POST /orders/{orderId}/cancel', { pathParameters: { orderId: 'order-1' } }));
+        const response = await route(
+          anHttpEvent('POST /orders/{orderId}/cancel', { pathParameters: { orderId: 'order-1' } }),
+        );
 
         // Assess
         expect(response.statusCode).toBe(202);
@@ -338,7 +358,9 @@ describe('API router', () => {
       orders.views.set('order-1', anOrderView({ status }));
 
       // Act
-      const response = await route(anHttpEvent('POST /orders/{orderId}/cancel', { pathParameters: { orderId: 'order-1' } }));
+      const response = await route(
+        anHttpEvent('POST /orders/{orderId}/cancel', { pathParameters: { orderId: 'order-1' } }),
+      );
 
       // Assess
       expect(response.statusCode).toBe(409);
@@ -351,7 +373,9 @@ describe('API router', () => {
       const { route } = setup();
 
       // Act
-      const response = await route(anHttpEvent('POST /orders/{orderId}/cancel', { pathParameters: { orderId: 'nope' } }));
+      const response = await route(
+        anHttpEvent('POST /orders/{orderId}/cancel', { pathParameters: { orderId: 'nope' } }),
+      );
 
       // Assess
       expect(response.statusCode).toBe(404);
@@ -364,7 +388,9 @@ describe('API router', () => {
       publisher.failWith = aPublishError();
 
       // Act
-      const response = await route(anHttpEvent('POST /orders/{orderId}/cancel', { pathParameters: { orderId: 'order-1' } }));
+      const response = await route(
+        anHttpEvent('POST /orders/{orderId}/cancel', { pathParameters: { orderId: 'order-1' } }),
+      );
 
       // Assess
       expect(response.statusCode).toBe(503);
@@ -403,7 +429,10 @@ describe('API router', () => {
 
       // Act
       const response = await route(
-        anHttpEvent('PUT /inventory/{sku}', { pathParameters: { sku: 'SKU-C' }, body: { available: 7, priceCents: 999 } }),
+        anHttpEvent('PUT /inventory/{sku}', {
+          pathParameters: { sku: 'SKU-C' },
+          body: { available: 7, priceCents: 999 },
+        }),
       );
 
       // Assess
@@ -418,7 +447,10 @@ describe('API router', () => {
 
       // Act
       const response = await route(
-        anHttpEvent('PUT /inventory/{sku}', { pathParameters: { sku: 'SKU-C' }, body: { available: -1, priceCents: 1.5 } }),
+        anHttpEvent('PUT /inventory/{sku}', {
+          pathParameters: { sku: 'SKU-C' },
+          body: { available: -1, priceCents: 1.5 },
+        }),
       );
 
       // Assess
@@ -462,7 +494,9 @@ describe('API router', () => {
       };
 
       // Act
-      const response = await route(anHttpEvent('POST /orders', { body: anOrderRequest() }), { awsRequestId: 'req-xyz' });
+      const response = await route(anHttpEvent('POST /orders', { body: anOrderRequest() }), {
+        awsRequestId: 'req-xyz',
+      });
 
       // Assess
       expect(response.statusCode).toBe(500);

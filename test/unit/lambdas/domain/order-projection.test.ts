@@ -118,7 +118,12 @@ describe('projectOrderEvent', () => {
     const view = updated(undefined, e.cancelled);
     const orphan = projectOrderEvent(undefined, e.reserved);
     // Assess
-    expect(view).toMatchObject({ status: 'CANCELLED', cancellationReason: 'PAYMENT_DECLINED', totalCents: 3000, version: 1 });
+    expect(view).toMatchObject({
+      status: 'CANCELLED',
+      cancellationReason: 'PAYMENT_DECLINED',
+      totalCents: 3000,
+      version: 1,
+    });
     expect(orphan.kind).toBe('ignored');
   });
 
@@ -127,7 +132,10 @@ describe('projectOrderEvent', () => {
     const e = lifecycle();
     const view = updated(undefined, e.created);
     // Act
-    const decision = projectOrderEvent(view, outcomeOf(e.created, 'PAYMENT_DECLINED', OUTCOME_PAYLOADS.PAYMENT_DECLINED));
+    const decision = projectOrderEvent(
+      view,
+      outcomeOf(e.created, 'PAYMENT_DECLINED', OUTCOME_PAYLOADS.PAYMENT_DECLINED),
+    );
     // Assess
     expect(decision.kind).toBe('ignored');
   });

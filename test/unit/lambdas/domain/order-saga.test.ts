@@ -24,7 +24,11 @@ function emitted(decision: { emit: EventEnvelope[] }, eventType: string): EventE
 }
 
 /** The outcome a service would publish for the command `eventType` emitted by `decision`. */
-function reply<T extends keyof typeof OUTCOME_PAYLOADS>(decision: { emit: EventEnvelope[] }, command: string, outcome: T) {
+function reply<T extends keyof typeof OUTCOME_PAYLOADS>(
+  decision: { emit: EventEnvelope[] },
+  command: string,
+  outcome: T,
+) {
   return outcomeOf(emitted(decision, command), outcome, OUTCOME_PAYLOADS[outcome] as never);
 }
 
@@ -57,10 +61,20 @@ describe('order saga: forward path', () => {
     // Act
     const decision = apply(undefined, created);
     // Assess
-    expect(decision.state).toMatchObject({ orderId: created.orderId, phase: 'RESERVING', version: 1, inventoryReserved: false });
+    expect(decision.state).toMatchObject({
+      orderId: created.orderId,
+      phase: 'RESERVING',
+      version: 1,
+      inventoryReserved: false,
+    });
     expect(types(decision)).toEqual(['RESERVE_INVENTORY']);
     const reserve = decision.emit[0]!;
-    expect(reserve.payload).toEqual({ items: [{ sku: 'SKU-A', quantity: 2 }, { sku: 'SKU-B', quantity: 1 }] });
+    expect(reserve.payload).toEqual({
+      items: [
+        { sku: 'SKU-A', quantity: 2 },
+        { sku: 'SKU-B', quantity: 1 },
+      ],
+    });
     expect(reserve).toMatchObject({
       eventId: deterministicEventId(created.eventId, 'RESERVE_INVENTORY'),
       orderId: created.orderId,
@@ -78,7 +92,12 @@ describe('order saga: forward path', () => {
     // Assess
     expect(decision.state).toMatchObject({ phase: 'PAYING', inventoryReserved: true, version: 2 });
     expect(types(decision)).toEqual(['PROCESS_PAYMENT']);
-    expect(decision.emit[0]!.payload).toEqual({ customerId: 'cust-1', amountCents: 3000, currency: 'EUR', paymentToken: 'tok_visa' });
+    expect(decision.emit[0]!.payload).toEqual({
+      customerId: 'cust-1',
+      amountCents: 3000,
+      currency: 'EUR',
+      paymentToken: 'tok_visa',
+    });
   });
 
   it('leaves paymentToken out of PROCESS_PAYMENT when the order has none', () => {
@@ -101,7 +120,10 @@ describe('order saga: forward path', () => {
     expect(types(decision)).toEqual(['SHIP_ORDER']);
     expect(decision.emit[0]!.payload).toEqual({
       shippingAddress: s.created.payload.shippingAddress,
-      items: [{ sku: 'SKU-A', quantity: 2 }, { sku: 'SKU-B', quantity: 1 }],
+      items: [
+        { sku: 'SKU-A', quantity: 2 },
+        { sku: 'SKU-B', quantity: 1 },
+      ],
     });
   });
 
@@ -132,7 +154,11 @@ describe('order saga: failures and compensations', () => {
     // Assess
     expect(decision.state).toMatchObject({ phase: 'CANCELLED', cancellationReason: 'OUT_OF_STOCK', compensations: {} });
     expect(types(decision)).toEqual(['ORDER_CANCELLED']);
-    expect(decision.emit[0]!.payload).toMatchObject({ reason: 'OUT_OF_STOCK', email: 'ada@example.com', totalCents: 3000 });
+    expect(decision.emit[0]!.payload).toMatchObject({
+      reason: 'OUT_OF_STOCK',
+      email: 'ada@example.com',
+      totalCents: 3000,
+    });
   });
 
   it('releases the inventory when the payment is declined, and cancels PAYMENT_DECLINED once it is released', () => {
@@ -366,7 +392,10 @@ describe('order saga: duplicates, stale and out-of-order records', () => {
  * with those records emitted, `ignored` changes nothing.
  */
 describe('order saga: the state x event table', () => {
-  const phases: Record<SagaPhase | 'COMPENSATING_PAYMENT_DECLINED', () => { state: SagaState; created: EventEnvelope }> = {
+  const phases: Record<
+    SagaPhase | 'COMPENSATING_PAYMENT_DECLINED',
+    () => { state: SagaState; created: EventEnvelope }
+  > = {
     RESERVING: reserving,
     PAYING: paying,
     SHIPPING: shipping,
@@ -430,13 +459,17 @@ describe('order saga: the state x event table', () => {
   it.each(cases)('%s + %s -> %s', (phase, input, expected) => {
     // Prepare
     const { state, created } = phases[phase]();
-    const payload = input === 'ORDER_CANCEL_REQUESTED' ? { reason: 'CUSTOMER_REQUESTED' } : OUTCOME_PAYLOADS[input as keyof typeof OUTCOME_PAYLOADS];
+    const payload =
+      input === 'ORDER_CANCEL_REQUESTED'
+        ? { reason: 'CUSTOMER_REQUESTED' }
+        : OUTCOME_PAYLOADS[input as keyof typeof OUTCOME_PAYLOADS];
     const event = outcomeOf(created, input, payload as never);
     const fresh = { ...event, eventId: randomUUID() };
     // Act
     const decision = decideSaga(state, fresh, NOW);
     // Assess
-    const actual = decision.kind === 'transition' ? `${decision.state.phase} [${types(decision).join(',')}]` : decision.kind;
+    const actual =
+      decision.kind === 'transition' ? `${decision.state.phase} [${types(decision).join(',')}]` : decision.kind;
     expect(actual).toBe(expected);
   });
 });

@@ -4,10 +4,19 @@ import { CURRENCY, mergeLines, priceOrder } from '../../../../lambdas/domain/pri
 describe('pricing', () => {
   it('prices every line from the catalogue and sums the total in cents', () => {
     // Prepare
-    const prices = new Map([['A', 1250], ['B', 499]]);
+    const prices = new Map([
+      ['A', 1250],
+      ['B', 499],
+    ]);
 
     // Act
-    const result = priceOrder([{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 3 }], prices);
+    const result = priceOrder(
+      [
+        { sku: 'A', quantity: 2 },
+        { sku: 'B', quantity: 3 },
+      ],
+      prices,
+    );
 
     // Assess
     expect(result).toEqual({
@@ -23,15 +32,29 @@ describe('pricing', () => {
 
   it('merges repeated SKUs into one line, keeping first-appearance order', () => {
     // Act
-    const merged = mergeLines([{ sku: 'B', quantity: 1 }, { sku: 'A', quantity: 2 }, { sku: 'B', quantity: 4 }]);
+    const merged = mergeLines([
+      { sku: 'B', quantity: 1 },
+      { sku: 'A', quantity: 2 },
+      { sku: 'B', quantity: 4 },
+    ]);
 
     // Assess
-    expect(merged).toEqual([{ sku: 'B', quantity: 5 }, { sku: 'A', quantity: 2 }]);
+    expect(merged).toEqual([
+      { sku: 'B', quantity: 5 },
+      { sku: 'A', quantity: 2 },
+    ]);
   });
 
   it('fails with every SKU the catalogue does not know', () => {
     // Act
-    const result = priceOrder([{ sku: 'A', quantity: 1 }, { sku: 'X', quantity: 1 }, { sku: 'Y', quantity: 1 }], new Map([['A', 1]]));
+    const result = priceOrder(
+      [
+        { sku: 'A', quantity: 1 },
+        { sku: 'X', quantity: 1 },
+        { sku: 'Y', quantity: 1 },
+      ],
+      new Map([['A', 1]]),
+    );
 
     // Assess
     expect(result).toEqual({ ok: false, unknownSkus: ['X', 'Y'] });
@@ -50,8 +73,15 @@ describe('inventory shortfalls', () => {
   it('lists the lines stock cannot cover, an unknown SKU counting as zero available', () => {
     // Act
     const short = findShortfalls(
-      [{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 5 }, { sku: 'C', quantity: 1 }],
-      new Map([['A', 2], ['B', 4]]),
+      [
+        { sku: 'A', quantity: 2 },
+        { sku: 'B', quantity: 5 },
+        { sku: 'C', quantity: 1 },
+      ],
+      new Map([
+        ['A', 2],
+        ['B', 4],
+      ]),
     );
 
     // Assess

@@ -40,7 +40,11 @@ describe('OrderEmailService', () => {
     // Assess
     expect(result).toBe('sent');
     expect(sender.sent).toHaveLength(1);
-    expect(sender.sent[0]).toMatchObject({ to: 'ada@example.com', orderId: completed.orderId, kind: 'ORDER_COMPLETED' });
+    expect(sender.sent[0]).toMatchObject({
+      to: 'ada@example.com',
+      orderId: completed.orderId,
+      kind: 'ORDER_COMPLETED',
+    });
     expect(sender.sent[0]!.body).toContain('2 x SKU-A at 12.50 EUR');
     expect(sender.sent[0]!.body).toContain('Total: 30.00 EUR');
   });
@@ -99,9 +103,9 @@ describe('OrderEmailService', () => {
     const { completed } = terminalEvents();
     await ledger.claim(completed.orderId, 'ORDER_COMPLETED', 'other-attempt', clock.now, 60_000);
     // Act & Assess
-    await expect(service.onOrderCompleted(completed as EventEnvelope<EventPayload<'ORDER_COMPLETED'>>)).rejects.toBeInstanceOf(
-      EmailInProgressError,
-    );
+    await expect(
+      service.onOrderCompleted(completed as EventEnvelope<EventPayload<'ORDER_COMPLETED'>>),
+    ).rejects.toBeInstanceOf(EmailInProgressError);
     expect(sender.sent).toEqual([]);
   });
 });

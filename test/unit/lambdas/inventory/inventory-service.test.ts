@@ -5,7 +5,10 @@ import { anOrderCreated, outcomeOf } from '../../../helpers/order-events';
 
 const quietLog = { info: () => undefined, warn: () => undefined };
 
-function storeAnswering(reserve: ReserveResult, release: ReleaseResult = { outcome: 'RELEASED', items: [] }): InventoryStore {
+function storeAnswering(
+  reserve: ReserveResult,
+  release: ReleaseResult = { outcome: 'RELEASED', items: [] },
+): InventoryStore {
   return { reserve: async () => reserve, release: async () => release };
 }
 
@@ -49,7 +52,10 @@ describe('InventoryService', () => {
 
     // Assess
     expect(publisher.published).toEqual([
-      expect.objectContaining({ eventType: 'INVENTORY_RESERVATION_FAILED', payload: { reason: 'OUT_OF_STOCK', unavailable } }),
+      expect.objectContaining({
+        eventType: 'INVENTORY_RESERVATION_FAILED',
+        payload: { reason: 'OUT_OF_STOCK', unavailable },
+      }),
     ]);
   });
 

@@ -16,7 +16,8 @@ class InMemoryReadModel implements OrderReadModelWriter {
     const hook = this.beforeSave;
     this.beforeSave = undefined;
     hook?.();
-    if (this.items.get(view.orderId)?.version !== expectedVersion) throw new ReadModelVersionConflictError(view.orderId, expectedVersion);
+    if (this.items.get(view.orderId)?.version !== expectedVersion)
+      throw new ReadModelVersionConflictError(view.orderId, expectedVersion);
     this.items.set(view.orderId, structuredClone(view));
   }
 }

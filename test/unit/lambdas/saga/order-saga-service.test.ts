@@ -61,7 +61,11 @@ describe('OrderSagaService', () => {
     const kind = await service.handle(reserved);
     // Assess
     expect(kind).toBe('transition');
-    expect(repository.items.get(created.orderId)).toMatchObject({ phase: 'COMPENSATING', version: 3, cancellationReason: 'CUSTOMER_REQUESTED' });
+    expect(repository.items.get(created.orderId)).toMatchObject({
+      phase: 'COMPENSATING',
+      version: 3,
+      cancellationReason: 'CUSTOMER_REQUESTED',
+    });
     expect(publisher.types()).toEqual(['RESERVE_INVENTORY', 'RELEASE_INVENTORY']);
   });
 
@@ -70,7 +74,11 @@ describe('OrderSagaService', () => {
     const { repository, publisher, service } = aSagaService();
     const created = anOrderCreated();
     await service.handle(created);
-    const failed = outcomeOf(publisher.published[0]!, 'INVENTORY_RESERVATION_FAILED', OUTCOME_PAYLOADS.INVENTORY_RESERVATION_FAILED);
+    const failed = outcomeOf(
+      publisher.published[0]!,
+      'INVENTORY_RESERVATION_FAILED',
+      OUTCOME_PAYLOADS.INVENTORY_RESERVATION_FAILED,
+    );
     await service.handle(failed);
     const writes = repository.writes;
     // Act
@@ -108,6 +116,11 @@ describe('OrderSagaService', () => {
     await deliverTwice(outcomeOf(release, 'INVENTORY_RELEASED', {}));
     // Assess
     const distinct = new Map(publisher.published.map((e) => [e.eventId, e.eventType]));
-    expect([...distinct.values()]).toEqual(['RESERVE_INVENTORY', 'PROCESS_PAYMENT', 'RELEASE_INVENTORY', 'ORDER_CANCELLED']);
+    expect([...distinct.values()]).toEqual([
+      'RESERVE_INVENTORY',
+      'PROCESS_PAYMENT',
+      'RELEASE_INVENTORY',
+      'ORDER_CANCELLED',
+    ]);
   });
 });

@@ -25,6 +25,11 @@ describe('sagaMetrics', () => {
     observe('COMPENSATING', stateIn('CANCELLED', { cancellationReason: 'PAYMENT_DECLINED' }));
     observe('SHIPPING', stateIn('COMPLETED'));
     // Assess
-    expect(counted).toEqual(['OrdersStarted', 'CompensationsStarted', 'OrdersCancelled{reason=PAYMENT_DECLINED}', 'OrdersCompleted']);
+    expect(counted).toEqual([
+      'OrdersStarted',
+      'CompensationsStarted',
+      'OrdersCancelled{reason=PAYMENT_DECLINED}',
+      'OrdersCompleted',
+    ]);
   });
 });

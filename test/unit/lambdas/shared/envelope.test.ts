@@ -1,4 +1,9 @@
-import { causedBy, deterministicEventId, InvalidEnvelopeError, parseEnvelope } from '../../../../lambdas/shared/envelope';
+import {
+  causedBy,
+  deterministicEventId,
+  InvalidEnvelopeError,
+  parseEnvelope,
+} from '../../../../lambdas/shared/envelope';
 import { anEnvelope } from '../../../helpers/kinesis-events';
 
 describe('parseEnvelope', () => {
@@ -72,7 +77,9 @@ describe('causedBy', () => {
 
 describe('deterministicEventId', () => {
   it('is UUID-shaped', () => {
-    expect(deterministicEventId('a', 'b')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(deterministicEventId('a', 'b')).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
   });
 
   it('does not collide when parts are joined differently', () => {

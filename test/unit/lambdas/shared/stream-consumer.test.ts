@@ -19,13 +19,15 @@ function consumerRecording(failOn: (event: EventEnvelope) => boolean = () => fal
   return { handler, seen };
 }
 
-function failedIds(response: { batchItemFailures: { itemIdentifier: string }[] }, event: ReturnType<typeof aKinesisEvent>) {
+function failedIds(
+  response: { batchItemFailures: { itemIdentifier: string }[] },
+  event: ReturnType<typeof aKinesisEvent>,
+) {
   const sequenceToIndex = new Map(event.Records.map((record, index) => [record.kinesis.sequenceNumber, index]));
   return response.batchItemFailures.map((failure) => sequenceToIndex.get(failure.itemIdentifier));
 }
 
 describe('createStreamConsumer', () => {
-
   it('processes every record of a healthy batch in stream order and reports no failure', async () => {
     // Prepare
     const events = [releaseOf('o1'), refundOf('o2'), refundOf('o1')];
@@ -106,7 +108,10 @@ describe('createStreamConsumer', () => {
       idempotencyTableName: null,
     });
     const items = [{ sku: 'SKU-1', quantity: 2 }];
-    await handler(aKinesisEvent([anEnvelope({ eventType: 'RESERVE_INVENTORY', payload: { items } })]), aLambdaContext());
+    await handler(
+      aKinesisEvent([anEnvelope({ eventType: 'RESERVE_INVENTORY', payload: { items } })]),
+      aLambdaContext(),
+    );
     expect(received).toEqual([items]);
   });
 });

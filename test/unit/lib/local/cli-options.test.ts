@@ -6,13 +6,20 @@ describe('parseCliOptions', () => {
   });
 
   it('reads PORT, KINESIS_PORT, DYNAMODB_PORT and ORDERSTREAM_DATA_DIR from the environment', () => {
-    const options = parseCliOptions([], { PORT: '3100', KINESIS_PORT: '4600', DYNAMODB_PORT: '8100', ORDERSTREAM_DATA_DIR: '/tmp/x' });
+    const options = parseCliOptions([], {
+      PORT: '3100',
+      KINESIS_PORT: '4600',
+      DYNAMODB_PORT: '8100',
+      ORDERSTREAM_DATA_DIR: '/tmp/x',
+    });
 
     expect(options).toMatchObject({ port: 3100, kinesisPort: 4600, dynamoDbPort: 8100, dataDir: '/tmp/x' });
   });
 
   it('lets flags win over the environment, in both --flag value and --flag=value forms', () => {
-    const options = parseCliOptions(['--fresh', '--port', '3200', '--kinesis-port=4700', '--no-synth'], { PORT: '3100' });
+    const options = parseCliOptions(['--fresh', '--port', '3200', '--kinesis-port=4700', '--no-synth'], {
+      PORT: '3100',
+    });
 
     expect(options).toMatchObject({ fresh: true, port: 3200, kinesisPort: 4700, dynamoDbPort: 8000, skipSynth: true });
   });

@@ -12,7 +12,10 @@ describe('functionDefinitions', () => {
   writeFileSync(join(cdkOut, 'asset.abc', 'index.js'), 'exports.handler = async () => 1;');
   afterAll(() => rmSync(cdkOut, { recursive: true, force: true }));
 
-  const template = (props: Record<string, unknown>, metadata: Record<string, unknown> = { 'aws:asset:path': 'asset.abc' }): LocalTemplate =>
+  const template = (
+    props: Record<string, unknown>,
+    metadata: Record<string, unknown> = { 'aws:asset:path': 'asset.abc' },
+  ): LocalTemplate =>
     new LocalTemplate(
       {
         Resources: {
@@ -26,7 +29,12 @@ describe('functionDefinitions', () => {
 
   it('points at the bundled asset and resolves the environment to local names', () => {
     const [fn] = functionDefinitions(
-      template({ Timeout: 30, MemorySize: 512, Environment: { Variables: { ORDERS_TABLE: { Ref: 'Table' }, POWERTOOLS_SERVICE_NAME: 'saga' } }, LoggingConfig: { LogGroup: { Ref: 'Logs' } } }),
+      template({
+        Timeout: 30,
+        MemorySize: 512,
+        Environment: { Variables: { ORDERS_TABLE: { Ref: 'Table' }, POWERTOOLS_SERVICE_NAME: 'saga' } },
+        LoggingConfig: { LogGroup: { Ref: 'Logs' } },
+      }),
       cdkOut,
     );
 
@@ -47,7 +55,13 @@ describe('functionDefinitions', () => {
   it("uses Lambda's defaults (3 s, 128 MB, /aws/lambda/<name>) when the template sets nothing", () => {
     const [fn] = functionDefinitions(template({}), cdkOut);
 
-    expect(fn).toMatchObject({ timeoutSeconds: 3, memorySize: 128, logGroupName: '/aws/lambda/S-Fn', serviceName: 'Fn', environment: {} });
+    expect(fn).toMatchObject({
+      timeoutSeconds: 3,
+      memorySize: 128,
+      logGroupName: '/aws/lambda/S-Fn',
+      serviceName: 'Fn',
+      environment: {},
+    });
   });
 
   it('refuses functions without a bundled asset or whose handler module is missing', () => {

@@ -1,4 +1,11 @@
-import { buildHttpApiEvent, formatRequestTime, mapHttpApiResult, MalformedResponseError, type IncomingRequest, type RequestMeta } from '../../../../lib/local/http-event';
+import {
+  buildHttpApiEvent,
+  formatRequestTime,
+  mapHttpApiResult,
+  MalformedResponseError,
+  type IncomingRequest,
+  type RequestMeta,
+} from '../../../../lib/local/http-event';
 
 const meta: RequestMeta = {
   routeKey: 'GET /orders/{orderId}',
@@ -14,7 +21,18 @@ function aRequest(overrides: Partial<IncomingRequest> = {}): IncomingRequest {
   return {
     method: 'get',
     url: '/orders/o-1?verbose=true&tag=a&tag=b',
-    rawHeaders: ['Host', '127.0.0.1:3000', 'User-Agent', 'curl/8', 'X-Multi', 'one', 'X-Multi', 'two', 'Cookie', 'a=1; b=2'],
+    rawHeaders: [
+      'Host',
+      '127.0.0.1:3000',
+      'User-Agent',
+      'curl/8',
+      'X-Multi',
+      'one',
+      'X-Multi',
+      'two',
+      'Cookie',
+      'a=1; b=2',
+    ],
     body: Buffer.alloc(0),
     sourceIp: '127.0.0.1',
     ...overrides,
@@ -59,7 +77,10 @@ describe('buildHttpApiEvent', () => {
   });
 
   it('passes a JSON body as text and a binary body base64-encoded', () => {
-    const json = buildHttpApiEvent(aRequest({ rawHeaders: ['Content-Type', 'application/json'], body: Buffer.from('{"a":1}') }), meta);
+    const json = buildHttpApiEvent(
+      aRequest({ rawHeaders: ['Content-Type', 'application/json'], body: Buffer.from('{"a":1}') }),
+      meta,
+    );
     const binary = buildHttpApiEvent(
       aRequest({ rawHeaders: ['Content-Type', 'application/octet-stream'], body: Buffer.from([0, 1, 2]) }),
       meta,
@@ -70,7 +91,11 @@ describe('buildHttpApiEvent', () => {
   });
 
   it('omits queryStringParameters and pathParameters when there are none', () => {
-    const event = buildHttpApiEvent(aRequest({ url: '/orders' }), { ...meta, routeKey: 'POST /orders', pathParameters: {} });
+    const event = buildHttpApiEvent(aRequest({ url: '/orders' }), {
+      ...meta,
+      routeKey: 'POST /orders',
+      pathParameters: {},
+    });
 
     expect(event.queryStringParameters).toBeUndefined();
     expect(event.pathParameters).toBeUndefined();
@@ -84,7 +109,12 @@ describe('buildHttpApiEvent', () => {
 
 describe('mapHttpApiResult', () => {
   it('maps a structured response: status, lower-cased headers, cookies and body', () => {
-    const response = mapHttpApiResult({ statusCode: 201, headers: { 'Content-Type': 'text/plain', Location: '/x' }, cookies: ['s=1'], body: 'made' });
+    const response = mapHttpApiResult({
+      statusCode: 201,
+      headers: { 'Content-Type': 'text/plain', Location: '/x' },
+      cookies: ['s=1'],
+      body: 'made',
+    });
 
     expect(response.statusCode).toBe(201);
     expect(response.headers).toEqual({ 'content-type': 'text/plain', location: '/x' });
@@ -93,7 +123,11 @@ describe('mapHttpApiResult', () => {
   });
 
   it('decodes a base64 body when isBase64Encoded is true', () => {
-    const response = mapHttpApiResult({ statusCode: 200, body: Buffer.from('bytes').toString('base64'), isBase64Encoded: true });
+    const response = mapHttpApiResult({
+      statusCode: 200,
+      body: Buffer.from('bytes').toString('base64'),
+      isBase64Encoded: true,
+    });
 
     expect(response.body.toString()).toBe('bytes');
   });

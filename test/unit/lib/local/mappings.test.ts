@@ -8,12 +8,20 @@ function templateWith(mappingProperties: Record<string, unknown>): LocalTemplate
   const template: CfnTemplate = {
     Resources: {
       Stream: { Type: 'AWS::Kinesis::Stream' },
-      Consumer: { Type: 'AWS::Kinesis::StreamConsumer', Properties: { ConsumerName: 'c', StreamARN: { 'Fn::GetAtt': ['Stream', 'Arn'] } } },
+      Consumer: {
+        Type: 'AWS::Kinesis::StreamConsumer',
+        Properties: { ConsumerName: 'c', StreamARN: { 'Fn::GetAtt': ['Stream', 'Arn'] } },
+      },
       Fn: { Type: 'AWS::Lambda::Function' },
       Bucket: { Type: 'AWS::S3::Bucket' },
       Mapping: {
         Type: 'AWS::Lambda::EventSourceMapping',
-        Properties: { EventSourceArn: { 'Fn::GetAtt': ['Consumer', 'ConsumerARN'] }, FunctionName: { Ref: 'Fn' }, StartingPosition: 'TRIM_HORIZON', ...mappingProperties },
+        Properties: {
+          EventSourceArn: { 'Fn::GetAtt': ['Consumer', 'ConsumerARN'] },
+          FunctionName: { Ref: 'Fn' },
+          StartingPosition: 'TRIM_HORIZON',
+          ...mappingProperties,
+        },
       },
     },
   };
@@ -81,6 +89,8 @@ describe('mappingConfigs', () => {
   });
 
   it('refuses a mapping on the stream itself (shared throughput): only enhanced fan-out is emulated', () => {
-    expect(() => mappingConfigs(templateWith({ EventSourceArn: { 'Fn::GetAtt': ['Stream', 'Arn'] } }))).toThrow(/stream consumer/);
+    expect(() => mappingConfigs(templateWith({ EventSourceArn: { 'Fn::GetAtt': ['Stream', 'Arn'] } }))).toThrow(
+      /stream consumer/,
+    );
   });
 });

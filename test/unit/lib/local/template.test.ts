@@ -7,9 +7,18 @@ function aTemplate(): CfnTemplate {
     Parameters: { Retention: { Default: 48 } },
     Resources: {
       Key: { Type: 'AWS::KMS::Key', Properties: {} },
-      Stream: { Type: 'AWS::Kinesis::Stream', Properties: { StreamEncryption: { KeyId: { 'Fn::GetAtt': ['Key', 'Arn'] } } } },
-      NamedStream: { Type: 'AWS::Kinesis::Stream', Properties: { Name: { 'Fn::Join': ['-', ['orders', { Ref: 'AWS::Region' }]] } } },
-      Consumer: { Type: 'AWS::Kinesis::StreamConsumer', Properties: { ConsumerName: 'saga-consumer', StreamARN: { 'Fn::GetAtt': ['Stream', 'Arn'] } } },
+      Stream: {
+        Type: 'AWS::Kinesis::Stream',
+        Properties: { StreamEncryption: { KeyId: { 'Fn::GetAtt': ['Key', 'Arn'] } } },
+      },
+      NamedStream: {
+        Type: 'AWS::Kinesis::Stream',
+        Properties: { Name: { 'Fn::Join': ['-', ['orders', { Ref: 'AWS::Region' }]] } },
+      },
+      Consumer: {
+        Type: 'AWS::Kinesis::StreamConsumer',
+        Properties: { ConsumerName: 'saga-consumer', StreamARN: { 'Fn::GetAtt': ['Stream', 'Arn'] } },
+      },
       Table: { Type: 'AWS::DynamoDB::Table', Properties: {} },
       Bucket: { Type: 'AWS::S3::Bucket', Properties: {} },
       Fn: { Type: 'AWS::Lambda::Function', Properties: {} },
@@ -26,7 +35,11 @@ describe('LocalTemplate', () => {
     const names = template.resolve({ table: { Ref: 'Table' }, stream: { Ref: 'Stream' }, fn: { Ref: 'Fn' } });
 
     // Assess
-    expect(names).toEqual({ table: 'Orderstream-local-Table', stream: 'Orderstream-local-Stream', fn: 'Orderstream-local-Fn' });
+    expect(names).toEqual({
+      table: 'Orderstream-local-Table',
+      stream: 'Orderstream-local-Stream',
+      fn: 'Orderstream-local-Fn',
+    });
   });
 
   it('uses the explicit name property when the template names the resource', () => {
@@ -44,16 +57,24 @@ describe('LocalTemplate', () => {
   it('builds local ARNs for Fn::GetAtt in both the array and the dotted form', () => {
     const template = new LocalTemplate(aTemplate(), context);
 
-    expect(template.resolve({ 'Fn::GetAtt': ['Stream', 'Arn'] })).toBe('arn:aws:kinesis:us-east-1:000000000000:stream/Orderstream-local-Stream');
-    expect(template.resolve({ 'Fn::GetAtt': 'Table.Arn' })).toBe('arn:aws:dynamodb:us-east-1:000000000000:table/Orderstream-local-Table');
-    expect(template.resolve({ 'Fn::GetAtt': ['Fn', 'Arn'] })).toBe('arn:aws:lambda:us-east-1:000000000000:function:Orderstream-local-Fn');
+    expect(template.resolve({ 'Fn::GetAtt': ['Stream', 'Arn'] })).toBe(
+      'arn:aws:kinesis:us-east-1:000000000000:stream/Orderstream-local-Stream',
+    );
+    expect(template.resolve({ 'Fn::GetAtt': 'Table.Arn' })).toBe(
+      'arn:aws:dynamodb:us-east-1:000000000000:table/Orderstream-local-Table',
+    );
+    expect(template.resolve({ 'Fn::GetAtt': ['Fn', 'Arn'] })).toBe(
+      'arn:aws:lambda:us-east-1:000000000000:function:Orderstream-local-Fn',
+    );
   });
 
   it('gives a KMS key a stable UUID-shaped key id', () => {
     const first = new LocalTemplate(aTemplate(), context).resolve({ 'Fn::GetAtt': ['Key', 'Arn'] });
     const second = new LocalTemplate(aTemplate(), context).resolve({ 'Fn::GetAtt': ['Key', 'Arn'] });
 
-    expect(first).toMatch(/^arn:aws:kms:us-east-1:000000000000:key\/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(first).toMatch(
+      /^arn:aws:kms:us-east-1:000000000000:key\/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
     expect(second).toBe(first);
   });
 
@@ -61,7 +82,10 @@ describe('LocalTemplate', () => {
     const template = new LocalTemplate(aTemplate(), context);
 
     const value = template.resolve({
-      'Fn::Sub': ['${AWS::AccountId}/${AWS::Region}/${Table}/${Stream.Arn}/${Custom}/${AWS::Partition}', { Custom: { Ref: 'Fn' } }],
+      'Fn::Sub': [
+        '${AWS::AccountId}/${AWS::Region}/${Table}/${Stream.Arn}/${Custom}/${AWS::Partition}',
+        { Custom: { Ref: 'Fn' } },
+      ],
     });
 
     expect(value).toBe(
@@ -72,7 +96,9 @@ describe('LocalTemplate', () => {
   it('resolves Fn::Select over Fn::Split and parameters to their Default', () => {
     const template = new LocalTemplate(aTemplate(), context);
 
-    expect(template.resolve({ 'Fn::Select': [1, { 'Fn::Split': ['/', { 'Fn::GetAtt': ['Stream', 'Arn'] }] }] })).toBe('Orderstream-local-Stream');
+    expect(template.resolve({ 'Fn::Select': [1, { 'Fn::Split': ['/', { 'Fn::GetAtt': ['Stream', 'Arn'] }] }] })).toBe(
+      'Orderstream-local-Stream',
+    );
     expect(template.resolve({ Ref: 'Retention' })).toBe('48');
   });
 
@@ -80,9 +106,15 @@ describe('LocalTemplate', () => {
     const template = new LocalTemplate(aTemplate(), context);
     expect(() => template.getAtt('Consumer', 'ConsumerARN')).toThrow(UnsupportedIntrinsicError);
 
-    template.setAttribute('Consumer', 'ConsumerARN', 'arn:aws:kinesis:us-east-1:000000000000:stream/s/consumer/saga-consumer:1');
+    template.setAttribute(
+      'Consumer',
+      'ConsumerARN',
+      'arn:aws:kinesis:us-east-1:000000000000:stream/s/consumer/saga-consumer:1',
+    );
 
-    expect(template.resolve({ 'Fn::GetAtt': ['Consumer', 'ConsumerARN'] })).toBe('arn:aws:kinesis:us-east-1:000000000000:stream/s/consumer/saga-consumer:1');
+    expect(template.resolve({ 'Fn::GetAtt': ['Consumer', 'ConsumerARN'] })).toBe(
+      'arn:aws:kinesis:us-east-1:000000000000:stream/s/consumer/saga-consumer:1',
+    );
     expect(template.ref('Consumer')).toBe('arn:aws:kinesis:us-east-1:000000000000:stream/s/consumer/saga-consumer:1');
   });
 

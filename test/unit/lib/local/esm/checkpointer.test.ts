@@ -16,7 +16,7 @@ describe('ShardCheckpointer', () => {
     // Prepare
     const store = new MemoryStore();
     const checkpointer = new ShardCheckpointer(store, 'Map', 'shardId-000000000000', undefined);
-    ['1', '2', '3', '4'].forEach((s) => checkpointer.track(s));
+    for (const s of ['1', '2', '3', '4']) checkpointer.track(s);
 
     // Act
     checkpointer.done(['3', '4']);

@@ -44,7 +44,9 @@ describe('EventSourceMappingEngine configuration', () => {
   });
 
   test('rejects a filter pattern Kinesis mappings do not support', async () => {
-    await expect(engine().start([mapping({ filterPatterns: ['{"partitionKey":["a"]}'] })])).rejects.toThrow(FilterPatternError);
+    await expect(engine().start([mapping({ filterPatterns: ['{"partitionKey":["a"]}'] })])).rejects.toThrow(
+      FilterPatternError,
+    );
   });
 
   test('a disabled mapping makes no Kinesis call', async () => {

@@ -4,19 +4,28 @@ const batch = ['100', '200', '300'];
 
 describe('interpretResult (services-kinesis-batchfailurereporting)', () => {
   test('a function error fails the whole batch', () => {
-    expect(interpretResult({ kind: 'error', errorType: 'Sandbox.Timedout', errorMessage: 't' }, batch, true)).toMatchObject({ kind: 'failure', functionError: true });
+    expect(
+      interpretResult({ kind: 'error', errorType: 'Sandbox.Timedout', errorMessage: 't' }, batch, true),
+    ).toMatchObject({ kind: 'failure', functionError: true });
   });
 
   test('without ReportBatchItemFailures any returned value is a success', () => {
-    expect(interpretResult({ kind: 'success', payload: { batchItemFailures: [{ itemIdentifier: '200' }] } }, batch, false)).toEqual({ kind: 'success' });
+    expect(
+      interpretResult({ kind: 'success', payload: { batchItemFailures: [{ itemIdentifier: '200' }] } }, batch, false),
+    ).toEqual({ kind: 'success' });
   });
 
-  test.each([[null], [undefined], [{}], [{ batchItemFailures: null }], [{ batchItemFailures: [] }]])('%j is a complete success', (payload) => {
-    expect(interpretBatchItemFailures(payload, batch)).toEqual({ kind: 'success' });
-  });
+  test.each([[null], [undefined], [{}], [{ batchItemFailures: null }], [{ batchItemFailures: [] }]])(
+    '%j is a complete success',
+    (payload) => {
+      expect(interpretBatchItemFailures(payload, batch)).toEqual({ kind: 'success' });
+    },
+  );
 
   test('the lowest reported sequence number wins, whatever the order in the list', () => {
-    expect(interpretBatchItemFailures({ batchItemFailures: [{ itemIdentifier: '300' }, { itemIdentifier: '200' }] }, batch)).toEqual({ kind: 'partial', firstFailedIndex: 1 });
+    expect(
+      interpretBatchItemFailures({ batchItemFailures: [{ itemIdentifier: '300' }, { itemIdentifier: '200' }] }, batch),
+    ).toEqual({ kind: 'partial', firstFailedIndex: 1 });
   });
 
   test.each([

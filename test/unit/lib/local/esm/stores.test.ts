@@ -11,7 +11,10 @@ describe('FileCheckpointStore and FolderFailedRecordSink', () => {
 
   test('checkpoints survive a new store instance, one JSON file per mapping, no temp files left', async () => {
     const store = new FileCheckpointStore(dir);
-    await Promise.all([store.save('MapA', 'shardId-000000000000', '1'), store.save('MapA', 'shardId-000000000001', '2')]);
+    await Promise.all([
+      store.save('MapA', 'shardId-000000000000', '1'),
+      store.save('MapA', 'shardId-000000000001', '2'),
+    ]);
     await store.save('MapA', 'shardId-000000000000', '3');
 
     const reopened = new FileCheckpointStore(dir);
