@@ -16,8 +16,8 @@ import { randomUUID } from 'node:crypto';
 import { KinesisEventPublisher } from '../lambdas/adapters/kinesis-event-publisher';
 import { deterministicEventId, type EventEnvelope } from '../lambdas/shared/envelope';
 import { createStreamConsumer } from '../lambdas/shared/stream-consumer';
-import { localDynamoDbClient, localKinesisClient } from '../lib/local/clients';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type RunningEmulators } from '../lib/local/emulators';
+import { localDynamoDbClient, localKinesisClient } from '../local/clients';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type RunningEmulators } from '../local/emulators';
 import { aKinesisEvent, aLambdaContext } from '../test/helpers/kinesis-events';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000);

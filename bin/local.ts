@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 /**
- * `npm start`: the whole orderstream backend on this machine (see lib/local/runtime.ts).
+ * `npm start`: the whole orderstream backend on this machine (see local/runtime.ts).
  * Ctrl-C (SIGINT) or SIGTERM shuts down gracefully; a second signal exits at once.
  */
-import { parseCliOptions, USAGE, UsageError } from '../lib/local/cli-options';
-import { startLocalRuntime, type LocalRuntime } from '../lib/local/runtime';
+import { parseCliOptions, USAGE, UsageError } from '../local/cli-options';
+import { startLocalRuntime, type LocalRuntime } from '../local/runtime';
 
 // Node 20 is what this machine runs (README): the SDK's "2027 releases need Node 22" notice is known.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

@@ -7,7 +7,7 @@ import {
   ListShardsCommand,
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, type RunningEmulators } from '../../lib/local/emulators';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, type RunningEmulators } from '../../local/emulators';
 import { parseEnvelope, type EventEnvelope } from '../../lambdas/shared/envelope';
 
 /** One key attribute of a table: its name (always type S) and its role. */

@@ -4,10 +4,10 @@ import { join, resolve } from 'node:path';
 import { DynamoDBDocumentClient, QueryCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { localDynamoDbClient, localKinesisClient } from '../../lib/local/clients';
-import type { InvocationResult } from '../../lib/local/esm/types';
-import type { LocalFunctionDefinition } from '../../lib/local/functions';
-import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../lib/local/runtime';
+import { localDynamoDbClient, localKinesisClient } from '../../local/clients';
+import type { InvocationResult } from '../../local/esm/types';
+import type { LocalFunctionDefinition } from '../../local/functions';
+import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../local/runtime';
 
 /**
  * The whole local runtime (`npm start`: real synth into a temp cdk.out, kinesis-mock, DynamoDB

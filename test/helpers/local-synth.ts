@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { synthesize, type SynthResult } from '../../lib/local/synth';
+import { synthesize, type SynthResult } from '../../local/synth';
 
 /**
  * Synthesizes the real CDK app (stage 'local') once per test file into a temp folder:

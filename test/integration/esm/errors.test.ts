@@ -3,7 +3,7 @@
  * ReportBatchItemFailures, BisectBatchOnFunctionError, MaximumRetryAttempts,
  * MaximumRecordAgeInSeconds, on-failure destination).
  */
-import type { KinesisStreamEvent } from '../../../lib/local/esm/types';
+import type { KinesisStreamEvent } from '../../../local/esm/types';
 import {
   createStream,
   delay,

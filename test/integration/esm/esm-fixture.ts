@@ -9,8 +9,8 @@ import {
   RegisterStreamConsumerCommand,
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
-import { EventSourceMappingEngine, type EventSourceMappingEngineOptions } from '../../../lib/local/esm/engine';
-import { FileCheckpointStore, FolderFailedRecordSink } from '../../../lib/local/esm/stores';
+import { EventSourceMappingEngine, type EventSourceMappingEngineOptions } from '../../../local/esm/engine';
+import { FileCheckpointStore, FolderFailedRecordSink } from '../../../local/esm/stores';
 import {
   KINESIS_MAPPING_DEFAULTS,
   type FunctionInvoker,
@@ -18,7 +18,7 @@ import {
   type KinesisStreamEvent,
   type MappingConfig,
   type OnFailureRecord,
-} from '../../../lib/local/esm/types';
+} from '../../../local/esm/types';
 import { useEmulators, type EmulatorFixture } from '../../helpers/emulators';
 
 export const REGION = 'us-east-1';

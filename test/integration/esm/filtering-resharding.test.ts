@@ -2,7 +2,7 @@
  * Event-source mapping engine against the real kinesis-mock: FilterCriteria and resharding.
  */
 import { UpdateShardCountCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
-import { SHARD_END } from '../../../lib/local/esm/types';
+import { SHARD_END } from '../../../local/esm/types';
 import {
   createStream,
   dataOf,

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { JavaMissingError, startEmulators } from '../../../lib/local/emulators';
+import { JavaMissingError, startEmulators } from '../../../local/emulators';
 
 jest.setTimeout(90_000);
 
-const emulatorsModule = resolve(__dirname, '../../../lib/local/emulators.ts');
+const emulatorsModule = resolve(__dirname, '../../../local/emulators.ts');
 
 async function answers(endpoint: string): Promise<boolean> {
   try {

@@ -2,10 +2,10 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { DEMO_ORDER } from '../../../lib/local/banner';
-import type { InvocationResult } from '../../../lib/local/esm/types';
-import type { LocalFunctionDefinition } from '../../../lib/local/functions';
-import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../../lib/local/runtime';
+import { DEMO_ORDER } from '../../../local/banner';
+import type { InvocationResult } from '../../../local/esm/types';
+import type { LocalFunctionDefinition } from '../../../local/functions';
+import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../../local/runtime';
 
 /**
  * Issue 3 acceptance: start the whole runtime (real synth, real emulators, bundled handlers, the

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FunctionRunner } from '../../../lib/local/function-runner';
-import type { LocalFunctionDefinition } from '../../../lib/local/functions';
+import { FunctionRunner } from '../../../local/function-runner';
+import type { LocalFunctionDefinition } from '../../../local/functions';
 
 /**
  * The function runner with small handler bundles written to a temp folder INSIDE the project (so
@@ -220,7 +220,7 @@ exports.handler = async () => { throw new PaymentDeclined('card declined'); };`,
     // Prepare: a separate runner process that starts one environment and reports its pid
     const fn = aFunction('orphan', `exports.handler = async () => process.pid;`);
     const script = `
-      const { FunctionRunner } = require(${JSON.stringify(require.resolve('../../../lib/local/function-runner'))});
+      const { FunctionRunner } = require(${JSON.stringify(require.resolve('../../../local/function-runner'))});
       const runner = new FunctionRunner({ functions: [${JSON.stringify(fn)}], region: 'us-east-1', onLog: () => undefined });
       runner.invoke('Stack-orphan', {}).then((r) => console.log('PID ' + r.payload));
       setInterval(() => undefined, 1000);`;

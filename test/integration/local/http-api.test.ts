@@ -1,11 +1,11 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FunctionRunner } from '../../../lib/local/function-runner';
-import { functionDefinitions } from '../../../lib/local/functions';
-import { startHttpApi, type RunningHttpApi } from '../../../lib/local/http-api';
-import { httpApiDefinition } from '../../../lib/local/routes';
-import { LocalTemplate, type CfnTemplate } from '../../../lib/local/template';
+import { FunctionRunner } from '../../../local/function-runner';
+import { functionDefinitions } from '../../../local/functions';
+import { startHttpApi, type RunningHttpApi } from '../../../local/http-api';
+import { httpApiDefinition } from '../../../local/routes';
+import { LocalTemplate, type CfnTemplate } from '../../../local/template';
 
 /** The HTTP API over real HTTP, routes from a template, a real function behind it in its own process. */
 const cdkOut = mkdtempSync(join(tmpdir(), 'http-api-'));

@@ -3,9 +3,9 @@ import { DescribeStreamSummaryCommand, ListStreamConsumersCommand, ListStreamsCo
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LOCAL_REGION } from '../../../lib/local/emulators';
-import { provision, type ProvisionResult } from '../../../lib/local/provision';
-import { LocalTemplate } from '../../../lib/local/template';
+import { LOCAL_REGION } from '../../../local/emulators';
+import { provision, type ProvisionResult } from '../../../local/provision';
+import { LocalTemplate } from '../../../local/template';
 import { useEmulators } from '../../helpers/emulators';
 import { useSynthesizedApp } from '../../helpers/local-synth';
 

@@ -132,7 +132,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
 }
 
 /**
- * Starts `command` under lib/local/guardian.js: in its own process group (Ctrl-C in the
+ * Starts `command` under local/guardian.js: in its own process group (Ctrl-C in the
  * terminal reaches only the runner, which stops the emulators last, after draining) and
  * killed by the guardian as soon as the runner's IPC channel closes, even on SIGKILL.
  */

@@ -1,5 +1,5 @@
-import { BatchAssembler } from '../../../../../lib/local/esm/batch-assembler';
-import { toShardRecord } from '../../../../../lib/local/esm/records';
+import { BatchAssembler } from '../../../../local/esm/batch-assembler';
+import { toShardRecord } from '../../../../local/esm/records';
 
 const context = {
   region: 'us-east-1',

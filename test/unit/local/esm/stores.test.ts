@@ -1,8 +1,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileCheckpointStore, FolderFailedRecordSink } from '../../../../../lib/local/esm/stores';
-import type { OnFailureRecord } from '../../../../../lib/local/esm/types';
+import { FileCheckpointStore, FolderFailedRecordSink } from '../../../../local/esm/stores';
+import type { OnFailureRecord } from '../../../../local/esm/types';
 
 describe('FileCheckpointStore and FolderFailedRecordSink', () => {
   let dir: string;

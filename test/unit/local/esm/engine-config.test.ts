@@ -1,13 +1,13 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { EventSourceMappingEngine, InvalidMappingError } from '../../../../../lib/local/esm/engine';
-import { FilterPatternError } from '../../../../../lib/local/esm/filter';
+import { EventSourceMappingEngine, InvalidMappingError } from '../../../../local/esm/engine';
+import { FilterPatternError } from '../../../../local/esm/filter';
 import {
   KINESIS_MAPPING_DEFAULTS,
   type CheckpointStore,
   type FailedRecordSink,
   type FunctionInvoker,
   type MappingConfig,
-} from '../../../../../lib/local/esm/types';
+} from '../../../../local/esm/types';
 
 const unusedKinesis = {
   send: () => Promise.reject(new Error('Kinesis must not be called')),

@@ -1,4 +1,4 @@
-import { matchRoute, parseRoute } from '../../../../lib/local/routes';
+import { matchRoute, parseRoute } from '../../../local/routes';
 
 const routes = [
   parseRoute('POST /orders', 'arn:fn:api'),

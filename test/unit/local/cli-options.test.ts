@@ -1,4 +1,4 @@
-import { parseCliOptions, UsageError } from '../../../../lib/local/cli-options';
+import { parseCliOptions, UsageError } from '../../../local/cli-options';
 
 describe('parseCliOptions', () => {
   it('defaults to ports 3000 / 4568 / 8000 and keeps the data', () => {

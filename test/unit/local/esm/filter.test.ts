@@ -1,4 +1,4 @@
-import { FilterPatternError, RecordFilter } from '../../../../../lib/local/esm/filter';
+import { FilterPatternError, RecordFilter } from '../../../../local/esm/filter';
 
 const record = (data: unknown) => ({ data: Buffer.isBuffer(data) ? data : Buffer.from(JSON.stringify(data)) });
 const matches = (patterns: string[], data: unknown): boolean => new RecordFilter(patterns).matches(record(data));

@@ -1,5 +1,5 @@
-import { ShardCheckpointer } from '../../../../../lib/local/esm/checkpointer';
-import type { CheckpointStore } from '../../../../../lib/local/esm/types';
+import { ShardCheckpointer } from '../../../../local/esm/checkpointer';
+import type { CheckpointStore } from '../../../../local/esm/types';
 
 class MemoryStore implements CheckpointStore {
   public readonly saves: string[] = [];

@@ -13,7 +13,7 @@ import {
 } from './types';
 
 export interface EventSourceMappingEngineOptions {
-  /** Must use an HTTP/1.1 handler for kinesis-mock (lib/local/clients.ts localKinesisClient). */
+  /** Must use an HTTP/1.1 handler for kinesis-mock (local/clients.ts localKinesisClient). */
   readonly kinesis: KinesisClient;
   readonly invoker: FunctionInvoker;
   readonly checkpoints: CheckpointStore;

@@ -1,4 +1,4 @@
-import { interpretBatchItemFailures, interpretResult } from '../../../../../lib/local/esm/response';
+import { interpretBatchItemFailures, interpretResult } from '../../../../local/esm/response';
 
 const batch = ['100', '200', '300'];
 

@@ -5,7 +5,7 @@ import {
   MalformedResponseError,
   type IncomingRequest,
   type RequestMeta,
-} from '../../../../lib/local/http-event';
+} from '../../../local/http-event';
 
 const meta: RequestMeta = {
   routeKey: 'GET /orders/{orderId}',
