@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEmailSender } from '../../../../lambdas/adapters/email-sender-factory';
 import { LogEmailSender } from '../../../../lambdas/adapters/log-email-sender';
-import { OutboxEmailSender, outboxFileName } from '../../../../lambdas/adapters/outbox-email-sender';
+import { OutboxEmailSender, outboxFileName, SENT_LOG } from '../../../../lambdas/adapters/outbox-email-sender';
 import { SesEmailSender } from '../../../../lambdas/adapters/ses-email-sender';
 import type { OrderEmail } from '../../../../lambdas/domain/order-email';
 
@@ -81,7 +81,7 @@ describe('OutboxEmailSender', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('writes one JSON file per (order, kind) and overwrites it when the same email is sent again', async () => {
+  it('writes one JSON file per (order, kind), overwritten when sent again, and logs every send', async () => {
     // Prepare
     const sender = new OutboxEmailSender(join(dir, 'outbox'));
     // Act
@@ -90,9 +90,18 @@ describe('OutboxEmailSender', () => {
     await sender.send(anEmail({ kind: 'ORDER_CANCELLED', subject: 'cancelled' }));
     // Assess
     const files = (await readdir(join(dir, 'outbox'))).sort();
-    expect(files).toEqual(['o-1.ORDER_CANCELLED.json', 'o-1.ORDER_COMPLETED.json']);
+    expect(files).toEqual(['o-1.ORDER_CANCELLED.json', 'o-1.ORDER_COMPLETED.json', SENT_LOG]);
     const stored = JSON.parse(await readFile(join(dir, 'outbox', 'o-1.ORDER_COMPLETED.json'), 'utf8'));
     expect(stored).toEqual(anEmail());
+    const sends = (await readFile(join(dir, 'outbox', SENT_LOG), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { orderId: string; kind: string });
+    expect(sends.map(({ orderId, kind }) => `${orderId}/${kind}`)).toEqual([
+      'o-1/ORDER_COMPLETED',
+      'o-1/ORDER_COMPLETED',
+      'o-1/ORDER_CANCELLED',
+    ]);
   });
 
   it('keeps file names safe whatever the order id contains', () => {
