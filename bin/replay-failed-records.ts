@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 /**
- * Puts the records kept in an on-failure destination back on the stream, once each, in
- * stream order per shard, with their partition keys. Consumers that had processed a record
- * skip it again (idempotent by eventId); the ones that had given up on it get another go,
- * e.g. after a fix is deployed.
+ * Puts the records kept in an on-failure destination back on the stream, once each, with
+ * their partition keys, each order's records strictly in their stream order (OrderedPutter:
+ * a key's next record goes only once the previous one is accepted, whatever fails). A record
+ * the stream keeps refusing is reported with every later record of its order, which are held
+ * back; other orders are put all the same. Consumers that had processed a record skip it again
+ * (idempotent by eventId); the ones that had given up on it get another go, e.g. after a fix
+ * is deployed.
  *
  *   npm run replay -- --from <folder> --stream <stream name> [--dry-run]
  *
@@ -13,8 +16,8 @@
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { parseArgs } from 'node:util';
-import { KinesisEventPublisher } from '../lambdas/adapters/kinesis-event-publisher';
 import { readFailedRecords } from '../lib/ops/failed-records';
+import { OrderedPutter } from '../lib/ops/ordered-put';
 
 // Node 20 is what this machine runs (README): the SDK's "2027 releases need Node 22" notice is known.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -46,9 +49,19 @@ async function main(): Promise<void> {
     return;
   }
   const client = new KinesisClient({ requestHandler: new NodeHttpHandler() });
-  await new KinesisEventPublisher({ client, streamName: values.stream }).putRecords(records);
+  const result = await new OrderedPutter({ client, streamName: values.stream }).put(records);
   client.destroy();
-  console.log(`${records.length} record(s) put back on ${values.stream}; the on-failure objects are left in place`);
+  for (const { record, errorCode, errorMessage } of result.notPut) {
+    console.error(
+      `NOT PUT ${record.shardId}:${record.sequenceNumber} key=${record.partitionKey}: ${errorCode}: ${errorMessage}`,
+    );
+  }
+  console.log(
+    `${result.put.length} record(s) put back on ${values.stream} in ${result.calls} PutRecords call(s)` +
+      (result.notPut.length > 0 ? `, ${result.notPut.length} NOT put (listed above; run again to retry them)` : '') +
+      '; the on-failure objects are left in place',
+  );
+  if (result.notPut.length > 0) process.exitCode = 1;
 }
 
 main().catch((error: Error) => {

@@ -7,9 +7,11 @@ import { KinesisEventPublisher } from '../../../lambdas/adapters/kinesis-event-p
 import { FolderFailedRecordSink } from '../../../local/esm/stores';
 import type { OnFailureRecord } from '../../../local/esm/types';
 import { readFailedRecords } from '../../../lib/ops/failed-records';
+import { OrderedPutter } from '../../../lib/ops/ordered-put';
 import { createActiveStream } from '../../helpers/emulator-resources';
 import { useEmulators } from '../../helpers/emulators';
 import { aKinesisRecord, anEnvelope } from '../../helpers/kinesis-events';
+import { RefusingKinesis } from './refusing-kinesis';
 
 /** Lambda's on-failure record for `records`, as the S3 destination (and the local engine) keeps it. */
 function onFailureRecordOf(event: KinesisStreamEvent): OnFailureRecord {
@@ -85,6 +87,88 @@ describe('replaying the on-failure destination', () => {
       onStream.filter((record) => record.partitionKey === orderId).map((record) => record.data);
     expect(dataOf('order-1')).toEqual([JSON.stringify(events[0]), JSON.stringify(events[2])]);
     expect(dataOf('order-2')).toEqual([JSON.stringify(events[1])]);
+  });
+
+  it('keeps each order in order when PutRecords refuses some entries, a poison record blocking nothing', async () => {
+    // Prepare: one on-failure object with three orders' records and a poison record between them
+    const events = [
+      anEnvelope({ orderId: 'order-1' }),
+      anEnvelope({ orderId: 'order-2' }),
+      anEnvelope({ orderId: 'order-1' }),
+      anEnvelope({ orderId: 'order-3' }),
+      anEnvelope({ orderId: 'order-2' }),
+      anEnvelope({ orderId: 'order-1' }),
+    ];
+    const kept = events.map((event, index) => aKinesisRecord(event, index * 2));
+    const poison = aKinesisRecord('\u0000 poison', 3, 'poison-key');
+    await new FolderFailedRecordSink(folder).write(
+      'SagaEventSourceMapping',
+      'shardId-000000000000',
+      onFailureRecordOf({ Records: [...kept.slice(0, 2), poison, ...kept.slice(2)] }),
+    );
+    const { kinesis } = fixture();
+    await createActiveStream(kinesis, 'replay-refusals');
+    // The stream refuses each order's first record twice, the poison record once, order-2's second record once
+    const refusedTimes = new Map<string, number>([
+      [JSON.stringify(events[0]), 2],
+      [JSON.stringify(events[1]), 2],
+      [JSON.stringify(events[3]), 2],
+      ['\u0000 poison', 1],
+      [JSON.stringify(events[4]), 1],
+    ]);
+    const refusing = new RefusingKinesis(kinesis, (data, before) => before < (refusedTimes.get(data) ?? 0));
+
+    // Act
+    const result = await new OrderedPutter({ client: refusing, streamName: 'replay-refusals', baseDelayMs: 5 }).put(
+      readFailedRecords(folder),
+    );
+
+    // Assess: everything on the stream once, each order in its original order
+    expect(result.notPut).toEqual([]);
+    const onStream = await readRawRecords(fixture, 'replay-refusals');
+    expect(onStream).toHaveLength(7);
+    const dataOf = (key: string) => onStream.filter((record) => record.partitionKey === key).map((r) => r.data);
+    const sent = (indexes: number[]) => indexes.map((index) => JSON.stringify(events[index]));
+    expect(dataOf('order-1')).toEqual(sent([0, 2, 5]));
+    expect(dataOf('order-2')).toEqual(sent([1, 4]));
+    expect(dataOf('order-3')).toEqual(sent([3]));
+    expect(dataOf('poison-key')).toEqual(['\u0000 poison']);
+    // the first call carried one record of each of the four keys
+    expect(refusing.callSizes[0]).toBe(4);
+  });
+
+  it('holds back the later records of an order whose record the stream keeps refusing, and only those', async () => {
+    // Prepare
+    const events = [
+      anEnvelope({ orderId: 'stuck' }),
+      anEnvelope({ orderId: 'fine' }),
+      anEnvelope({ orderId: 'stuck' }),
+      anEnvelope({ orderId: 'fine' }),
+    ];
+    await new FolderFailedRecordSink(folder).write(
+      'SagaEventSourceMapping',
+      'shardId-000000000000',
+      onFailureRecordOf({ Records: events.map((event, index) => aKinesisRecord(event, index)) }),
+    );
+    const { kinesis } = fixture();
+    await createActiveStream(kinesis, 'replay-stuck');
+    const refusing = new RefusingKinesis(kinesis, (data) => data === JSON.stringify(events[0]));
+
+    // Act
+    const result = await new OrderedPutter({
+      client: refusing,
+      streamName: 'replay-stuck',
+      maxAttempts: 3,
+      baseDelayMs: 5,
+    }).put(readFailedRecords(folder));
+
+    // Assess
+    expect(result.notPut.map(({ record, errorCode, attempts }) => [record.partitionKey, errorCode, attempts])).toEqual([
+      ['stuck', 'ProvisionedThroughputExceededException', 3],
+      ['stuck', 'BlockedByEarlierRecord', 0],
+    ]);
+    const onStream = await readRawRecords(fixture, 'replay-stuck');
+    expect(onStream.map((record) => record.data)).toEqual([JSON.stringify(events[1]), JSON.stringify(events[3])]);
   });
 
   it('keeps poison records byte for byte, whatever their data', () => {
