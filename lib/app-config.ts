@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ApiAuthMode } from './constructs/order-api';
-import type { OrderstreamStackProps, StreamEncryptionMode } from './orderstream-stack';
+import { parseFaultRate } from '../lambdas/shared/fault-injection';
+import { LOCAL_STAGE, type OrderstreamStackProps, type StreamEncryptionMode } from './orderstream-stack';
 
 /**
  * CDK context keys read by bin/app.ts (`npx cdk synth -c stage=prod -c apiAuth=JWT ...`, or the
@@ -24,6 +25,10 @@ export const CONTEXT_KEYS = {
   apiBurstLimit: 'apiBurstLimit',
   failedRecordsExpirationDays: 'failedRecordsExpirationDays',
   retainData: 'retainData',
+  sagaStepTimeoutSeconds: 'sagaStepTimeoutSeconds',
+  sagaMaxRedrives: 'sagaMaxRedrives',
+  /** Local-only (stage 'local'): share of records the consumers fail on purpose, 0..0.5. */
+  faultInjectionRate: 'faultInjectionRate',
 } as const;
 
 /** Reads one context value; `undefined` when unset or empty. */
@@ -76,8 +81,20 @@ export function propsFromContext(read: ContextReader): OrderstreamStackProps {
   const expirationDays = num(CONTEXT_KEYS.failedRecordsExpirationDays);
   const retainData = bool(CONTEXT_KEYS.retainData);
   const audience = str(CONTEXT_KEYS.jwtAudience);
+  const stage = str(CONTEXT_KEYS.stage);
+  const faultRateText = str(CONTEXT_KEYS.faultInjectionRate);
+  const faultRate =
+    faultRateText === undefined
+      ? undefined
+      : parseFaultRate(faultRateText, `context '${CONTEXT_KEYS.faultInjectionRate}'`);
+  if (faultRate !== undefined && faultRate > 0 && stage !== LOCAL_STAGE) {
+    throw new Error(
+      `context '${CONTEXT_KEYS.faultInjectionRate}' fails records on purpose and is refused for stage ` +
+        `'${stage ?? 'dev'}': it is only allowed with -c ${CONTEXT_KEYS.stage}=${LOCAL_STAGE}`,
+    );
+  }
   return {
-    stageName: str(CONTEXT_KEYS.stage),
+    stageName: stage,
     streamRetention: retentionHours === undefined ? undefined : Duration.hours(retentionHours),
     streamEncryption: oneOf<StreamEncryptionMode>(CONTEXT_KEYS.streamEncryption, ['CUSTOMER_MANAGED', 'AWS_MANAGED']),
     emailSender: str(CONTEXT_KEYS.emailSender),
@@ -96,5 +113,8 @@ export function propsFromContext(read: ContextReader): OrderstreamStackProps {
     apiThrottlingBurstLimit: num(CONTEXT_KEYS.apiBurstLimit),
     failedRecordsExpiration: expirationDays === undefined ? undefined : Duration.days(expirationDays),
     dataRemovalPolicy: retainData === false ? RemovalPolicy.DESTROY : undefined,
+    sagaStepTimeout: seconds(CONTEXT_KEYS.sagaStepTimeoutSeconds),
+    sagaMaxRedrives: num(CONTEXT_KEYS.sagaMaxRedrives),
+    faultInjectionRate: faultRate,
   };
 }

@@ -8,7 +8,11 @@ import {
   Token,
   Validations,
 } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -24,7 +28,16 @@ import {
   resolveMappingOptions,
   StreamConsumerFunction,
 } from './constructs/stream-consumer-function';
-import { API_SERVICE, CONSUMER_SERVICES, type ServiceDefinition, TABLE_ENV, type TableKey } from './services';
+import { FAULT_RATE_ENV, parseFaultRate } from '../lambdas/shared/fault-injection';
+import { SAGA_DEADLINE_INDEX } from '../lambdas/adapters/saga-deadline-index';
+import {
+  API_SERVICE,
+  CONSUMER_SERVICES,
+  type ServiceDefinition,
+  SWEEPER_SERVICE,
+  TABLE_ENV,
+  type TableKey,
+} from './services';
 
 /** Which KMS key encrypts the stream. */
 export type StreamEncryptionMode = 'CUSTOMER_MANAGED' | 'AWS_MANAGED';
@@ -116,7 +129,36 @@ export interface OrderstreamStackProps extends StackProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly dataRemovalPolicy?: RemovalPolicy;
+
+  /**
+   * Deadline of every non-terminal saga step: a step without its outcome this long after its
+   * command was issued is re-driven (its command published again, same eventId) by the saga
+   * deadline sweeper, which runs every minute, so a deadline is acted on up to a minute late.
+   * Whole seconds, 10 s..24 h.
+   * @default Duration.minutes(5), or Duration.seconds(30) for stage 'local'
+   */
+  readonly sagaStepTimeout?: Duration;
+
+  /**
+   * Re-drives of a stalled step before it times out (compensate what may have succeeded,
+   * cancel with reason STEP_TIMED_OUT). A stalled compensation is re-driven for ever, and past
+   * this count each re-drive backs off (x2, up to 64 x the timeout) and counts as a timed-out
+   * step (alarm). Integer 0..10.
+   * @default 2
+   */
+  readonly sagaMaxRedrives?: number;
+
+  /**
+   * LOCAL-ONLY fault switch for soak tests: share of records (0..0.5) each consumer fails on
+   * purpose (thrown before or after its handler, or the process killed mid-record), set as
+   * ORDERSTREAM_FAULT_RATE on the consumer functions. Refused (synth error) for any stage but 'local'.
+   * @default 0 (off)
+   */
+  readonly faultInjectionRate?: number;
 }
+
+/** Stage whose functions may carry the fault switch; its step deadline is shorter by default. */
+export const LOCAL_STAGE = 'local';
 
 /** Key schema of each table (the contract with the handlers and the local runtime). */
 const TABLE_SCHEMAS: Readonly<
@@ -124,7 +166,7 @@ const TABLE_SCHEMAS: Readonly<
 > = {
   orders: { id: 'OrdersTable', partitionKey: 'orderId' },
   inventory: { id: 'InventoryTable', partitionKey: 'pk' },
-  saga: { id: 'SagaTable', partitionKey: 'orderId' },
+  saga: { id: 'SagaTable', partitionKey: 'orderId' }, // + the sparse deadline index, below
   ledger: { id: 'LedgerTable', partitionKey: 'orderId', sortKey: 'entry' },
   idempotency: { id: 'IdempotencyTable', partitionKey: 'id', timeToLiveAttribute: 'expiration' },
 };
@@ -154,6 +196,9 @@ export class OrderstreamStack extends Stack {
   public readonly api: OrderApi;
   public readonly apiFunction: ServiceFunction;
   public readonly consumers: Readonly<Record<string, StreamConsumerFunction>>;
+  public readonly sweeperFunction: ServiceFunction;
+  public readonly sweepSchedule: events.Rule;
+  public readonly stepsTimedOutAlarm: cloudwatch.Alarm;
   public readonly dashboard: OperationsDashboard;
 
   public constructor(scope: Construct, id: string, props: OrderstreamStackProps = {}) {
@@ -188,6 +233,26 @@ export class OrderstreamStack extends Stack {
     // Checked once here so a bad value fails with one message, not six.
     resolveMappingOptions('OrderstreamStack.mapping', props.mapping, streamRetention);
     const dataRemovalPolicy = props.dataRemovalPolicy ?? RemovalPolicy.RETAIN;
+    const isLocal = this.stageName === LOCAL_STAGE;
+    const stepTimeoutSeconds = (props.sagaStepTimeout ?? Duration.seconds(isLocal ? 30 : 300)).toSeconds({
+      integral: false,
+    });
+    if (!Number.isInteger(stepTimeoutSeconds) || stepTimeoutSeconds < 10 || stepTimeoutSeconds > 86400) {
+      throw new Error(
+        `OrderstreamStack: sagaStepTimeout must be whole seconds in 10..86400; got ${stepTimeoutSeconds} s`,
+      );
+    }
+    const maxRedrives = props.sagaMaxRedrives ?? 2;
+    if (!Number.isInteger(maxRedrives) || maxRedrives < 0 || maxRedrives > 10) {
+      throw new Error(`OrderstreamStack: sagaMaxRedrives must be an integer in 0..10; got ${maxRedrives}`);
+    }
+    const faultRate = parseFaultRate(props.faultInjectionRate ?? 0, 'OrderstreamStack: faultInjectionRate');
+    if (faultRate > 0 && !isLocal) {
+      throw new Error(
+        `OrderstreamStack: faultInjectionRate is a local-only soak-test switch; refused for stage '${this.stageName}' ` +
+          `(only stage '${LOCAL_STAGE}' may fail records on purpose)`,
+      );
+    }
 
     // ---- the stream ----
     if (streamEncryption === 'CUSTOMER_MANAGED') {
@@ -231,6 +296,14 @@ export class OrderstreamStack extends Stack {
       });
       pinLogicalId(tables[key], schema.id);
     }
+    // Sparse: only sagas with a step deadline (not terminal) carry its keys; the sweeper queries it.
+    tables.saga.addGlobalSecondaryIndex({
+      indexName: SAGA_DEADLINE_INDEX.name,
+      partitionKey: { name: SAGA_DEADLINE_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: SAGA_DEADLINE_INDEX.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: [...SAGA_DEADLINE_INDEX.projected],
+    });
     this.tables = tables;
 
     // ---- on-failure destination ----
@@ -286,12 +359,25 @@ export class OrderstreamStack extends Stack {
       for (const key of [...service.reads, ...service.readWrites]) env[TABLE_ENV[key]] = tables[key].tableName;
       if (service.publishes) env.STREAM_NAME = this.stream.streamName;
       if (service.sendsEmail && props.emailSender) env.EMAIL_SENDER = props.emailSender;
+      if (service.name === 'saga') {
+        env.SAGA_STEP_TIMEOUT_SECONDS = String(stepTimeoutSeconds);
+        env.SAGA_MAX_REDRIVES = String(maxRedrives);
+      }
+      if (faultRate > 0 && CONSUMER_SERVICES.includes(service)) env[FAULT_RATE_ENV] = String(faultRate);
       return env;
     };
     const grantServiceAccess = (service: ServiceDefinition, serviceFunction: ServiceFunction): void => {
       const fn = serviceFunction.function;
       for (const key of service.reads) tables[key].grantReadData(fn);
       for (const key of service.readWrites) tables[key].grantReadWriteData(fn);
+      if ([...service.reads, ...service.readWrites].includes('saga')) {
+        Validations.of(serviceFunction.role).acknowledge({
+          id: 'AwsSolutions-IAM5[Resource::<SagaTable.Arn>/index/*]',
+          reason:
+            "The saga table's only index is the sparse deadline index; CDK's table grant covers the table's indexes " +
+            'with index/*, which here means exactly that index.',
+        });
+      }
       if (service.publishes) {
         fn.addToRolePolicy(
           new iam.PolicyStatement({
@@ -363,6 +449,55 @@ export class OrderstreamStack extends Stack {
       consumers[service.name] = consumer;
     }
     this.consumers = consumers;
+
+    // ---- saga deadlines: a scheduled sweeper and an alarm on timed-out steps ----
+    this.sweeperFunction = new ServiceFunction(this, 'Sweeper', {
+      service: SWEEPER_SERVICE.name,
+      description: SWEEPER_SERVICE.description,
+      environment: environmentOf(SWEEPER_SERVICE),
+      timeout: Duration.seconds(50),
+    });
+    grantServiceAccess(SWEEPER_SERVICE, this.sweeperFunction);
+    pinLogicalId(this.sweeperFunction.function, `${pascal(SWEEPER_SERVICE.name)}Function`);
+    this.sweepSchedule = new events.Rule(this, 'SagaSweepSchedule', {
+      description: `orderstream ${this.stageName}: run the saga deadline sweeper`,
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      // A missed run is made up by the next one: no retries, no stale runs.
+      targets: [
+        new eventTargets.LambdaFunction(this.sweeperFunction.function, {
+          retryAttempts: 0,
+          maxEventAge: Duration.minutes(1),
+        }),
+      ],
+    });
+    pinLogicalId(this.sweepSchedule, 'SagaSweepSchedule');
+    const alarmAction = new cwActions.SnsAction(this.alarmTopic);
+    this.stepsTimedOutAlarm = new cloudwatch.Alarm(this, 'SagaStepsTimedOutAlarm', {
+      alarmDescription:
+        `orderstream ${this.stageName}: saga steps timed out (orders cancelled with STEP_TIMED_OUT, ` +
+        'or compensations still unanswered after their re-drives)',
+      metric: new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: 'SagaStepsTimedOut',
+        dimensionsMap: { service: 'saga' },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    pinLogicalId(this.stepsTimedOutAlarm, 'SagaStepsTimedOutAlarm');
+    const sweeperErrorsAlarm = new cloudwatch.Alarm(this, 'SweeperErrorsAlarm', {
+      alarmDescription: `orderstream ${this.stageName}: saga deadline sweeper failing (stalled sagas go unnoticed)`,
+      metric: this.sweeperFunction.function.metricErrors({ statistic: 'Sum', period: Duration.minutes(5) }),
+      threshold: 3,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    for (const alarm of [this.stepsTimedOutAlarm, sweeperErrorsAlarm]) alarm.addAlarmAction(alarmAction);
 
     // ---- API ----
     this.api = new OrderApi(this, 'HttpApi', {

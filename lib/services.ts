@@ -37,18 +37,21 @@ export const API_SERVICE: ServiceDefinition = {
   name: 'api',
   description: 'HTTP API: validates requests, publishes ORDER_CREATED / cancel commands, serves reads',
   reads: ['orders'],
-  readWrites: ['inventory', 'idempotency'],
+  readWrites: ['inventory'],
   publishes: true,
   sendsEmail: false,
 };
 
-/** The six stream consumers; every one also gets the idempotency table (read/write). */
+/**
+ * The six stream consumers. None gets the idempotency table (the API's): each consumer's
+ * exactly-once guard is its own state (saga journal, reservation items, ledgers, versioned view).
+ */
 export const CONSUMER_SERVICES: readonly ServiceDefinition[] = [
   {
     name: 'saga',
     description: 'Saga orchestrator: one state machine per order, emits the next command or compensations',
     reads: [],
-    readWrites: ['saga', 'idempotency'],
+    readWrites: ['saga'],
     publishes: true,
     sendsEmail: false,
   },
@@ -56,7 +59,7 @@ export const CONSUMER_SERVICES: readonly ServiceDefinition[] = [
     name: 'inventory',
     description: 'Reserves and releases stock',
     reads: [],
-    readWrites: ['inventory', 'idempotency'],
+    readWrites: ['inventory'],
     publishes: true,
     sendsEmail: false,
   },
@@ -64,7 +67,7 @@ export const CONSUMER_SERVICES: readonly ServiceDefinition[] = [
     name: 'payment',
     description: 'Charges and refunds payments (ledgered)',
     reads: [],
-    readWrites: ['ledger', 'idempotency'],
+    readWrites: ['ledger'],
     publishes: true,
     sendsEmail: false,
   },
@@ -72,7 +75,7 @@ export const CONSUMER_SERVICES: readonly ServiceDefinition[] = [
     name: 'shipping',
     description: 'Ships orders (ledgered)',
     reads: [],
-    readWrites: ['ledger', 'idempotency'],
+    readWrites: ['ledger'],
     publishes: true,
     sendsEmail: false,
   },
@@ -80,7 +83,7 @@ export const CONSUMER_SERVICES: readonly ServiceDefinition[] = [
     name: 'email',
     description: 'Sends customer emails exactly once (ledgered)',
     reads: [],
-    readWrites: ['ledger', 'idempotency'],
+    readWrites: ['ledger'],
     publishes: false,
     sendsEmail: true,
   },
@@ -88,8 +91,21 @@ export const CONSUMER_SERVICES: readonly ServiceDefinition[] = [
     name: 'projector',
     description: 'Projects events into the orders read model',
     reads: [],
-    readWrites: ['orders', 'idempotency'],
+    readWrites: ['orders'],
     publishes: false,
     sendsEmail: false,
   },
 ];
+
+/**
+ * The saga deadline sweeper (scheduled): reads the saga table's deadline index and puts
+ * SAGA_STEP_TIMED_OUT for each saga past its deadline on the stream; writes no table.
+ */
+export const SWEEPER_SERVICE: ServiceDefinition = {
+  name: 'sweeper',
+  description: 'Saga deadline sweeper: reports sagas past their step deadline (SAGA_STEP_TIMED_OUT)',
+  reads: ['saga'],
+  readWrites: [],
+  publishes: true,
+  sendsEmail: false,
+};

@@ -1,16 +1,21 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { SagaState } from '../domain/order-saga';
-import { SagaVersionConflictError, type SagaRepository } from '../ports/saga-repository';
+import { createHash } from 'node:crypto';
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DueSaga, SagaState } from '../domain/order-saga';
+import { type SagaDeadlines, SagaVersionConflictError, type SagaRepository } from '../ports/saga-repository';
 import { VersionedOrderItems } from './dynamodb-versioned-order-items';
+import { SAGA_DEADLINE_INDEX } from './saga-deadline-index';
+
+type SagaItem = SagaState & { readonly deadlineShard?: string };
 
 /**
  * Saga state in DynamoDB (SAGA_TABLE): one item per order holding the whole SagaState
  * (phase, order details, journal of applied records with the records they caused),
  * written with optimistic locking, so of two concurrent decisions on the same base only
- * one lands; the other reloads and decides again.
+ * one lands; the other reloads and decides again. A saga with a deadline (not terminal)
+ * also gets `deadlineShard`, which puts it in the sparse deadline index.
  */
 export class DynamoDbSagaRepository implements SagaRepository {
-  private readonly items: VersionedOrderItems<SagaState>;
+  private readonly items: VersionedOrderItems<SagaItem>;
 
   public constructor(client: DynamoDBDocumentClient, tableName: string) {
     this.items = new VersionedOrderItems(
@@ -20,11 +25,69 @@ export class DynamoDbSagaRepository implements SagaRepository {
     );
   }
 
-  public get(orderId: string): Promise<SagaState | undefined> {
-    return this.items.get(orderId);
+  public async get(orderId: string): Promise<SagaState | undefined> {
+    const item = await this.items.get(orderId);
+    if (!item) return undefined;
+    const { deadlineShard: _, ...state } = item;
+    return state;
   }
 
   public save(state: SagaState, expectedVersion: number | undefined): Promise<void> {
-    return this.items.save(state, expectedVersion);
+    const item: SagaItem = state.deadlineAt === undefined ? state : { ...state, deadlineShard: shardOf(state.orderId) };
+    return this.items.save(item, expectedVersion);
   }
+}
+
+/** The sweeper's view of the deadline index (see saga-deadline-index.ts). */
+export class DynamoDbSagaDeadlines implements SagaDeadlines {
+  public constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  public async findDue(now: string, limit: number): Promise<DueSaga[]> {
+    const perShard = await Promise.all(
+      Array.from({ length: SAGA_DEADLINE_INDEX.shards }, (_, shard) => this.queryShard(`${shard}`, now, limit)),
+    );
+    return perShard
+      .flat()
+      .sort((a, b) => a.deadlineAt.localeCompare(b.deadlineAt))
+      .slice(0, limit);
+  }
+
+  private async queryShard(shard: string, now: string, limit: number): Promise<DueSaga[]> {
+    const due: DueSaga[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: SAGA_DEADLINE_INDEX.name,
+          KeyConditionExpression: '#shard = :shard AND #deadline <= :now',
+          ExpressionAttributeNames: {
+            '#shard': SAGA_DEADLINE_INDEX.partitionKey,
+            '#deadline': SAGA_DEADLINE_INDEX.sortKey,
+          },
+          ExpressionAttributeValues: { ':shard': shard, ':now': now },
+          Limit: limit - due.length,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        due.push({
+          orderId: String(item.orderId),
+          correlationId: String(item.correlationId),
+          version: Number(item.version),
+          deadlineAt: String(item.deadlineAt),
+        });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && due.length < limit);
+    return due;
+  }
+}
+
+/** Index partition of an order: a stable hash of its id modulo the shard count. */
+export function shardOf(orderId: string): string {
+  return String(createHash('sha256').update(orderId).digest().readUInt32BE(0) % SAGA_DEADLINE_INDEX.shards);
 }

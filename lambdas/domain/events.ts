@@ -12,6 +12,8 @@ export const CancellationReasonSchema = z.enum([
   'PAYMENT_DECLINED',
   'SHIPPING_FAILED',
   'CUSTOMER_REQUESTED',
+  /** A saga step passed its deadline and every re-drive (order/saga deadline sweeper) went unanswered. */
+  'STEP_TIMED_OUT',
 ]);
 export type CancellationReason = z.infer<typeof CancellationReasonSchema>;
 
@@ -80,6 +82,12 @@ export const EventPayloadSchemas = {
   PAYMENT_REFUNDED: z.object({ paymentId: z.string().min(1), amountCents: z.number().int().nonnegative() }),
   ORDER_SHIPPED: z.object({ shipmentId: z.string().min(1) }),
   SHIPPING_FAILED: z.object({ reason: z.string().min(1) }),
+
+  // --- published by the saga deadline sweeper (lambdas/sweeper): the saga at `version` passed its step deadline
+  SAGA_STEP_TIMED_OUT: z.object({
+    version: z.number().int().positive(),
+    deadlineAt: z.iso.datetime({ offset: true }),
+  }),
 
   // --- terminal events published by the saga
   ORDER_COMPLETED: OrderSummarySchema,

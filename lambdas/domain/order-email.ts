@@ -17,6 +17,7 @@ const REASON_TEXT: Readonly<Record<CancellationReason, string>> = {
   PAYMENT_DECLINED: 'your payment was declined',
   SHIPPING_FAILED: 'we could not ship to your address',
   CUSTOMER_REQUESTED: 'you asked us to cancel it',
+  STEP_TIMED_OUT: 'one of our systems did not answer in time',
 };
 
 export function confirmationEmail(orderId: string, summary: EventPayload<'ORDER_COMPLETED'>): OrderEmail {

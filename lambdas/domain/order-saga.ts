@@ -1,4 +1,4 @@
-import { causedBy, type EventEnvelope } from '../shared/envelope';
+import { causedBy, deterministicEventId, type EventEnvelope } from '../shared/envelope';
 import type { CancellationReason, EventPayload, EventType, PricedOrderLine, ShippingAddress } from './events';
 
 /**
@@ -36,11 +36,43 @@ import type { CancellationReason, EventPayload, EventType, PricedOrderLine, Ship
  *   saga/order-saga-service.ts). A different record of an outcome type already
  *   applied, or a record that does not fit the phase (stale, out of order), is
  *   IGNORED: nothing moves backwards or twice.
+ *
+ * DEADLINES (nothing waits forever). While the saga is not terminal it carries `deadlineAt`:
+ * when a transition issues commands (a new step starts) it is set to now + stepTimeoutSeconds
+ * and the step's re-drive count is reset. The saga deadline sweeper (lambdas/sweeper) finds
+ * sagas past their deadline and puts SAGA_STEP_TIMED_OUT (the version it saw, deterministic
+ * eventId) on the stream; the saga, still the single writer of its state, decides here:
+ * - the version moved on since the sweeper looked: IGNORED (the step answered meanwhile);
+ * - a forward step (RESERVING, PAYING, SHIPPING) re-driven fewer than maxRedrives times:
+ *   RE-DRIVE: its journaled command is emitted again (same eventId; every service answers a
+ *   repeated command with its recorded outcome) and the deadline moves one timeout on;
+ * - otherwise TIME OUT: compensate what may have succeeded (the step in flight included:
+ *   RESERVING -> RELEASE_INVENTORY, whose tombstone voids a late reservation; PAYING and
+ *   SHIPPING -> REFUND_PAYMENT, which records a zero refund if nothing was charged, declines a
+ *   late charge and makes shipping refuse a late SHIP_ORDER; and RELEASE_INVENTORY), then
+ *   CANCELLED with reason STEP_TIMED_OUT (CUSTOMER_REQUESTED if a cancel came first);
+ * - COMPENSATING never gives up: its pending compensations are re-driven at every deadline;
+ *   past maxRedrives the interval doubles per re-drive (capped at 64 x the timeout) and every
+ *   such re-drive counts as a timed-out step (metric and alarm), so a human looks at it.
  */
 
 export type SagaPhase = 'RESERVING' | 'PAYING' | 'SHIPPING' | 'COMPENSATING' | 'COMPLETED' | 'CANCELLED';
 
 export type CompensationCommand = 'RELEASE_INVENTORY' | 'REFUND_PAYMENT';
+
+/** How long a saga step may wait, and how often it is re-driven before it times out. */
+export interface SagaDeadlinePolicy {
+  /** Seconds a step waits for its outcome before the sweeper may re-drive or time it out. */
+  readonly stepTimeoutSeconds: number;
+  /** Re-drives of a step's command(s) before the step times out (compensations: before the alarm). */
+  readonly maxRedrives: number;
+}
+
+/** Production defaults (stack props `sagaStepTimeout` and `sagaMaxRedrives`). */
+export const DEFAULT_SAGA_DEADLINE_POLICY: SagaDeadlinePolicy = { stepTimeoutSeconds: 300, maxRedrives: 2 };
+
+/** Longest back-off of a stalled compensation's re-drives: 64 x the step timeout. */
+const MAX_COMPENSATION_BACKOFF_EXPONENT = 6;
 
 /** What the saga keeps of ORDER_CREATED: all it needs to issue commands and terminal events. */
 export interface SagaOrder {
@@ -77,6 +109,15 @@ export interface SagaState {
   readonly cancellationReason?: CancellationReason;
   /** Compensations issued and whether their outcome is back. */
   readonly compensations: { readonly [C in CompensationCommand]?: 'PENDING' | 'DONE' };
+  /**
+   * ISO-8601 deadline of the step in flight; present exactly while the phase is not terminal
+   * (the saga table's sparse deadline index holds only these sagas).
+   */
+  readonly deadlineAt?: string;
+  /** Re-drives of the step in flight (0 when it started). Absent on sagas written before deadlines. */
+  readonly redrives?: number;
+  /** The phase whose step timed out, when the sweeper's deadline event failed the order. */
+  readonly timedOutStep?: SagaPhase;
   readonly journal: SagaJournalEntry[];
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -104,6 +145,7 @@ export const SAGA_INPUT_TYPES = [
   'PAYMENT_REFUNDED',
   'ORDER_SHIPPED',
   'SHIPPING_FAILED',
+  'SAGA_STEP_TIMED_OUT',
 ] as const satisfies readonly EventType[];
 export type SagaInputType = (typeof SAGA_INPUT_TYPES)[number];
 
@@ -123,11 +165,43 @@ export function isTerminalPhase(phase: SagaPhase): boolean {
   return phase === 'COMPLETED' || phase === 'CANCELLED';
 }
 
+/** What the sweeper saw of a saga past its deadline. */
+export interface DueSaga {
+  readonly orderId: string;
+  readonly correlationId: string;
+  readonly version: number;
+  readonly deadlineAt: string;
+}
+
+/**
+ * The sweeper's SAGA_STEP_TIMED_OUT for a saga seen at `version`. Its eventId depends on
+ * (orderId, version) only: sweeping again before the saga applied it yields the same event
+ * (a replay for the saga), and once the saga moved on the next one is a different event.
+ */
+export function stepTimedOutEvent(due: DueSaga, now: string): EventEnvelope<EventPayload<'SAGA_STEP_TIMED_OUT'>> {
+  const eventId = deterministicEventId(due.orderId, 'SAGA_STEP_TIMED_OUT', String(due.version));
+  return {
+    eventId,
+    eventType: 'SAGA_STEP_TIMED_OUT',
+    eventVersion: 1,
+    occurredAt: now,
+    orderId: due.orderId,
+    correlationId: due.correlationId,
+    causationId: eventId,
+    payload: { version: due.version, deadlineAt: due.deadlineAt },
+  };
+}
+
 /**
  * Decides what `incoming` does to the saga `state` (undefined = no saga for the order).
- * `now` (ISO-8601) stamps the emitted records and the state.
+ * `now` (ISO-8601) stamps the emitted records and the state; `policy` sets step deadlines.
  */
-export function decideSaga(state: SagaState | undefined, incoming: EventEnvelope, now: string): SagaDecision {
+export function decideSaga(
+  state: SagaState | undefined,
+  incoming: EventEnvelope,
+  now: string,
+  policy: SagaDeadlinePolicy = DEFAULT_SAGA_DEADLINE_POLICY,
+): SagaDecision {
   if (!state) {
     if (incoming.eventType !== 'ORDER_CREATED') {
       return {
@@ -135,7 +209,7 @@ export function decideSaga(state: SagaState | undefined, incoming: EventEnvelope
         reason: `${incoming.eventType} for order ${incoming.orderId}, which has no saga yet`,
       };
     }
-    return start(incoming as EventEnvelope<EventPayload<'ORDER_CREATED'>>, now);
+    return start(incoming as EventEnvelope<EventPayload<'ORDER_CREATED'>>, now, policy);
   }
 
   const applied = state.journal.find((entry) => entry.eventId === incoming.eventId);
@@ -154,7 +228,7 @@ export function decideSaga(state: SagaState | undefined, incoming: EventEnvelope
     return { kind: 'ignored', reason: `the order is ${state.phase}; ${incoming.eventType} changes nothing` };
   }
 
-  const step = new Step(state, incoming, now);
+  const step = new Step(state, incoming, now, policy);
   switch (incoming.eventType) {
     case 'ORDER_CANCEL_REQUESTED':
       return onCancelRequested(step);
@@ -174,12 +248,18 @@ export function decideSaga(state: SagaState | undefined, incoming: EventEnvelope
       return onCompensated(step, 'RELEASE_INVENTORY');
     case 'PAYMENT_REFUNDED':
       return onCompensated(step, 'REFUND_PAYMENT');
+    case 'SAGA_STEP_TIMED_OUT':
+      return onStepTimedOut(step, incoming as EventEnvelope<EventPayload<'SAGA_STEP_TIMED_OUT'>>);
     default:
       return { kind: 'ignored', reason: `${incoming.eventType} is not a saga input` };
   }
 }
 
-function start(created: EventEnvelope<EventPayload<'ORDER_CREATED'>>, now: string): SagaDecision {
+function start(
+  created: EventEnvelope<EventPayload<'ORDER_CREATED'>>,
+  now: string,
+  policy: SagaDeadlinePolicy,
+): SagaDecision {
   const p = created.payload;
   const order: SagaOrder = {
     customerId: p.customerId,
@@ -208,6 +288,8 @@ function start(created: EventEnvelope<EventPayload<'ORDER_CREATED'>>, now: strin
     inventoryReserved: false,
     cancelRequested: false,
     compensations: {},
+    deadlineAt: addSeconds(now, policy.stepTimeoutSeconds),
+    redrives: 0,
     journal: [{ eventId: created.eventId, eventType: created.eventType, emitted: emit }],
     createdAt: now,
     updatedAt: now,
@@ -290,17 +372,86 @@ function onCompensated(step: Step, compensation: CompensationCommand): SagaDecis
   ]);
 }
 
-/** Helpers bound to one (state, incoming record, now). */
+function onStepTimedOut(step: Step, event: EventEnvelope<EventPayload<'SAGA_STEP_TIMED_OUT'>>): SagaDecision {
+  const { state, policy } = step;
+  if (event.payload.version !== state.version) {
+    return {
+      kind: 'ignored',
+      reason: `the deadline passed at version ${event.payload.version}, but the saga moved on to version ${state.version}`,
+    };
+  }
+  const redrives = state.redrives ?? 0;
+  if (state.phase === 'COMPENSATING' || redrives < policy.maxRedrives) {
+    // Compensations have nothing to fall back on: re-drive them for ever, backing off past maxRedrives.
+    const backoff = state.phase === 'COMPENSATING' ? Math.max(0, redrives + 1 - policy.maxRedrives) : 0;
+    const factor = 2 ** Math.min(backoff, MAX_COMPENSATION_BACKOFF_EXPONENT);
+    return step.transition(
+      { redrives: redrives + 1, deadlineAt: addSeconds(step.now, policy.stepTimeoutSeconds * factor) },
+      commandsInFlight(state),
+    );
+  }
+  // The step may still have succeeded: compensate it too (refund / release fence a late command).
+  const inFlight: CompensationCommand | undefined =
+    state.phase === 'RESERVING' ? 'RELEASE_INVENTORY' : state.phase === 'PAYING' ? 'REFUND_PAYMENT' : undefined;
+  // SHIPPING has no compensation of its own: the refund on record makes shipping refuse a late SHIP_ORDER.
+  const reason = state.cancelRequested ? 'CUSTOMER_REQUESTED' : 'STEP_TIMED_OUT';
+  return step.compensate({ timedOutStep: state.phase }, reason, inFlight);
+}
+
+/** The journaled commands the saga is waiting on: the forward step's command, or the pending compensations. */
+function commandsInFlight(state: SagaState): EventEnvelope[] {
+  const wanted: string[] =
+    state.phase === 'COMPENSATING'
+      ? Object.entries(state.compensations)
+          .filter(([, status]) => status === 'PENDING')
+          .map(([command]) => command)
+      : [FORWARD_COMMAND[state.phase as ForwardPhase]];
+  return wanted.map((eventType) => {
+    const envelope = latestEmitted(state, eventType);
+    if (!envelope) throw new Error(`saga of order ${state.orderId} has no journaled ${eventType} to re-drive`);
+    return envelope;
+  });
+}
+
+type ForwardPhase = 'RESERVING' | 'PAYING' | 'SHIPPING';
+const FORWARD_COMMAND: Readonly<Record<ForwardPhase, EventType>> = {
+  RESERVING: 'RESERVE_INVENTORY',
+  PAYING: 'PROCESS_PAYMENT',
+  SHIPPING: 'SHIP_ORDER',
+};
+
+function latestEmitted(state: SagaState, eventType: string): EventEnvelope | undefined {
+  for (let i = state.journal.length - 1; i >= 0; i -= 1) {
+    const found = state.journal[i]!.emitted.find((e) => e.eventType === eventType);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function addSeconds(iso: string, seconds: number): string {
+  return new Date(Date.parse(iso) + seconds * 1000).toISOString();
+}
+
+/** Helpers bound to one (state, incoming record, now, policy). */
 class Step {
   public constructor(
     public readonly state: SagaState,
     private readonly incoming: EventEnvelope,
-    private readonly now: string,
+    public readonly now: string,
+    public readonly policy: SagaDeadlinePolicy,
   ) {}
 
+  /**
+   * The next state: `changes` applied, version + 1, the incoming record journaled with `emit`.
+   * Emitting commands starts a step (new deadline, re-drives reset) unless `changes` say
+   * otherwise; a terminal phase drops the deadline.
+   */
   public transition(changes: Partial<SagaState>, emit: EventEnvelope[]): SagaDecision {
-    const state: SagaState = {
+    const startsStep =
+      emit.length > 0 ? { deadlineAt: addSeconds(this.now, this.policy.stepTimeoutSeconds), redrives: 0 } : {};
+    const { deadlineAt, ...next }: SagaState = {
       ...this.state,
+      ...startsStep,
       ...changes,
       version: this.state.version + 1,
       updatedAt: this.now,
@@ -309,19 +460,25 @@ class Step {
         { eventId: this.incoming.eventId, eventType: this.incoming.eventType, emitted: emit },
       ],
     };
+    const state: SagaState = isTerminalPhase(next.phase) ? next : { ...next, deadlineAt };
     return { kind: 'transition', state, emit };
   }
 
   /**
    * Fails the order with `reason`: issues the compensations for what is known to have
-   * succeeded (after applying `changes`), in reverse order (refund before release), or,
-   * when there is nothing to undo, emits ORDER_CANCELLED at once.
+   * succeeded (after applying `changes`) and for `inFlight`, the compensation of a step
+   * whose outcome never came, in reverse order (refund before release), or, when there is
+   * nothing to undo, emits ORDER_CANCELLED at once.
    */
-  public compensate(changes: Partial<SagaState>, reason: CancellationReason): SagaDecision {
+  public compensate(
+    changes: Partial<SagaState>,
+    reason: CancellationReason,
+    inFlight?: CompensationCommand,
+  ): SagaDecision {
     const after = { ...this.state, ...changes };
     const commands: CompensationCommand[] = [];
-    if (after.paymentId !== undefined) commands.push('REFUND_PAYMENT');
-    if (after.inventoryReserved) commands.push('RELEASE_INVENTORY');
+    if (after.paymentId !== undefined || inFlight === 'REFUND_PAYMENT') commands.push('REFUND_PAYMENT');
+    if (after.inventoryReserved || inFlight === 'RELEASE_INVENTORY') commands.push('RELEASE_INVENTORY');
     if (commands.length === 0) {
       return this.transition({ ...changes, phase: 'CANCELLED', cancellationReason: reason }, [this.cancelled(reason)]);
     }

@@ -1,4 +1,4 @@
-import type { SagaState } from '../domain/order-saga';
+import type { DueSaga, SagaState } from '../domain/order-saga';
 
 /** Saga state per order (SAGA_TABLE, partition key `orderId`), with optimistic locking. */
 export interface SagaRepository {
@@ -9,6 +9,15 @@ export interface SagaRepository {
    * may exist yet). Throws `SagaVersionConflictError` otherwise.
    */
   save(state: SagaState, expectedVersion: number | undefined): Promise<void>;
+}
+
+/** The sagas whose step deadline has passed (the saga table's sparse deadline index). */
+export interface SagaDeadlines {
+  /**
+   * Non-terminal sagas with `deadlineAt <= now`, earliest first per index partition, at most
+   * `limit`. Eventually consistent: a saga may show an older version (the saga ignores it).
+   */
+  findDue(now: string, limit: number): Promise<DueSaga[]>;
 }
 
 export class SagaVersionConflictError extends Error {

@@ -1,21 +1,35 @@
-import { SAGA_INPUT_TYPES } from '../domain/order-saga';
+import { DEFAULT_SAGA_DEADLINE_POLICY, SAGA_INPUT_TYPES, type SagaDeadlinePolicy } from '../domain/order-saga';
 import { DynamoDbSagaRepository } from '../adapters/dynamodb-saga-repository';
 import { eventPublisherFromEnv } from '../adapters/kinesis-event-publisher';
 import { documentClient } from '../shared/aws-clients';
-import { requiredEnv } from '../shared/config';
+import { integerEnv, requiredEnv } from '../shared/config';
 import { logger, metrics } from '../shared/powertools';
 import { createStreamConsumer, handleAll } from '../shared/stream-consumer';
 import { OrderSagaService } from './order-saga-service';
 import { sagaMetrics } from './saga-metrics';
 
+/** Step deadlines from the stack (props sagaStepTimeout, sagaMaxRedrives). */
+const deadlinePolicy: SagaDeadlinePolicy = {
+  stepTimeoutSeconds: integerEnv(
+    'SAGA_STEP_TIMEOUT_SECONDS',
+    DEFAULT_SAGA_DEADLINE_POLICY.stepTimeoutSeconds,
+    1,
+    24 * 60 * 60,
+  ),
+  maxRedrives: integerEnv('SAGA_MAX_REDRIVES', DEFAULT_SAGA_DEADLINE_POLICY.maxRedrives, 0, 100),
+};
+
 const saga = new OrderSagaService(
   new DynamoDbSagaRepository(documentClient(), requiredEnv('SAGA_TABLE')),
   eventPublisherFromEnv(),
   logger,
-  { onTransition: sagaMetrics(metrics) },
+  { onTransition: sagaMetrics(metrics, deadlinePolicy), deadlinePolicy },
 );
 
-/** The orchestrator: consumes ORDER_CREATED, customer cancels and every service outcome. */
+/**
+ * The orchestrator: consumes ORDER_CREATED, customer cancels, every service outcome and the
+ * sweeper's SAGA_STEP_TIMED_OUT. Its exactly-once guard is the versioned journal of the saga item.
+ */
 export const handler = createStreamConsumer({
   handlers: handleAll(SAGA_INPUT_TYPES, async (event) => {
     await saga.handle(event);

@@ -1,4 +1,10 @@
-import { decideSaga, type SagaDecision, type SagaPhase, type SagaState } from '../domain/order-saga';
+import {
+  DEFAULT_SAGA_DEADLINE_POLICY,
+  decideSaga,
+  type SagaDeadlinePolicy,
+  type SagaDecision,
+  type SagaState,
+} from '../domain/order-saga';
 import type { EventPublisher } from '../ports/event-publisher';
 import { SagaVersionConflictError, type SagaRepository } from '../ports/saga-repository';
 import type { EventEnvelope } from '../shared/envelope';
@@ -18,8 +24,10 @@ export interface OrderSagaServiceOptions {
   readonly now?: () => string;
   /** Load-decide-write rounds before a version conflict is given up (and retried by Lambda). @default 5 */
   readonly maxAttempts?: number;
-  /** Told of every persisted transition (metrics). @default none */
-  readonly onTransition?: (from: SagaPhase | undefined, to: SagaState) => void;
+  /** Told of every persisted transition (metrics): the state before (none for a new saga) and after. */
+  readonly onTransition?: (from: SagaState | undefined, to: SagaState) => void;
+  /** Step deadlines and re-drives. @default DEFAULT_SAGA_DEADLINE_POLICY (300 s, 2 re-drives) */
+  readonly deadlinePolicy?: SagaDeadlinePolicy;
 }
 
 /**
@@ -38,8 +46,7 @@ export interface OrderSagaServiceOptions {
  * - Crash/throttle BEFORE the write: nothing happened; the record fails, Lambda
  *   redelivers it, it is decided afresh.
  * - Write succeeded, publish failed (or the function died before/while publishing):
- *   the record fails (the stream consumer reports it, Powertools idempotency forgets
- *   the in-progress eventId), Lambda redelivers it, `decideSaga` finds its eventId in
+ *   the record fails (the stream consumer reports it), Lambda redelivers it, `decideSaga` finds its eventId in
  *   the journal and answers REPLAY with the stored envelopes, which are published
  *   again, byte for byte the same. Downstream consumers deduplicate by eventId, so a
  *   replay after a publish that did in fact succeed is harmless.
@@ -59,7 +66,8 @@ export interface OrderSagaServiceOptions {
 export class OrderSagaService {
   private readonly now: () => string;
   private readonly maxAttempts: number;
-  private readonly onTransition: (from: SagaPhase | undefined, to: SagaState) => void;
+  private readonly onTransition: (from: SagaState | undefined, to: SagaState) => void;
+  private readonly policy: SagaDeadlinePolicy;
 
   public constructor(
     private readonly repository: SagaRepository,
@@ -70,13 +78,14 @@ export class OrderSagaService {
     this.now = options.now ?? (() => new Date().toISOString());
     this.maxAttempts = options.maxAttempts ?? 5;
     this.onTransition = options.onTransition ?? (() => undefined);
+    this.policy = options.deadlinePolicy ?? DEFAULT_SAGA_DEADLINE_POLICY;
   }
 
   /** Applies one record; returns what was decided (for logs and tests). */
   public async handle(incoming: EventEnvelope): Promise<SagaDecision['kind']> {
     for (let attempt = 1; ; attempt += 1) {
       const state = await this.repository.get(incoming.orderId);
-      const decision = decideSaga(state, incoming, this.now());
+      const decision = decideSaga(state, incoming, this.now(), this.policy);
       switch (decision.kind) {
         case 'ignored':
           this.log.info('saga ignored record', { reason: decision.reason, phase: state?.phase });
@@ -105,7 +114,7 @@ export class OrderSagaService {
             version: decision.state.version,
             emitted: decision.emit.map((e) => e.eventType),
           });
-          this.onTransition(state?.phase, decision.state);
+          this.onTransition(state, decision.state);
           await this.publish(decision.emit);
           return decision.kind;
       }

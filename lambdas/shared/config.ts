@@ -12,3 +12,14 @@ export function optionalEnv(name: string): string | undefined {
   const value = process.env[name];
   return value === undefined || value.trim() === '' ? undefined : value;
 }
+
+/** An integer variable within [min, max]; `fallback` when unset. Throws a message naming the variable otherwise. */
+export function integerEnv(name: string, fallback: number, min: number, max: number): number {
+  const raw = optionalEnv(name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`Environment variable ${name} must be an integer in ${min}..${max}; got '${raw}'`);
+  }
+  return value;
+}

@@ -1,6 +1,4 @@
 import { BatchProcessor, EventType as BatchEventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import {
@@ -10,9 +8,8 @@ import {
   type EventPayload,
   type EventType,
 } from '../domain/events';
-import { dynamoDbClient } from './aws-clients';
-import { optionalEnv } from './config';
 import { parseEnvelope, type EventEnvelope } from './envelope';
+import { type FaultInjector, faultInjectorFromEnv, InjectedFaultError } from './fault-injection';
 import { logger, metrics, tracer } from './powertools';
 
 /** What a consumer does with one record of a type it cares about. */
@@ -24,12 +21,10 @@ export interface StreamConsumerOptions {
   /** Handlers by eventType. Records of any other type are skipped (logged, counted). */
   readonly handlers: RecordHandlers;
   /**
-   * Runs each record's handler at most once per eventId (Powertools idempotency on the
-   * IDEMPOTENCY_TABLE). @default enabled when IDEMPOTENCY_TABLE is set
+   * Local-only fault switch (soak tests), see shared/fault-injection.ts; null = off.
+   * @default from ORDERSTREAM_FAULT_RATE (off when unset)
    */
-  readonly idempotencyTableName?: string | null;
-  /** How long a completed eventId is remembered. @default 24 h, the stream's default retention */
-  readonly idempotencyTtlSeconds?: number;
+  readonly faults?: FaultInjector | null;
 }
 
 /** The same handler for each of `eventTypes` (a consumer whose use case dispatches itself). */
@@ -61,30 +56,27 @@ export class BlockedByEarlierFailureError extends Error {
  * later records of the SAME partition key (order) in this batch are not processed and
  * are reported failed too: Lambda resumes from the lowest failed sequence number, so
  * they come again, and processing them now would apply an order's events out of order.
- * Records of other orders are processed normally; on the retry they are deduplicated
- * by eventId.
+ * Records of other orders are processed normally, and come again on the retry.
+ *
+ * EXACTLY ONCE. There is no per-record idempotency store here: every handler is its own
+ * guard, the cheapest one that survives a crash at any point (saga: versioned journal;
+ * inventory: reservation items; payment and shipping: outcome ledger, first writer wins;
+ * email: ledger claim with a short lease; projector: forward-only versioned view). Each
+ * answers a redelivered record by repeating its recorded outcome (same eventId) without
+ * repeating the effect, so a record whose handler died anywhere completes on redelivery.
+ * (A per-record Powertools idempotency record cost x117 the bare consumer and its
+ * in-progress lock outlived a crashed invocation, parking redeliveries until they failed.)
  */
 export function createStreamConsumer(
   options: StreamConsumerOptions,
 ): (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse> {
-  const tableName =
-    options.idempotencyTableName === null
-      ? undefined
-      : (options.idempotencyTableName ?? optionalEnv('IDEMPOTENCY_TABLE'));
-  const idempotencyConfig = new IdempotencyConfig({
-    eventKeyJmesPath: 'eventId',
-    expiresAfterSeconds: options.idempotencyTtlSeconds ?? 24 * 60 * 60,
-  });
-  const dispatch = (envelope: EventEnvelope): Promise<void> => dispatchToHandler(options.handlers, envelope);
-  const runOnce = tableName
-    ? makeIdempotent(dispatch, {
-        persistenceStore: new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: dynamoDbClient() }),
-        config: idempotencyConfig,
-      })
-    : dispatch;
+  const faults = options.faults === null ? undefined : (options.faults ?? faultInjectorFromEnv());
+  const run = (envelope: EventEnvelope): Promise<void> => {
+    const dispatch = (): Promise<void> => dispatchToHandler(options.handlers, envelope);
+    return faults ? faults(dispatch) : dispatch();
+  };
 
   return async (event, context) => {
-    idempotencyConfig.registerLambdaContext(context);
     const processor = new BatchProcessor(BatchEventType.KinesisDataStreams);
     const failedPartitionKeys = new Set<string>();
 
@@ -97,11 +89,12 @@ export function createStreamConsumer(
         const envelope = decode(record, options.handlers);
         if (!envelope) return;
         logger.appendKeys({ orderId: envelope.orderId, eventId: envelope.eventId, eventType: envelope.eventType });
-        await runOnce(envelope);
+        await run(envelope);
       } catch (error) {
         failedPartitionKeys.add(partitionKey);
         logger.error('record failed', { sequenceNumber, partitionKey, error: error as Error });
         metrics.addMetric(error instanceof PoisonRecordError ? 'PoisonRecords' : 'FailedRecords', MetricUnit.Count, 1);
+        if (error instanceof InjectedFaultError) metrics.addMetric('InjectedFaults', MetricUnit.Count, 1);
         throw error;
       } finally {
         logger.removeKeys(['orderId', 'eventId', 'eventType']);

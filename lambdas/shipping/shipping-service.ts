@@ -1,4 +1,5 @@
 import type { EventPayload } from '../domain/events';
+import type { RefundOutcome } from '../domain/payment';
 import type { ShipmentOutcome } from '../domain/shipping';
 import type { EventPublisher } from '../ports/event-publisher';
 import { LedgerEntry, type OutcomeLedger } from '../ports/outcome-ledger';
@@ -10,6 +11,15 @@ import type { ServiceLog } from '../inventory/inventory-service';
  * The shipping service: SHIP_ORDER -> ORDER_SHIPPED | SHIPPING_FAILED, one shipment per
  * order: the outcome is recorded in the ledger (`SHIPMENT`, first writer wins) and a
  * redelivered command republishes it without calling the provider again.
+ *
+ * FENCE. A SHIP_ORDER that arrives after the saga gave up on the order (its step timed out,
+ * or the order is being cancelled) must not ship: the saga's compensation records a refund
+ * (`PAYMENT#REFUND`, same ledger) before it cancels, so a refund on record makes shipping
+ * record and publish SHIPPING_FAILED ("order refunded before shipment") without calling the
+ * provider, the way payment declines a charge that comes after a refund. Remaining window:
+ * a SHIP_ORDER already past this check when the refund is recorded (a command being
+ * processed at the very moment the saga times the step out, after it went unanswered for
+ * (maxRedrives + 1) step timeouts) may still ship a cancelled order.
  */
 export class ShippingService {
   public constructor(
@@ -25,11 +35,14 @@ export class ShippingService {
     if (outcome) {
       this.log.info('shipment already on record; republishing its outcome', { orderId, status: outcome.status });
     } else {
-      const attempt = await this.provider.createShipment({
-        orderId,
-        shippingAddress: payload.shippingAddress,
-        items: payload.items,
-      });
+      const refunded = await this.ledger.get<RefundOutcome>(orderId, LedgerEntry.refund);
+      const attempt: ShipmentOutcome = refunded
+        ? { status: 'FAILED', reason: 'order refunded before shipment' }
+        : await this.provider.createShipment({
+            orderId,
+            shippingAddress: payload.shippingAddress,
+            items: payload.items,
+          });
       outcome = (await this.ledger.recordOnce(orderId, LedgerEntry.shipment, attempt)).outcome;
       this.log.info('shipment attempted', { orderId, status: outcome.status });
     }

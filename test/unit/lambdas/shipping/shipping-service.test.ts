@@ -42,4 +42,29 @@ describe('ShippingService', () => {
     // Assess
     expect(publisher.published).toEqual([expect.objectContaining({ eventType: 'SHIPPING_FAILED' })]);
   });
+
+  it('refuses a SHIP_ORDER that comes after a refund (a timed-out or cancelled order): no shipment, SHIPPING_FAILED', async () => {
+    // Prepare: the saga gave up on the order; its REFUND_PAYMENT was recorded first
+    const provider = new SimulatedShippingProvider();
+    const ledger = new InMemoryLedger();
+    const publisher = new RecordingPublisher();
+    const service = new ShippingService(provider, ledger, publisher, quietLog);
+    const command = shipCommand('FR');
+    await ledger.recordOnce(command.orderId, 'PAYMENT#REFUND', { paymentId: 'none', amountCents: 0 });
+
+    // Act: the late command, then its redelivery
+    await service.shipOrder(command);
+    await service.shipOrder(command);
+
+    // Assess
+    expect(provider.requests).toHaveLength(0);
+    expect(publisher.published.map((event) => [event.eventType, event.payload])).toEqual([
+      ['SHIPPING_FAILED', { reason: 'order refunded before shipment' }],
+      ['SHIPPING_FAILED', { reason: 'order refunded before shipment' }],
+    ]);
+    expect(await ledger.get(command.orderId, 'SHIPMENT')).toEqual({
+      status: 'FAILED',
+      reason: 'order refunded before shipment',
+    });
+  });
 });
