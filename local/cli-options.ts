@@ -1,8 +1,9 @@
 import type { LocalRuntimeOptions } from './runtime';
+import { parseInterval, ScheduleExpressionError } from './schedules';
 
 /**
  * `npm start -- [--fresh] [--port N] [--kinesis-port N] [--dynamodb-port N] [--data-dir DIR] [--no-synth]`
- * Flags win over the environment (PORT, KINESIS_PORT, DYNAMODB_PORT, ORDERSTREAM_DATA_DIR).
+ * Flags win over the environment (PORT, KINESIS_PORT, DYNAMODB_PORT, ORDERSTREAM_DATA_DIR, ORDERSTREAM_SCHEDULE_EVERY).
  */
 export const USAGE = `Usage: npm start -- [options]
   --fresh              wipe the data folder first (stream, tables, checkpoints, failed records, outbox)
@@ -11,6 +12,8 @@ export const USAGE = `Usage: npm start -- [options]
   --dynamodb-port N    DynamoDB Local port      (env DYNAMODB_PORT, default 8000)
   --data-dir DIR       data folder              (env ORDERSTREAM_DATA_DIR, default .orderstream)
   --no-synth           reuse cdk.out instead of running cdk synth
+  --schedule-every T   run every rate() schedule of the stack each T (e.g. 5s, 500ms, 2m) instead of
+                       its own rate                    (env ORDERSTREAM_SCHEDULE_EVERY)
   --verbose            show emulator output
   --help               this text`;
 
@@ -29,11 +32,21 @@ export function parseCliOptions(
       throw new UsageError(`${name} must be a port number; got '${value}'`);
     return parsed;
   };
+  const interval = (name: string, value: string | undefined): number | undefined => {
+    if (value === undefined || value === '') return undefined;
+    try {
+      return parseInterval(value);
+    } catch (error) {
+      if (error instanceof ScheduleExpressionError) throw new UsageError(`${name}: ${error.message}`);
+      throw error;
+    }
+  };
   const options: { -readonly [K in keyof LocalRuntimeOptions]: LocalRuntimeOptions[K] } & { help?: boolean } = {
     port: port('PORT', env.PORT) ?? 3000,
     kinesisPort: port('KINESIS_PORT', env.KINESIS_PORT) ?? 4568,
     dynamoDbPort: port('DYNAMODB_PORT', env.DYNAMODB_PORT) ?? 8000,
     dataDir: env.ORDERSTREAM_DATA_DIR || undefined,
+    scheduleEveryMs: interval('ORDERSTREAM_SCHEDULE_EVERY', env.ORDERSTREAM_SCHEDULE_EVERY),
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -60,6 +73,9 @@ export function parseCliOptions(
         break;
       case '--data-dir':
         options.dataDir = value();
+        break;
+      case '--schedule-every':
+        options.scheduleEveryMs = interval(flag, value());
         break;
       case '--no-synth':
         options.skipSynth = true;

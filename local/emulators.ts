@@ -85,6 +85,8 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
       SHOULD_PERSIST_DATA: 'true',
       LOAD_DATA_IF_EXISTS: 'true',
       PERSIST_PATH: join(dir, 'kinesis'),
+      // A snapshot of every stream each second, written atomically (persist-atomically.js). Puts
+      // acknowledged since the last snapshot are kept by the runtime's journal (kinesis-journal.ts).
       PERSIST_INTERVAL: '1s',
     });
     dynamoArgs.push('-dbPath', join(dir, 'dynamodb'));
@@ -105,10 +107,20 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
 
   try {
     children.push(
-      guarded(process.execPath, ['--require', join(__dirname, 'loopback-only.js'), kinesisMain], {
-        env: kinesisEnv,
-        stdio,
-      }),
+      guarded(
+        process.execPath,
+        [
+          '--require',
+          join(__dirname, 'loopback-only.js'),
+          '--require',
+          join(__dirname, 'persist-atomically.js'),
+          kinesisMain,
+        ],
+        {
+          env: kinesisEnv,
+          stdio,
+        },
+      ),
     );
     children.push(guarded('java', dynamoArgs, { cwd: dynamoDbLocalDir(), stdio }));
     for (const child of children) {

@@ -39,6 +39,8 @@ const NAME_PROPERTY: Readonly<Record<string, string>> = {
   'AWS::Logs::LogGroup': 'LogGroupName',
   'AWS::IAM::Role': 'RoleName',
   'AWS::SNS::Topic': 'TopicName',
+  'AWS::Events::Rule': 'Name',
+  'AWS::Scheduler::Schedule': 'Name',
 };
 
 export class LocalTemplate {
@@ -133,6 +135,10 @@ export class LocalTemplate {
         return `arn:aws:sns:${region}:${accountId}:${name}`;
       case 'AWS::SQS::Queue.Arn':
         return `arn:aws:sqs:${region}:${accountId}:${name}`;
+      case 'AWS::Events::Rule.Arn':
+        return `arn:aws:events:${region}:${accountId}:rule/${name}`;
+      case 'AWS::Scheduler::Schedule.Arn':
+        return `arn:aws:scheduler:${region}:${accountId}:schedule/${this.resolve(resource.Properties?.GroupName ?? 'default')}/${name}`;
       default:
         throw new UnsupportedIntrinsicError(
           `Fn::GetAtt ${logicalId}.${attribute} (${resource.Type}) has no local value` +

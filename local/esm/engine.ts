@@ -4,6 +4,7 @@ import { RecordFilter } from './filter';
 import type { EventContext } from './records';
 import { ShardWorker } from './shard-worker';
 import { sleep } from './signal';
+import { staleCheckpoint } from './stale-checkpoint';
 import {
   SHARD_END,
   type CheckpointStore,
@@ -176,12 +177,12 @@ class MappingWorker {
   }
 
   private async startShard(shardId: string, afterParent: boolean): Promise<void> {
-    const checkpoint = await this.options.checkpoints.load(this.mapping.id, shardId);
+    const { checkpoint, fromShardStart } = await this.validCheckpoint(shardId);
     const worker = new ShardWorker({
       kinesis: this.options.kinesis,
       mapping: this.mapping,
       shardId,
-      startingPosition: this.startingPosition(checkpoint, afterParent),
+      startingPosition: this.startingPosition(checkpoint, afterParent || fromShardStart),
       checkpoint,
       checkpoints: this.options.checkpoints,
       invoker: this.options.invoker,
@@ -207,6 +208,30 @@ class MappingWorker {
       `[esm ${this.mapping.id}] ${shardId}: reading from ${checkpoint ? `after ${checkpoint}` : this.mapping.startingPosition}`,
     );
     await worker.start();
+  }
+
+  /**
+   * The saved checkpoint, unless the stream lost its record (a crash before kinesis-mock persisted
+   * it): then the last record before it, saved in its place, so nothing put later is skipped.
+   */
+  private async validCheckpoint(shardId: string): Promise<{ checkpoint?: string; fromShardStart: boolean }> {
+    const saved = await this.options.checkpoints.load(this.mapping.id, shardId);
+    if (saved === undefined || saved === SHARD_END) return { checkpoint: saved, fromShardStart: false };
+    const stale = await staleCheckpoint({
+      kinesis: this.options.kinesis,
+      streamArn: this.mapping.streamArn,
+      shardId,
+      checkpoint: saved,
+    });
+    if (!stale) return { checkpoint: saved, fromShardStart: false };
+    this.log(
+      `[esm ${this.mapping.id}] ${shardId}: checkpoint ${saved} is past the stream's tip ` +
+        `${stale.tip ?? '(empty shard)'} (its record was lost in a crash): resuming ` +
+        `${stale.tip ? `after ${stale.tip}` : 'from the shard start'}`,
+    );
+    if (stale.tip) await this.options.checkpoints.save(this.mapping.id, shardId, stale.tip);
+    // no record before it: read the shard from its start, whatever the mapping's StartingPosition
+    return { checkpoint: stale.tip, fromShardStart: stale.tip === undefined };
   }
 
   /** StartingPosition applies only when there is no checkpoint; children of a read parent start at their beginning. */
