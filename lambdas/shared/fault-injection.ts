@@ -32,7 +32,7 @@ export interface FaultInjectionDeps {
 
 /** Checks a fault rate: a number in 0..0.5 (0 = off). Throws a message naming the bound otherwise. */
 export function parseFaultRate(raw: string | number, source = FAULT_RATE_ENV): number {
-  const rate = typeof raw === 'number' ? raw : Number(raw.trim());
+  const rate = typeof raw === 'number' ? raw : raw.trim() === '' ? Number.NaN : Number(raw.trim());
   if (!Number.isFinite(rate) || rate < 0 || rate > MAX_FAULT_RATE) {
     throw new Error(`${source} must be a number in 0..${MAX_FAULT_RATE}; got '${raw}'`);
   }

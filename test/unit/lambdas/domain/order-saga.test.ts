@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { EventType } from '../../../../lambdas/domain/events';
-import { decideSaga, type SagaDecision, type SagaPhase, type SagaState } from '../../../../lambdas/domain/order-saga';
+import {
+  DEFAULT_SAGA_DEADLINE_POLICY,
+  decideSaga,
+  type SagaDecision,
+  type SagaPhase,
+  type SagaState,
+  stepTimedOutEvent,
+} from '../../../../lambdas/domain/order-saga';
 import { deterministicEventId, type EventEnvelope } from '../../../../lambdas/shared/envelope';
 import { aCancelRequest, anOrderCreated, OUTCOME_PAYLOADS, outcomeOf } from '../../../helpers/order-events';
 
@@ -473,3 +480,231 @@ describe('order saga: the state x event table', () => {
     expect(actual).toBe(expected);
   });
 });
+
+/** The sweeper's event for `state` as it stands (the version it saw). */
+const deadlinePassed = (state: SagaState, version = state.version) =>
+  stepTimedOutEvent(
+    { orderId: state.orderId, correlationId: state.correlationId, version, deadlineAt: state.deadlineAt ?? NOW },
+    NOW,
+  );
+
+/** Passes the deadline `times` times in a row (each a transition); returns the last. */
+function passDeadline(state: SagaState, times: number): Transition {
+  let last = apply(state, deadlinePassed(state));
+  for (let i = 1; i < times; i++) last = apply(last.state, deadlinePassed(last.state));
+  return last;
+}
+
+describe('order saga: step deadlines', () => {
+  const policy = DEFAULT_SAGA_DEADLINE_POLICY;
+  const plus = (seconds: number) => new Date(Date.parse(NOW) + seconds * 1000).toISOString();
+
+  it('gives every non-terminal step a deadline one step timeout after its command, and drops it when terminal', () => {
+    // Prepare / Act
+    const created = anOrderCreated();
+    const started = decideSaga(undefined, created, NOW, { stepTimeoutSeconds: 60, maxRedrives: 1 });
+    const s = completed();
+    // Assess
+    expect(started).toMatchObject({ kind: 'transition', state: { deadlineAt: plus(60), redrives: 0 } });
+    expect(paying().state.deadlineAt).toBe(plus(policy.stepTimeoutSeconds));
+    expect(s.state).not.toHaveProperty('deadlineAt');
+    expect(phasesCancelled().state).not.toHaveProperty('deadlineAt');
+  });
+
+  it('keeps the deadline of the step in flight when a record starts no new step (a cancel request)', () => {
+    // Prepare
+    const s = paying();
+    const later = '2026-01-01T11:03:00.000Z';
+    // Act
+    const decision = decideSaga(s.state, aCancelRequest(s.created), later);
+    // Assess
+    expect(decision).toMatchObject({ kind: 'transition', state: { deadlineAt: s.state.deadlineAt } });
+  });
+
+  const forward = { RESERVING: reserving, PAYING: paying, SHIPPING: shipping } as const;
+  const stepCommand = { RESERVING: 'RESERVE_INVENTORY', PAYING: 'PROCESS_PAYMENT', SHIPPING: 'SHIP_ORDER' } as const;
+
+  it.each(Object.keys(forward) as (keyof typeof forward)[])(
+    '%s past its deadline: re-drives the journaled command, same eventId, and moves the deadline on',
+    (phase) => {
+      // Prepare
+      const s = forward[phase]();
+      const command = emitted(s.last, stepCommand[phase]);
+      // Act
+      const decision = apply(s.state, deadlinePassed(s.state));
+      // Assess
+      expect(decision.emit).toEqual([command]);
+      expect(decision.state).toMatchObject({
+        phase,
+        version: s.state.version + 1,
+        redrives: 1,
+        deadlineAt: plus(policy.stepTimeoutSeconds),
+      });
+    },
+  );
+
+  it.each([
+    ['RESERVING', ['RELEASE_INVENTORY']],
+    ['PAYING', ['REFUND_PAYMENT', 'RELEASE_INVENTORY']],
+    ['SHIPPING', ['REFUND_PAYMENT', 'RELEASE_INVENTORY']],
+  ] as const)(
+    '%s still unanswered after maxRedrives re-drives: compensates what may have succeeded (%j), then STEP_TIMED_OUT',
+    (phase, compensations) => {
+      // Prepare
+      const s = forward[phase]();
+      const redriven = passDeadline(s.state, policy.maxRedrives);
+      // Act
+      const timedOut = apply(redriven.state, deadlinePassed(redriven.state));
+      const cancelled = compensations.reduce(
+        (state, command) =>
+          apply(
+            state,
+            outcomeOf(
+              emitted(timedOut, command),
+              command === 'REFUND_PAYMENT' ? 'PAYMENT_REFUNDED' : 'INVENTORY_RELEASED',
+              {
+                ...(command === 'REFUND_PAYMENT' ? { paymentId: 'none', amountCents: 0 } : {}),
+              } as never,
+            ),
+          ).state,
+        timedOut.state,
+      );
+      // Assess
+      expect(redriven.state.redrives).toBe(policy.maxRedrives);
+      expect(types(timedOut)).toEqual(compensations);
+      expect(timedOut.state).toMatchObject({
+        phase: 'COMPENSATING',
+        cancellationReason: 'STEP_TIMED_OUT',
+        timedOutStep: phase,
+        redrives: 0,
+      });
+      expect(cancelled).toMatchObject({ phase: 'CANCELLED', cancellationReason: 'STEP_TIMED_OUT' });
+      expect(cancelled).not.toHaveProperty('deadlineAt');
+    },
+  );
+
+  it('ignores the late outcome of a step that timed out (the compensation already fences it)', () => {
+    // Prepare
+    const s = paying();
+    const timedOut = passDeadline(s.state, policy.maxRedrives + 1);
+    // Act
+    const late = decideSaga(timedOut.state, reply(s.last, 'PROCESS_PAYMENT', 'PAYMENT_PROCESSED'), NOW);
+    // Assess
+    expect(timedOut.state.phase).toBe('COMPENSATING');
+    expect(late.kind).toBe('ignored');
+  });
+
+  it('keeps CUSTOMER_REQUESTED as the reason when a cancel came before the time-out', () => {
+    // Prepare
+    const s = reserving();
+    const cancelling = apply(s.state, aCancelRequest(s.created));
+    // Act
+    const timedOut = passDeadline(cancelling.state, policy.maxRedrives + 1);
+    // Assess
+    expect(timedOut.state).toMatchObject({ phase: 'COMPENSATING', cancellationReason: 'CUSTOMER_REQUESTED' });
+    expect(types(timedOut)).toEqual(['RELEASE_INVENTORY']);
+  });
+
+  it('times a step out at once with maxRedrives 0', () => {
+    // Prepare
+    const s = reserving();
+    // Act
+    const decision = decideSaga(s.state, deadlinePassed(s.state), NOW, { stepTimeoutSeconds: 30, maxRedrives: 0 });
+    // Assess
+    expect(decision).toMatchObject({ kind: 'transition', state: { phase: 'COMPENSATING', timedOutStep: 'RESERVING' } });
+  });
+
+  it('COMPENSATING never gives up: re-drives only the pending compensations, backing off past maxRedrives', () => {
+    // Prepare: shipping failed -> refund + release; the refund came back, the release did not
+    const s = shipping();
+    const failed = apply(s.state, reply(s.last, 'SHIP_ORDER', 'SHIPPING_FAILED'));
+    const refunded = apply(failed.state, reply(failed, 'REFUND_PAYMENT', 'PAYMENT_REFUNDED'));
+    const release = emitted(failed, 'RELEASE_INVENTORY');
+    // Act
+    const redrives = [apply(refunded.state, deadlinePassed(refunded.state))];
+    for (let i = 1; i < policy.maxRedrives + 3; i++)
+      redrives.push(apply(redrives[i - 1]!.state, deadlinePassed(redrives[i - 1]!.state)));
+    // Assess
+    for (const redrive of redrives) {
+      expect(redrive.emit).toEqual([release]);
+      expect(redrive.state.phase).toBe('COMPENSATING');
+    }
+    const delays = redrives.map((r) => (Date.parse(r.state.deadlineAt!) - Date.parse(NOW)) / 1000);
+    const t = policy.stepTimeoutSeconds;
+    expect(delays).toEqual([t, t, 2 * t, 4 * t, 8 * t]);
+    const done = apply(redrives.at(-1)!.state, outcomeOf(release, 'INVENTORY_RELEASED', {}));
+    expect(done.state).toMatchObject({ phase: 'CANCELLED', cancellationReason: 'SHIPPING_FAILED' });
+  });
+
+  it.each([
+    ['RESERVING', 0, 'RESERVING [RESERVE_INVENTORY]'],
+    ['RESERVING', 2, 'COMPENSATING [RELEASE_INVENTORY]'],
+    ['PAYING', 0, 'PAYING [PROCESS_PAYMENT]'],
+    ['PAYING', 2, 'COMPENSATING [REFUND_PAYMENT,RELEASE_INVENTORY]'],
+    ['SHIPPING', 0, 'SHIPPING [SHIP_ORDER]'],
+    ['SHIPPING', 2, 'COMPENSATING [REFUND_PAYMENT,RELEASE_INVENTORY]'],
+    ['COMPENSATING', 0, 'COMPENSATING [REFUND_PAYMENT,RELEASE_INVENTORY]'],
+    ['COMPENSATING', 2, 'COMPENSATING [REFUND_PAYMENT,RELEASE_INVENTORY]'],
+    ['COMPLETED', 0, 'ignored'],
+    ['CANCELLED', 0, 'ignored'],
+  ] as const)('the state x deadline table: %s after %i re-drives -> %s', (phase, redrives, expected) => {
+    // Prepare
+    const base = {
+      ...forward,
+      COMPENSATING: () => {
+        const s = shipping();
+        return { ...s, state: apply(s.state, reply(s.last, 'SHIP_ORDER', 'SHIPPING_FAILED')).state };
+      },
+      COMPLETED: completed,
+      CANCELLED: phasesCancelled,
+    }[phase]().state;
+    const state = { ...base, redrives };
+    // Act
+    const decision = decideSaga(state, deadlinePassed(state), NOW);
+    // Assess
+    const actual =
+      decision.kind === 'transition' ? `${decision.state.phase} [${types(decision).join(',')}]` : decision.kind;
+    expect(actual).toBe(expected);
+  });
+
+  it('ignores a deadline event whose version the saga has moved past (the step answered meanwhile)', () => {
+    // Prepare: the sweeper saw version 1 (RESERVING), then INVENTORY_RESERVED moved the saga on
+    const s = paying();
+    // Act
+    const decision = decideSaga(s.state, deadlinePassed(s.state, s.state.version - 1), NOW);
+    // Assess
+    expect(decision).toEqual({ kind: 'ignored', reason: expect.stringContaining('moved on') });
+  });
+
+  it('replays a redelivered deadline event (same eventId from the same version): the same commands, no new re-drive', () => {
+    // Prepare
+    const s = reserving();
+    const event = deadlinePassed(s.state);
+    const first = apply(s.state, event);
+    // Act
+    const again = decideSaga(first.state, { ...event, occurredAt: plus(60) }, NOW);
+    // Assess
+    expect(again).toEqual({ kind: 'replay', emit: first.emit });
+  });
+
+  it.each(['COMPLETED', 'CANCELLED'] as const)('ignores a deadline event in %s', (phase) => {
+    // Prepare
+    const state = phase === 'COMPLETED' ? completed().state : phasesCancelled().state;
+    // Act / Assess
+    expect(decideSaga(state, deadlinePassed(state), NOW).kind).toBe('ignored');
+  });
+
+  it('derives the deadline event id from (orderId, version) only', () => {
+    // Prepare
+    const { state } = reserving();
+    // Act / Assess
+    expect(deadlinePassed(state).eventId).toBe(stepTimedOutEvent({ ...state, deadlineAt: plus(999) }, plus(5)).eventId);
+    expect(deadlinePassed(state).eventId).not.toBe(deadlinePassed(state, state.version + 1).eventId);
+  });
+});
+
+function phasesCancelled() {
+  const s = reserving();
+  const last = apply(s.state, reply(s.last, 'RESERVE_INVENTORY', 'INVENTORY_RESERVATION_FAILED'));
+  return { ...s, state: last.state, last };
+}

@@ -20,16 +20,39 @@ describe('sagaMetrics', () => {
     const observe = sagaMetrics(metrics);
     // Act
     observe(undefined, stateIn('RESERVING'));
-    observe('RESERVING', stateIn('RESERVING', { cancelRequested: true }));
-    observe('PAYING', stateIn('COMPENSATING'));
-    observe('COMPENSATING', stateIn('CANCELLED', { cancellationReason: 'PAYMENT_DECLINED' }));
-    observe('SHIPPING', stateIn('COMPLETED'));
+    observe(stateIn('RESERVING'), stateIn('RESERVING', { cancelRequested: true }));
+    observe(stateIn('PAYING'), stateIn('COMPENSATING'));
+    observe(stateIn('COMPENSATING'), stateIn('CANCELLED', { cancellationReason: 'PAYMENT_DECLINED' }));
+    observe(stateIn('SHIPPING'), stateIn('COMPLETED'));
     // Assess
     expect(counted).toEqual([
       'OrdersStarted',
       'CompensationsStarted',
       'OrdersCancelled{reason=PAYMENT_DECLINED}',
       'OrdersCompleted',
+    ]);
+  });
+
+  it('counts re-drives, and a step that timed out or a compensation re-driven past maxRedrives as timed out', () => {
+    // Prepare
+    const { metrics, counted } = fakeMetrics();
+    const observe = sagaMetrics(metrics, { stepTimeoutSeconds: 60, maxRedrives: 2 });
+    // Act
+    observe(stateIn('PAYING', { redrives: 0 }), stateIn('PAYING', { redrives: 1 }));
+    observe(stateIn('PAYING', { redrives: 2 }), stateIn('COMPENSATING', { redrives: 0, timedOutStep: 'PAYING' }));
+    observe(
+      stateIn('COMPENSATING', { redrives: 0, timedOutStep: 'PAYING' }),
+      stateIn('COMPENSATING', { redrives: 1, timedOutStep: 'PAYING' }),
+    );
+    observe(stateIn('COMPENSATING', { redrives: 2 }), stateIn('COMPENSATING', { redrives: 3 }));
+    // Assess
+    expect(counted).toEqual([
+      'SagaStepsRedriven',
+      'SagaStepsTimedOut',
+      'CompensationsStarted',
+      'SagaStepsRedriven',
+      'SagaStepsRedriven',
+      'SagaStepsTimedOut',
     ]);
   });
 });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { faultInjector } from '../../../../lambdas/shared/fault-injection';
 import { createStreamConsumer } from '../../../../lambdas/shared/stream-consumer';
 import type { EventEnvelope } from '../../../../lambdas/shared/envelope';
 import { aKinesisEvent, aLambdaContext, anEnvelope } from '../../../helpers/kinesis-events';
@@ -14,7 +15,7 @@ function consumerRecording(failOn: (event: EventEnvelope) => boolean = () => fal
   };
   const handler = createStreamConsumer({
     handlers: { RELEASE_INVENTORY: record, REFUND_PAYMENT: record },
-    idempotencyTableName: null,
+    faults: null,
   });
   return { handler, seen };
 }
@@ -76,7 +77,7 @@ describe('createStreamConsumer', () => {
       RELEASE_INVENTORY: async () => undefined,
       RESERVE_INVENTORY: async () => undefined,
     };
-    const handler = createStreamConsumer({ handlers, idempotencyTableName: null });
+    const handler = createStreamConsumer({ handlers, faults: null });
     const healthy = releaseOf(randomUUID());
     const kinesisEvent = aKinesisEvent([healthy, data]);
     // Act
@@ -105,7 +106,7 @@ describe('createStreamConsumer', () => {
     const received: unknown[] = [];
     const handler = createStreamConsumer({
       handlers: { RESERVE_INVENTORY: async (event) => void received.push(event.payload.items) },
-      idempotencyTableName: null,
+      faults: null,
     });
     const items = [{ sku: 'SKU-1', quantity: 2 }];
     await handler(
@@ -113,5 +114,23 @@ describe('createStreamConsumer', () => {
       aLambdaContext(),
     );
     expect(received).toEqual([items]);
+  });
+
+  it('with the fault switch on, fails records before or after their handler and reports them for redelivery', async () => {
+    // Prepare: draws cycle through before / after / no fault (rate 0.5: thirds at 0.0, 0.2, then 0.9 = none)
+    const draws = [0.0, 0.2, 0.9];
+    let n = 0;
+    const faults = faultInjector(0.5, { random: () => draws[n++ % draws.length]!, exit: () => undefined });
+    const seen: string[] = [];
+    const handler = createStreamConsumer({
+      handlers: { RELEASE_INVENTORY: async (event) => void seen.push(event.eventId) },
+      faults,
+    });
+    const events = [releaseOf('o1'), releaseOf('o2'), releaseOf('o3')];
+    // Act
+    const response = await handler(aKinesisEvent(events), aLambdaContext());
+    // Assess: o1 failed before its handler, o2 after it (handled, still reported failed), o3 clean
+    expect(seen).toEqual([events[1]!.eventId, events[2]!.eventId]);
+    expect(failedIds(response, aKinesisEvent(events))).toEqual([0, 1]);
   });
 });
