@@ -9,22 +9,30 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { OrderLine } from '../domain/events';
 import { isConditionalCheckFailed } from './dynamodb-errors';
-import { findShortfalls } from '../domain/inventory';
+import { findShortfalls, type Shortfall } from '../domain/inventory';
 import { mergeLines } from '../domain/pricing';
-import type { Catalog, CatalogItem } from '../ports/catalog';
+import type { Catalog, CatalogItem, CatalogWriteResult, ExpectedVersion } from '../ports/catalog';
 import type { InventoryStore, ReleaseResult, ReserveResult } from '../ports/inventory';
 
 /**
  * Catalogue, stock and reservations in INVENTORY_TABLE (partition key `pk`):
- *   `SKU#<sku>`            { sku, available, priceCents, updatedAt }
- *   `RESERVATION#<orderId>` { orderId, status: RESERVED | RELEASED, lines: [{sku, quantity}], ... }
+ *   `SKU#<sku>`            { sku, available, priceCents, version, updatedAt }
+ *   `RESERVATION#<orderId>` { orderId, status: RESERVED | RELEASED | REJECTED, lines: [{sku, quantity}],
+ *                             unavailable (REJECTED only), ... }
  *
  * Reserving is ONE TransactWriteItems: put the reservation (attribute_not_exists) and
  * decrement every SKU under `available >= :q`. Either all lines are taken or none, stock
  * never goes negative, and concurrent orders cannot oversell (DynamoDB serialises
  * transactions on the same items; a conflicting one is cancelled and retried here).
+ * A refusal (a line short) is recorded too, as a REJECTED reservation (attribute_not_exists),
+ * so a later delivery of the same reservation (replay, redrive, retry after a restock) gets
+ * the same refusal and never takes stock for an order that was already cancelled.
  * Releasing is ONE transaction too: flip the reservation RESERVED -> RELEASED (condition)
  * and add each line back, so stock comes back exactly once.
+ *
+ * Every change of a SKU's `available` (admin write, reservation, release) adds 1 to its
+ * `version`: a write conditional on a version read before a reservation is refused instead of
+ * silently erasing it. An item without `version` (written before versions) counts as version 0.
  */
 export interface DynamoDbInventoryOptions {
   readonly tableName: string;
@@ -34,10 +42,9 @@ export interface DynamoDbInventoryOptions {
   readonly backoffBaseMs?: number;
 }
 
-interface ReservationItem {
-  readonly status: 'RESERVED' | 'RELEASED';
-  readonly lines: OrderLine[];
-}
+type Reservation =
+  | { readonly status: 'RESERVED' | 'RELEASED'; readonly lines: OrderLine[] }
+  | { readonly status: 'REJECTED'; readonly lines: OrderLine[]; readonly unavailable: Shortfall[] };
 
 export class DynamoDbInventory implements Catalog, InventoryStore {
   private readonly tableName: string;
@@ -59,8 +66,7 @@ export class DynamoDbInventory implements Catalog, InventoryStore {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: { pk: skuKey(sku) }, ConsistentRead: true }),
     );
-    if (!Item) return undefined;
-    return { sku, available: Number(Item.available ?? 0), priceCents: Number(Item.priceCents ?? 0) };
+    return Item ? toCatalogItem(sku, Item) : undefined;
   }
 
   public async getPrices(skus: readonly string[]): Promise<Map<string, number>> {
@@ -72,21 +78,53 @@ export class DynamoDbInventory implements Catalog, InventoryStore {
     return prices;
   }
 
-  public async putItem(item: CatalogItem): Promise<CatalogItem> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: skuKey(item.sku) },
-        UpdateExpression: 'SET sku = :sku, available = :available, priceCents = :price, updatedAt = :now',
-        ExpressionAttributeValues: {
-          ':sku': item.sku,
-          ':available': item.available,
-          ':price': item.priceCents,
-          ':now': new Date().toISOString(),
-        },
-      }),
-    );
-    return { sku: item.sku, available: item.available, priceCents: item.priceCents };
+  public async putItem(
+    item: Pick<CatalogItem, 'sku' | 'available' | 'priceCents'>,
+    expected?: ExpectedVersion,
+  ): Promise<CatalogWriteResult> {
+    const condition = expected === undefined ? undefined : versionCondition(expected);
+    return this.conditionalSkuUpdate(item.sku, {
+      UpdateExpression:
+        'SET sku = :sku, available = :available, priceCents = :price, updatedAt = :now ADD version :one',
+      ...(condition ? { ConditionExpression: condition.expression } : {}),
+      ExpressionAttributeValues: {
+        ':sku': item.sku,
+        ':available': item.available,
+        ':price': item.priceCents,
+        ':now': new Date().toISOString(),
+        ':one': 1,
+        ...condition?.values,
+      },
+    });
+  }
+
+  public async adjustAvailable(
+    sku: string,
+    delta: number,
+    options: { readonly maxAvailable: number; readonly expected?: ExpectedVersion },
+  ): Promise<CatalogWriteResult> {
+    const version = versionCondition(options.expected ?? 'EXISTS');
+    const range =
+      delta < 0
+        ? { expression: 'available >= :needed', values: { ':needed': -delta } }
+        : { expression: 'available <= :room', values: { ':room': options.maxAvailable - delta } };
+    const result = await this.conditionalSkuUpdate(sku, {
+      UpdateExpression: 'SET updatedAt = :now ADD available :delta, version :one',
+      ConditionExpression: `${version.expression} AND ${range.expression}`,
+      ExpressionAttributeValues: {
+        ':delta': delta,
+        ':now': new Date().toISOString(),
+        ':one': 1,
+        ...version.values,
+        ...range.values,
+      },
+    });
+    if (result.ok || !result.current) return result;
+    // The write was refused: on the version, or (the version held) on the range.
+    const expected = options.expected;
+    const versionHeld =
+      !expected || expected === 'EXISTS' || (expected !== 'ABSENT' && expected.version === result.current.version);
+    return versionHeld ? { ok: false, reason: 'OUT_OF_RANGE', current: result.current } : result;
   }
 
   // ---------------------------------------------------------- InventoryStore
@@ -115,9 +153,9 @@ export class DynamoDbInventory implements Catalog, InventoryStore {
                 Update: {
                   TableName: this.tableName,
                   Key: { pk: skuKey(line.sku) },
-                  UpdateExpression: 'SET available = available - :q',
+                  UpdateExpression: 'SET available = available - :q ADD version :one',
                   ConditionExpression: 'available >= :q',
-                  ExpressionAttributeValues: { ':q': line.quantity },
+                  ExpressionAttributeValues: { ':q': line.quantity, ':one': 1 },
                 },
               })),
             ],
@@ -127,19 +165,22 @@ export class DynamoDbInventory implements Catalog, InventoryStore {
       } catch (error) {
         if (!isTransactionCanceled(error)) throw error;
       }
-      // Cancelled: an earlier delivery reserved, a line is short, or a concurrent
+      // Cancelled: the order is already decided, a line is short, or a concurrent
       // transaction conflicted. Decide from consistent reads, not from the reasons.
       const reservation = await this.getReservation(orderId);
-      if (reservation) {
-        if (reservation.status === 'RELEASED' && reservation.lines.length === 0) return { outcome: 'VOIDED' };
-        return { outcome: 'RESERVED', items: reservation.lines, alreadyReserved: true };
-      }
+      if (reservation) return decidedReservation(reservation);
       const stock = new Map<string, number>();
       for (const item of await this.batchGetSkus(items.map((line) => line.sku))) {
         stock.set(String(item.sku), Number(item.available ?? 0));
       }
       const unavailable = findShortfalls(items, stock);
-      if (unavailable.length > 0) return { outcome: 'OUT_OF_STOCK', unavailable };
+      if (unavailable.length > 0) {
+        const rejected = await this.recordRejection(orderId, items, unavailable);
+        if (rejected) return { outcome: 'OUT_OF_STOCK', unavailable, alreadyRejected: false };
+        // A concurrent delivery decided first: its decision is the answer.
+        const decided = await this.getReservation(orderId);
+        if (decided) return decidedReservation(decided);
+      }
       if (attempt >= this.maxAttempts) {
         throw new Error(`reservation of order ${orderId} kept conflicting after ${attempt} attempts`);
       }
@@ -170,6 +211,9 @@ export class DynamoDbInventory implements Catalog, InventoryStore {
         } catch (error) {
           if (!isConditionalCheckFailed(error)) throw error;
         }
+      } else if (reservation.status === 'REJECTED') {
+        // Refused, so nothing to give back; the REJECTED item already blocks any later reservation.
+        return { outcome: 'NOTHING_RESERVED' };
       } else if (reservation.status === 'RELEASED') {
         return reservation.lines.length === 0 ? { outcome: 'NOTHING_RESERVED' } : { outcome: 'ALREADY_RELEASED' };
       } else {
@@ -195,8 +239,8 @@ export class DynamoDbInventory implements Catalog, InventoryStore {
                   Update: {
                     TableName: this.tableName,
                     Key: { pk: skuKey(line.sku) },
-                    UpdateExpression: 'ADD available :q',
-                    ExpressionAttributeValues: { ':q': line.quantity },
+                    UpdateExpression: 'ADD available :q, version :one',
+                    ExpressionAttributeValues: { ':q': line.quantity, ':one': 1 },
                   },
                 })),
               ],
@@ -216,12 +260,59 @@ export class DynamoDbInventory implements Catalog, InventoryStore {
 
   // ---------------------------------------------------------------- helpers
 
-  private async getReservation(orderId: string): Promise<ReservationItem | undefined> {
+  /** An update of one SKU item, conditional; a refused condition answers the item as it is now. */
+  private async conditionalSkuUpdate(
+    sku: string,
+    update: Pick<
+      ConstructorParameters<typeof UpdateCommand>[0],
+      'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeValues'
+    >,
+  ): Promise<CatalogWriteResult> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({ TableName: this.tableName, Key: { pk: skuKey(sku) }, ReturnValues: 'ALL_NEW', ...update }),
+      );
+      return { ok: true, item: toCatalogItem(sku, Attributes ?? {}) };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      return { ok: false, reason: 'PRECONDITION_FAILED', current: await this.getItem(sku) };
+    }
+  }
+
+  /** Records that the order was refused; false when the order was already decided. */
+  private async recordRejection(orderId: string, lines: OrderLine[], unavailable: Shortfall[]): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: reservationKey(orderId),
+            orderId,
+            status: 'REJECTED',
+            lines,
+            unavailable,
+            rejectedAt: new Date().toISOString(),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      return false;
+    }
+  }
+
+  private async getReservation(orderId: string): Promise<Reservation | undefined> {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: { pk: reservationKey(orderId) }, ConsistentRead: true }),
     );
     if (!Item) return undefined;
-    return { status: Item.status as ReservationItem['status'], lines: (Item.lines ?? []) as OrderLine[] };
+    const lines = (Item.lines ?? []) as OrderLine[];
+    if (Item.status === 'REJECTED') {
+      return { status: 'REJECTED', lines, unavailable: (Item.unavailable ?? []) as Shortfall[] };
+    }
+    return { status: Item.status as 'RESERVED' | 'RELEASED', lines };
   }
 
   private async batchGetSkus(skus: readonly string[]): Promise<Record<string, unknown>[]> {
@@ -255,6 +346,35 @@ export function skuKey(sku: string): string {
 
 export function reservationKey(orderId: string): string {
   return `RESERVATION#${orderId}`;
+}
+
+/** The answer a reservation already decided gives to every later delivery. */
+function decidedReservation(reservation: Reservation): ReserveResult {
+  if (reservation.status === 'REJECTED') {
+    return { outcome: 'OUT_OF_STOCK', unavailable: reservation.unavailable, alreadyRejected: true };
+  }
+  if (reservation.status === 'RELEASED' && reservation.lines.length === 0) return { outcome: 'VOIDED' };
+  return { outcome: 'RESERVED', items: reservation.lines, alreadyReserved: true };
+}
+
+function toCatalogItem(sku: string, item: Record<string, unknown>): CatalogItem {
+  return {
+    sku,
+    available: Number(item.available ?? 0),
+    priceCents: Number(item.priceCents ?? 0),
+    version: Number(item.version ?? 0),
+  };
+}
+
+/** The condition of a write expecting `expected` (version 0 also matches an item without version). */
+function versionCondition(expected: ExpectedVersion): { expression: string; values: Record<string, unknown> } {
+  if (expected === 'ABSENT') return { expression: 'attribute_not_exists(pk)', values: {} };
+  if (expected === 'EXISTS') return { expression: 'attribute_exists(pk)', values: {} };
+  const expression =
+    expected.version === 0
+      ? 'attribute_exists(pk) AND (attribute_not_exists(version) OR version = :expectedVersion)'
+      : 'version = :expectedVersion';
+  return { expression, values: { ':expectedVersion': expected.version } };
 }
 
 function isTransactionCanceled(error: unknown): boolean {

@@ -2,21 +2,33 @@ import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } fr
 import type { EventEnvelope } from '../shared/envelope';
 import { kinesisClient } from '../shared/aws-clients';
 import { requiredEnv } from '../shared/config';
-import { PublishError, type EventPublisher } from '../ports/event-publisher';
+import { DEFAULT_PUBLISH_DEADLINE_MS, PublishError, type EventPublisher } from '../ports/event-publisher';
 
 export interface KinesisEventPublisherOptions {
+  /**
+   * The client to put with. It should make a single attempt per call (SDK `maxAttempts: 1`, as
+   * shared/aws-clients.ts configures it): this publisher is the one retry layer.
+   */
   readonly client: KinesisClient;
   readonly streamName: string;
-  /** Attempts per PutRecords chunk, the first one included. @default 6 */
+  /**
+   * Time budget of one publish call, back-off and retries included: no retry starts and no
+   * back-off sleeps past it, and a call still running at the deadline is aborted.
+   * @default DEFAULT_PUBLISH_DEADLINE_MS (3 s)
+   */
+  readonly deadlineMs?: number;
+  /** Attempts per PutRecords chunk, the first one included (a cap besides the deadline). @default 10 */
   readonly maxAttempts?: number;
   /** Backoff cap before jitter for the first retry; doubles each retry. @default 50 ms */
   readonly baseDelayMs?: number;
-  /** Upper bound of any single backoff. @default 2_000 ms */
+  /** Upper bound of any single backoff. @default 1_000 ms */
   readonly maxDelayMs?: number;
   /** Injected for tests. @default setTimeout-based sleep */
   readonly sleep?: (ms: number) => Promise<void>;
   /** Injected for tests. @default Math.random */
   readonly random?: () => number;
+  /** Injected for tests: milliseconds of a monotonic-enough clock. @default Date.now */
+  readonly now?: () => number;
 }
 
 /** Kinesis limits for one PutRecords call and one record. */
@@ -24,43 +36,65 @@ const MAX_ENTRIES_PER_CALL = 500;
 const MAX_BYTES_PER_CALL = 5 * 1024 * 1024;
 const MAX_RECORD_BYTES = 1024 * 1024;
 
-/** Whole-call errors worth retrying; anything else (access, validation, missing stream) is final. */
-const RETRYABLE_ERRORS = new Set([
+/** Refusals that stored nothing and may pass on a retry (throttling). */
+const THROTTLES = new Set([
   'ProvisionedThroughputExceededException',
   'LimitExceededException',
   'KMSThrottlingException',
-  'InternalFailure',
-  'InternalFailureException',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'TimeoutError',
-  'RequestTimeout',
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
 ]);
+/** Service errors that no retry heals and that stored nothing (also when the error carries no HTTP status). */
+const FINAL = new Set([
+  'ResourceNotFoundException',
+  'ResourceInUseException',
+  'AccessDeniedException',
+  'ValidationException',
+  'InvalidArgumentException',
+  'KMSAccessDeniedException',
+  'KMSDisabledException',
+  'KMSInvalidStateException',
+  'KMSNotFoundException',
+  'KMSOptInRequired',
+]);
+/** Network errors raised before the request could reach Kinesis: nothing was sent. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** What a whole-call failure means for the entries it carried. */
+interface CallFailure {
+  readonly code: string;
+  readonly retryable: boolean;
+  readonly mayHaveBeenAccepted: boolean;
+}
 
 /**
  * Publishes envelopes with PutRecords (partition key = orderId). A PutRecords call can
  * succeed for some entries and fail for others (throttling per shard): only the failed
- * entries are retried, with exponential backoff and full jitter, until the attempt
- * budget is spent; then `PublishError` says how many events did not make it.
+ * entries are retried, with exponential backoff and full jitter, until the deadline (or the
+ * attempt cap) is reached; then `PublishError` says how many events were not confirmed and
+ * whether they may nevertheless be on the stream (`mayHaveBeenAccepted`, after a timeout,
+ * a reset connection or a 5xx).
  */
 export class KinesisEventPublisher implements EventPublisher {
+  private readonly deadlineMs: number;
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
+  private readonly now: () => number;
 
   public constructor(private readonly options: KinesisEventPublisherOptions) {
-    this.maxAttempts = options.maxAttempts ?? 6;
+    this.deadlineMs = options.deadlineMs ?? DEFAULT_PUBLISH_DEADLINE_MS;
+    this.maxAttempts = options.maxAttempts ?? 10;
     this.baseDelayMs = options.baseDelayMs ?? 50;
-    this.maxDelayMs = options.maxDelayMs ?? 2_000;
+    this.maxDelayMs = options.maxDelayMs ?? 1_000;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
     if (!Number.isInteger(this.maxAttempts) || this.maxAttempts < 1) {
       throw new Error(`maxAttempts must be a positive integer, got ${options.maxAttempts}`);
+    }
+    if (!Number.isFinite(this.deadlineMs) || this.deadlineMs <= 0) {
+      throw new Error(`deadlineMs must be a positive number of milliseconds, got ${options.deadlineMs}`);
     }
   }
 
@@ -70,23 +104,33 @@ export class KinesisEventPublisher implements EventPublisher {
 
   /**
    * Puts records whose data is already serialized (e.g. records replayed from the on-failure
-   * destination), with the same chunking, size check and retry policy as `publish`.
+   * destination), with the same chunking, size check and retry policy as `publish`; the
+   * deadline covers the whole call.
    */
   public async putRecords(records: readonly RawRecord[]): Promise<void> {
+    const deadline = this.now() + this.deadlineMs;
     for (const chunk of chunkEntries(records.map(toEntry))) {
-      await this.putWithRetry(chunk);
+      await this.putWithRetry(chunk, deadline);
     }
   }
 
-  private async putWithRetry(entries: PutRecordsRequestEntry[]): Promise<void> {
+  private async putWithRetry(entries: PutRecordsRequestEntry[], deadline: number): Promise<void> {
     let pending = entries;
     let lastErrorCodes: string[] = [];
-    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      if (attempt > 1) await this.sleep(this.backoffMs(attempt - 1));
+    let mayHaveBeenAccepted = false;
+    let attempts = 0;
+    while (attempts < this.maxAttempts) {
+      if (attempts > 0) {
+        const delay = this.backoffMs(attempts);
+        // A sleep that ends at the deadline leaves no time for the call it waits for.
+        if (this.now() + delay >= deadline) break;
+        await this.sleep(delay);
+      }
+      const remaining = deadline - this.now();
+      if (remaining <= 0) break;
+      attempts++;
       try {
-        const response = await this.options.client.send(
-          new PutRecordsCommand({ StreamName: this.options.streamName, Records: pending }),
-        );
+        const response = await this.send(pending, remaining);
         const results = response.Records ?? [];
         const failed = pending.filter(
           (_, index) => results[index]?.ErrorCode !== undefined || results[index] === undefined,
@@ -95,19 +139,42 @@ export class KinesisEventPublisher implements EventPublisher {
         lastErrorCodes = results.flatMap((result) => (result.ErrorCode ? [result.ErrorCode] : []));
         pending = failed;
       } catch (error) {
-        const code = errorCode(error);
-        if (!RETRYABLE_ERRORS.has(code)) {
-          throw new PublishError(`PutRecords failed with ${code}: ${(error as Error).message}`, pending.length, [code]);
+        const failure = classify(error);
+        mayHaveBeenAccepted ||= failure.mayHaveBeenAccepted;
+        lastErrorCodes = [failure.code];
+        if (!failure.retryable) {
+          throw new PublishError(
+            `PutRecords failed with ${failure.code}: ${(error as Error).message}`,
+            pending.length,
+            [failure.code],
+            mayHaveBeenAccepted,
+          );
         }
-        lastErrorCodes = [code];
       }
     }
+    const codes = [...new Set(lastErrorCodes)];
     throw new PublishError(
-      `${pending.length} of ${entries.length} records not accepted after ${this.maxAttempts} attempts ` +
-        `(${[...new Set(lastErrorCodes)].join(', ')})`,
+      `${pending.length} of ${entries.length} records not confirmed after ${attempts} attempt(s) ` +
+        `within the ${this.deadlineMs} ms deadline (${codes.join(', ') || 'no attempt left'})` +
+        (mayHaveBeenAccepted ? '; they may have been accepted' : ''),
       pending.length,
-      [...new Set(lastErrorCodes)],
+      codes,
+      mayHaveBeenAccepted,
     );
+  }
+
+  /** One PutRecords call, aborted when it would outlive the deadline. */
+  private async send(entries: PutRecordsRequestEntry[], timeoutMs: number) {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), timeoutMs);
+    try {
+      return await this.options.client.send(
+        new PutRecordsCommand({ StreamName: this.options.streamName, Records: entries }),
+        { abortSignal: abort.signal },
+      );
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Full jitter: uniform in [0, min(cap, base * 2^retry)). */
@@ -116,9 +183,17 @@ export class KinesisEventPublisher implements EventPublisher {
   }
 }
 
-/** The publisher configured from the function's environment (STREAM_NAME). */
+/**
+ * The publisher configured from the function's environment: STREAM_NAME, and optionally
+ * PUBLISH_DEADLINE_MS (a positive integer; @default DEFAULT_PUBLISH_DEADLINE_MS).
+ */
 export function eventPublisherFromEnv(): KinesisEventPublisher {
-  return new KinesisEventPublisher({ client: kinesisClient(), streamName: requiredEnv('STREAM_NAME') });
+  const configured = process.env.PUBLISH_DEADLINE_MS;
+  const deadlineMs = configured === undefined || configured === '' ? undefined : Number(configured);
+  if (deadlineMs !== undefined && !(Number.isInteger(deadlineMs) && deadlineMs > 0)) {
+    throw new Error(`PUBLISH_DEADLINE_MS must be a positive integer (milliseconds), got '${configured}'`);
+  }
+  return new KinesisEventPublisher({ client: kinesisClient(), streamName: requiredEnv('STREAM_NAME'), deadlineMs });
 }
 
 /** One record as Kinesis stores it. */
@@ -164,7 +239,18 @@ function chunkEntries(entries: PutRecordsRequestEntry[]): PutRecordsRequestEntry
   return chunks;
 }
 
-function errorCode(error: unknown): string {
-  const candidate = error as { name?: string; code?: string; Code?: string };
-  return candidate.code ?? candidate.Code ?? candidate.name ?? 'UnknownError';
+/**
+ * Whole-call errors: throttles refused everything (retry); 4xx service errors are final and
+ * stored nothing; a 5xx, a timeout, an abort at the deadline or a connection lost after
+ * sending may have stored the records (retry, and say so); a connection never made stored nothing.
+ */
+function classify(error: unknown): CallFailure {
+  const candidate = error as { name?: string; code?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
+  const code = candidate.code ?? candidate.Code ?? candidate.name ?? 'UnknownError';
+  if (THROTTLES.has(code)) return { code, retryable: true, mayHaveBeenAccepted: false };
+  const status = candidate.$metadata?.httpStatusCode;
+  if (FINAL.has(code) || (status !== undefined && status < 500))
+    return { code, retryable: false, mayHaveBeenAccepted: false };
+  if (NOT_SENT.has(code)) return { code, retryable: true, mayHaveBeenAccepted: false };
+  return { code, retryable: true, mayHaveBeenAccepted: true };
 }

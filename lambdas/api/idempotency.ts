@@ -2,7 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Context } from 'aws-lambda';
-import type { IdempotentRunner, PlacedOrder } from './order-api';
+import type { IdempotentRunner, PlacedOrder, ScopedIdempotencyKey } from './order-api';
 import type { PlaceOrderRequest } from './schemas';
 
 export interface PowertoolsIdempotencyOptions {
@@ -14,8 +14,9 @@ export interface PowertoolsIdempotencyOptions {
 
 /**
  * The Idempotency-Key of POST /orders on Powertools idempotency (DynamoDB persistence on
- * IDEMPOTENCY_TABLE, pk `id`, TTL `expiration`): the record is keyed on the header value
- * and validated against a hash of the validated request, so
+ * IDEMPOTENCY_TABLE, pk `id`, TTL `expiration`): the record is keyed on the caller's scope and
+ * the header value (so callers never share a key) and validated against a hash of the
+ * validated request, so
  * - same key, same request  -> the stored result (same orderId), nothing published again;
  * - same key, other request -> IdempotencyValidationError (mapped to 422);
  * - same key while the first is still running -> IdempotencyAlreadyInProgressError (409);
@@ -28,7 +29,7 @@ export function powertoolsIdempotency(options: PowertoolsIdempotencyOptions): {
   registerContext(context: Context): void;
 } {
   const config = new IdempotencyConfig({
-    eventKeyJmesPath: 'idempotencyKey',
+    eventKeyJmesPath: '[caller, idempotencyKey]',
     payloadValidationJmesPath: 'request',
     expiresAfterSeconds: options.expiresAfterSeconds ?? 24 * 60 * 60,
   });
@@ -37,11 +38,11 @@ export function powertoolsIdempotency(options: PowertoolsIdempotencyOptions): {
     awsSdkV3Client: options.client,
   });
   const once = makeIdempotent(
-    async (_data: { idempotencyKey: string; request: PlaceOrderRequest }, work: () => Promise<PlacedOrder>) => work(),
+    async (_data: ScopedIdempotencyKey & { request: PlaceOrderRequest }, work: () => Promise<PlacedOrder>) => work(),
     { persistenceStore, config, keyPrefix: 'api#POST/orders', dataIndexArgument: 0 },
   );
   return {
-    run: (idempotencyKey, request, work) => once({ idempotencyKey, request }, work),
+    run: ({ caller, idempotencyKey }, request, work) => once({ caller, idempotencyKey, request }, work),
     registerContext: (context) => config.registerLambdaContext(context),
   };
 }

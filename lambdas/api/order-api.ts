@@ -1,9 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { EventPayload } from '../domain/events';
+import { MAX_AVAILABLE } from '../domain/inventory';
 import { isCancellableStatus, type OrderStatus, type OrderView } from '../domain/order-status';
-import { priceOrder } from '../domain/pricing';
-import type { Catalog, CatalogItem } from '../ports/catalog';
-import type { EventPublisher } from '../ports/event-publisher';
+import { MAX_ORDER_TOTAL_CENTS, priceOrder } from '../domain/pricing';
+import type { Catalog, CatalogItem, CatalogWriteResult, ExpectedVersion } from '../ports/catalog';
+import { PublishError, type EventPublisher } from '../ports/event-publisher';
 import type { OrderReadModel } from '../ports/order-read-model';
 import { deterministicEventId, type EventEnvelope } from '../shared/envelope';
 import type { PlaceOrderRequest, PutInventoryRequest } from './schemas';
@@ -14,16 +15,38 @@ export interface PlacedOrder {
   readonly status: 'PENDING';
 }
 
+/** An Idempotency-Key in the scope of the caller that sent it (see ./caller.ts). */
+export interface ScopedIdempotencyKey {
+  readonly caller: string;
+  readonly idempotencyKey: string;
+}
+
 /**
- * Runs `work` at most once per idempotency key: a repeat with the same request gets the
- * stored result, a repeat with a different request is refused, a repeat while the first
- * is still running is refused as in progress. See ./idempotency.ts.
+ * Runs `work` at most once per (caller, idempotency key) while the key's record lives: a repeat
+ * with the same request gets the stored result, a repeat with a different request is refused,
+ * a repeat while the first is still running is refused as in progress. See ./idempotency.ts.
  */
 export type IdempotentRunner = (
-  idempotencyKey: string,
+  key: ScopedIdempotencyKey,
   request: PlaceOrderRequest,
   work: () => Promise<PlacedOrder>,
 ) => Promise<PlacedOrder>;
+
+/** Who places an order, and with which Idempotency-Key if any. */
+export interface PlaceOrderContext {
+  /** The caller's scope (./caller.ts). */
+  readonly caller: string;
+  readonly idempotencyKey?: string;
+}
+
+/** The condition a stock write (PUT) is made under, from If-Match / If-None-Match. */
+export type StockWritePrecondition =
+  /** If-Match with this version (or '*': any existing entry). */
+  | { readonly ifMatch: number | '*' }
+  /** If-None-Match: * : create only. */
+  | { readonly ifNoneMatch: '*' }
+  /** No precondition header: allowed to create a SKU, refused (428) for an existing one. */
+  | 'NONE';
 
 export interface OrderApiDependencies {
   readonly catalog: Catalog;
@@ -63,6 +86,58 @@ export class OrderNotCancellableError extends Error {
   }
 }
 
+/** 422: the priced total passes MAX_ORDER_TOTAL_CENTS. */
+export class OrderTotalTooLargeError extends Error {
+  public readonly name = 'OrderTotalTooLargeError';
+  public constructor(
+    public readonly totalCents: number,
+    public readonly maxCents: number,
+  ) {
+    super(`order total ${totalCents} cents is over the limit of ${maxCents} cents`);
+  }
+}
+
+/**
+ * 503: ORDER_CREATED could not be confirmed on the stream. `mayExist` is true when the put may
+ * have been accepted all the same (a timeout, a reset connection): the order may then exist.
+ */
+export class OrderNotRecordedError extends Error {
+  public readonly name = 'OrderNotRecordedError';
+  public constructor(
+    public readonly orderId: string,
+    public readonly mayExist: boolean,
+    /** Whether the request carried an Idempotency-Key (a retry with it is then safe). */
+    public readonly withIdempotencyKey: boolean,
+    public readonly cause: PublishError,
+  ) {
+    super(`ORDER_CREATED of order ${orderId} not confirmed on the stream: ${cause.message}`);
+  }
+}
+
+/** 412 (a stale or unmet If-Match / If-None-Match) or 428 (no precondition on an existing SKU). */
+export class StockPreconditionError extends Error {
+  public readonly name = 'StockPreconditionError';
+  public constructor(
+    public readonly sku: string,
+    public readonly kind: 'FAILED' | 'REQUIRED',
+    /** The entry as it is now, undefined when the SKU does not exist. */
+    public readonly current: CatalogItem | undefined,
+  ) {
+    super(kind === 'FAILED' ? `precondition failed for SKU ${sku}` : `SKU ${sku} exists: a precondition is required`);
+  }
+}
+
+/** 409: an adjustment would take stock below 0 or above MAX_AVAILABLE. */
+export class StockOutOfRangeError extends Error {
+  public readonly name = 'StockOutOfRangeError';
+  public constructor(
+    public readonly current: CatalogItem,
+    public readonly delta: number,
+  ) {
+    super(`adjusting SKU ${current.sku} (available ${current.available}) by ${delta} leaves 0..${MAX_AVAILABLE}`);
+  }
+}
+
 export class SkuNotFoundError extends Error {
   public readonly name = 'SkuNotFoundError';
   public constructor(public readonly sku: string) {
@@ -75,9 +150,30 @@ export function orderCreatedEventId(orderId: string): string {
   return deterministicEventId(orderId, 'ORDER_CREATED');
 }
 
-/** The orderId an Idempotency-Key stands for: a retried request names the same order. */
-export function orderIdForIdempotencyKey(idempotencyKey: string): string {
-  return deterministicEventId('orderstream:idempotency-key', idempotencyKey);
+/**
+ * The orderId an Idempotency-Key stands for: derived from the caller's scope, the key and a
+ * canonical hash of the validated request, so a retry (same caller, key and request) names the
+ * same order at any time, even after the key's record expired, while the same key with another
+ * request (a reuse after expiry) or from another caller names another order.
+ */
+export function orderIdForIdempotencyKey(key: ScopedIdempotencyKey, request: PlaceOrderRequest): string {
+  return deterministicEventId('orderstream:order', key.caller, key.idempotencyKey, requestFingerprint(request));
+}
+
+/** SHA-256 of the request as canonical JSON (object keys sorted), so key order in the body does not matter. */
+export function requestFingerprint(request: PlaceOrderRequest): string {
+  return createHash('sha256').update(canonicalJson(request)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, field]) => field !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([name, field]) => `${JSON.stringify(name)}:${canonicalJson(field)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }
 
 /**
@@ -95,15 +191,25 @@ export class OrderApi {
 
   /**
    * Prices the order from the catalogue and puts ORDER_CREATED on the stream. Returns
-   * only once the event is on the stream (the publisher throws PublishError otherwise).
-   * With an idempotency key the orderId (and so the eventId) is derived from the key,
-   * so even a retry after a crash between publish and bookkeeping republishes the same
-   * event, which consumers deduplicate.
+   * only once the event is on the stream (OrderNotRecordedError otherwise).
+   * With an Idempotency-Key the orderId (and so the eventId) is derived from (caller, key,
+   * request), so a retry after a 5xx, a timeout or a crash republishes the same event, which
+   * consumers deduplicate. A retry answered from the stored result republishes it too when the
+   * read model does not know the order yet: that heals an order whose record was lost (at
+   * worst a duplicate record with the same eventId).
    */
-  public async placeOrder(request: PlaceOrderRequest, idempotencyKey?: string): Promise<PlacedOrder> {
-    if (idempotencyKey === undefined) return this.createOrder(this.newId(), request);
-    const orderId = orderIdForIdempotencyKey(idempotencyKey);
-    return this.deps.idempotent(idempotencyKey, request, () => this.createOrder(orderId, request));
+  public async placeOrder(request: PlaceOrderRequest, context: PlaceOrderContext): Promise<PlacedOrder> {
+    const { idempotencyKey, caller } = context;
+    if (idempotencyKey === undefined) return this.createOrder(this.newId(), request, false);
+    const key = { caller, idempotencyKey };
+    const orderId = orderIdForIdempotencyKey(key, request);
+    let ran = false;
+    const placed = await this.deps.idempotent(key, request, () => {
+      ran = true;
+      return this.createOrder(orderId, request, true);
+    });
+    if (!ran && !(await this.deps.orders.get(placed.orderId))) await this.createOrder(placed.orderId, request, true);
+    return placed;
   }
 
   public async getOrder(orderId: string): Promise<OrderView> {
@@ -140,11 +246,49 @@ export class OrderApi {
     return item;
   }
 
-  public async putInventoryItem(sku: string, request: PutInventoryRequest): Promise<CatalogItem> {
-    return this.deps.catalog.putItem({ sku, available: request.available, priceCents: request.priceCents });
+  /**
+   * Sets stock and price of a SKU, conditionally: on the version the client read (If-Match),
+   * or create-only (If-None-Match: *, or no header). Without a precondition an existing SKU is
+   * refused (428): an unconditional write would erase reservations made since the client read.
+   */
+  public async putInventoryItem(
+    sku: string,
+    request: PutInventoryRequest,
+    precondition: StockWritePrecondition,
+  ): Promise<CatalogItem> {
+    const expected: ExpectedVersion =
+      precondition === 'NONE' || 'ifNoneMatch' in precondition
+        ? 'ABSENT'
+        : precondition.ifMatch === '*'
+          ? 'EXISTS'
+          : { version: precondition.ifMatch };
+    const result = await this.deps.catalog.putItem(
+      { sku, available: request.available, priceCents: request.priceCents },
+      expected,
+    );
+    if (result.ok) return result.item;
+    const kind = precondition === 'NONE' && result.current ? 'REQUIRED' : 'FAILED';
+    throw new StockPreconditionError(sku, kind, result.current);
   }
 
-  private async createOrder(orderId: string, request: PlaceOrderRequest): Promise<PlacedOrder> {
+  /**
+   * Adds `delta` to a SKU's stock in one conditional write (no read-modify-write, so nothing to
+   * race), optionally only at the version the client read (`ifMatch`).
+   */
+  public async adjustStock(sku: string, delta: number, ifMatch?: number | '*'): Promise<CatalogItem> {
+    const expected: ExpectedVersion | undefined =
+      ifMatch === undefined ? undefined : ifMatch === '*' ? 'EXISTS' : { version: ifMatch };
+    const result: CatalogWriteResult = await this.deps.catalog.adjustAvailable(sku, delta, {
+      maxAvailable: MAX_AVAILABLE,
+      ...(expected ? { expected } : {}),
+    });
+    if (result.ok) return result.item;
+    if (result.reason === 'OUT_OF_RANGE') throw new StockOutOfRangeError(result.current, delta);
+    if (!result.current) throw new SkuNotFoundError(sku);
+    throw new StockPreconditionError(sku, 'FAILED', result.current);
+  }
+
+  private async createOrder(orderId: string, request: PlaceOrderRequest, withKey: boolean): Promise<PlacedOrder> {
     const prices = await this.deps.catalog.getPrices(request.items.map((line) => line.sku));
     const priced = priceOrder(request.items, prices);
     if (!priced.ok) {
@@ -152,6 +296,8 @@ export class OrderApi {
         priced.unknownSkus.map((sku) => ({ sku, index: request.items.findIndex((line) => line.sku === sku) })),
       );
     }
+    if (priced.totalCents > MAX_ORDER_TOTAL_CENTS)
+      throw new OrderTotalTooLargeError(priced.totalCents, MAX_ORDER_TOTAL_CENTS);
     const eventId = orderCreatedEventId(orderId);
     const event: EventEnvelope<EventPayload<'ORDER_CREATED'>> = {
       eventId,
@@ -171,7 +317,13 @@ export class OrderApi {
         ...(request.paymentToken !== undefined ? { paymentToken: request.paymentToken } : {}),
       },
     };
-    await this.deps.publisher.publish([event]);
+    try {
+      await this.deps.publisher.publish([event]);
+    } catch (error) {
+      if (error instanceof PublishError)
+        throw new OrderNotRecordedError(orderId, error.mayHaveBeenAccepted, withKey, error);
+      throw error;
+    }
     return { orderId, status: 'PENDING' };
   }
 }

@@ -1,7 +1,17 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { PublishError } from '../ports/event-publisher';
-import { HttpProblem, problemResponse, ProblemType, type ProblemInit } from '../shared/http';
-import { OrderNotCancellableError, OrderNotFoundError, SkuNotFoundError, UnknownSkuError } from './order-api';
+import { MAX_AVAILABLE } from '../domain/inventory';
+import { entityTag, HttpProblem, problemResponse, ProblemType, type ProblemInit } from '../shared/http';
+import {
+  OrderNotCancellableError,
+  OrderNotFoundError,
+  OrderNotRecordedError,
+  OrderTotalTooLargeError,
+  SkuNotFoundError,
+  StockOutOfRangeError,
+  StockPreconditionError,
+  UnknownSkuError,
+} from './order-api';
 
 /** What a route handler gets: the raw event and the path parameters of its template. */
 export interface ApiRequest {
@@ -105,13 +115,41 @@ export function toProblem(error: unknown): ProblemInit | undefined {
       detail: `order '${error.orderId}' is ${error.status}; only orders that have not shipped can be cancelled`,
     };
   }
+  if (error instanceof OrderNotRecordedError) return orderNotRecordedProblem(error);
   if (error instanceof PublishError) {
     return {
       status: 503,
       type: ProblemType.streamUnavailable,
       title: 'Service temporarily unavailable',
-      detail: 'the request could not be recorded on the order stream; nothing was accepted, retry later',
+      detail: error.mayHaveBeenAccepted
+        ? 'the order stream did not confirm the request in time: it may have been recorded. ' +
+          'Retry after the Retry-After delay; repeating a cancellation request is harmless'
+        : 'the request could not be recorded on the order stream; nothing was accepted. Retry after the Retry-After delay',
       headers: { 'retry-after': String(PUBLISH_RETRY_AFTER_SECONDS) },
+      extensions: { mayHaveBeenRecorded: error.mayHaveBeenAccepted },
+    };
+  }
+  if (error instanceof OrderTotalTooLargeError) {
+    return {
+      status: 422,
+      type: ProblemType.orderTotalTooLarge,
+      title: 'Order total too large',
+      detail: `the order totals ${error.totalCents} cents; the most one order may total is ${error.maxCents} cents`,
+      extensions: { totalCents: error.totalCents, maxTotalCents: error.maxCents },
+    };
+  }
+  if (error instanceof StockPreconditionError) return stockPreconditionProblem(error);
+  if (error instanceof StockOutOfRangeError) {
+    const { current, delta } = error;
+    return {
+      status: 409,
+      type: ProblemType.stockOutOfRange,
+      title: 'Adjustment out of range',
+      detail:
+        `SKU '${current.sku}' has ${current.available} available; adding ${delta} would leave 0..${MAX_AVAILABLE}. ` +
+        'Nothing was changed',
+      headers: { etag: entityTag(current.version) },
+      extensions: { available: current.available },
     };
   }
   const name = (error as Error | undefined)?.name;
@@ -133,6 +171,59 @@ export function toProblem(error: unknown): ProblemInit | undefined {
     };
   }
   return undefined;
+}
+
+/**
+ * The 503 of POST /orders says truthfully whether the order may exist, under which orderId,
+ * and how to retry: with the same Idempotency-Key a retry returns that order or places it,
+ * never a second one.
+ */
+function orderNotRecordedProblem(error: OrderNotRecordedError): ProblemInit {
+  const { orderId, mayExist, withIdempotencyKey } = error;
+  const state = mayExist
+    ? `the order stream did not confirm order '${orderId}' in time: the order may exist.`
+    : `the order stream refused order '${orderId}': it was not placed.`;
+  const retry = withIdempotencyKey
+    ? ' Retry with the same Idempotency-Key and the same body: the retry returns that order if it exists ' +
+      'and places it if it does not, never a second one.'
+    : mayExist
+      ? ` A retry without an Idempotency-Key places another order; GET /orders/${orderId} shows this one within` +
+        ' seconds if it exists. Send an Idempotency-Key to make retries safe.'
+      : ' Retry later; send an Idempotency-Key to make retries safe.';
+  return {
+    status: 503,
+    type: ProblemType.streamUnavailable,
+    title: 'Service temporarily unavailable',
+    detail: state + retry,
+    headers: { 'retry-after': String(PUBLISH_RETRY_AFTER_SECONDS) },
+    extensions: { orderId, orderMayExist: mayExist },
+  };
+}
+
+function stockPreconditionProblem(error: StockPreconditionError): ProblemInit {
+  const { sku, kind, current } = error;
+  const headers = current ? { etag: entityTag(current.version) } : undefined;
+  if (kind === 'REQUIRED') {
+    return {
+      status: 428,
+      type: ProblemType.preconditionRequired,
+      title: 'Precondition required',
+      detail:
+        `SKU '${sku}' exists: send If-Match with the ETag from GET /inventory/${sku} to replace its stock and price, ` +
+        `or POST /inventory/${sku}/adjustments for a relative change. An unconditional write could erase reservations`,
+      ...(headers ? { headers } : {}),
+    };
+  }
+  return {
+    status: 412,
+    type: ProblemType.preconditionFailed,
+    title: 'Precondition failed',
+    detail: current
+      ? `SKU '${sku}' is at version ${current.version} (available ${current.available}), not what the precondition ` +
+        'expects: it changed since it was read. Read it again and retry with its ETag. Nothing was changed'
+      : `SKU '${sku}' does not exist; nothing was changed`,
+    ...(headers ? { headers } : {}),
+  };
 }
 
 interface CompiledTemplate {

@@ -1,7 +1,18 @@
-import { header, jsonResponse, parseJsonBody, validate } from '../shared/http';
-import type { OrderApi } from './order-api';
+import type { CatalogItem } from '../ports/catalog';
+import {
+  entityTag,
+  header,
+  jsonResponse,
+  parseJsonBody,
+  validate,
+  validationProblem,
+  versionPrecondition,
+} from '../shared/http';
+import { callerScope } from './caller';
+import type { OrderApi, StockWritePrecondition } from './order-api';
 import type { Routes } from './router';
 import {
+  AdjustInventoryRequestSchema,
   IdempotencyKeySchema,
   OrderIdParamsSchema,
   PlaceOrderRequestSchema,
@@ -9,13 +20,13 @@ import {
   SkuParamsSchema,
 } from './schemas';
 
-/** The five routes: parse and validate -> use case -> response. Errors are the router's job. */
+/** The routes: parse and validate -> use case -> response. Errors are the router's job. */
 export function apiRoutes(api: OrderApi): Routes {
   return {
     'POST /orders': async ({ event }) => {
       const request = parseJsonBody(event, PlaceOrderRequestSchema);
       const idempotencyKey = validate(IdempotencyKeySchema, header(event, 'idempotency-key'));
-      const placed = await api.placeOrder(request, idempotencyKey);
+      const placed = await api.placeOrder(request, { caller: callerScope(event), idempotencyKey });
       return jsonResponse(202, placed, { location: `/orders/${encodeURIComponent(placed.orderId)}` });
     },
     'GET /orders/{orderId}': async ({ params }) => {
@@ -44,12 +55,40 @@ export function apiRoutes(api: OrderApi): Routes {
     },
     'GET /inventory/{sku}': async ({ params }) => {
       const { sku } = validate(SkuParamsSchema, params);
-      return jsonResponse(200, await api.getInventoryItem(sku));
+      return stockResponse(await api.getInventoryItem(sku));
     },
     'PUT /inventory/{sku}': async ({ event, params }) => {
       const { sku } = validate(SkuParamsSchema, params);
       const request = parseJsonBody(event, PutInventoryRequestSchema);
-      return jsonResponse(200, await api.putInventoryItem(sku, request));
+      return stockResponse(await api.putInventoryItem(sku, request, writePrecondition(event)));
+    },
+    'POST /inventory/{sku}/adjustments': async ({ event, params }) => {
+      const { sku } = validate(SkuParamsSchema, params);
+      const { delta } = parseJsonBody(event, AdjustInventoryRequestSchema);
+      return stockResponse(await api.adjustStock(sku, delta, versionPrecondition(event, 'if-match')));
     },
   };
+}
+
+/** A SKU's stock and price; its version travels as the ETag (send it back in If-Match). */
+function stockResponse(item: CatalogItem) {
+  return jsonResponse(
+    200,
+    { sku: item.sku, available: item.available, priceCents: item.priceCents },
+    { etag: entityTag(item.version) },
+  );
+}
+
+function writePrecondition(event: Parameters<typeof header>[0]): StockWritePrecondition {
+  const ifMatch = versionPrecondition(event, 'if-match');
+  if (ifMatch !== undefined) return { ifMatch };
+  const ifNoneMatch = versionPrecondition(event, 'if-none-match');
+  if (ifNoneMatch === undefined) return 'NONE';
+  if (ifNoneMatch !== '*') {
+    throw validationProblem(
+      [{ path: 'headers.if-none-match', message: 'only If-None-Match: * (create only) is supported' }],
+      'If-None-Match must be *',
+    );
+  }
+  return { ifNoneMatch: '*' };
 }

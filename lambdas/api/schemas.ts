@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { MAX_AVAILABLE } from '../domain/inventory';
+import { MAX_QUANTITY_PER_SKU, MAX_UNIT_PRICE_CENTS } from '../domain/pricing';
 
 /**
  * Request schemas of the HTTP API. Unknown body fields are ignored (stripped); in
@@ -7,7 +9,7 @@ import { z } from 'zod';
 
 /** Most distinct lines per order: a reservation is one DynamoDB transaction (max 100 items). */
 export const MAX_ORDER_LINES = 50;
-export const MAX_LINE_QUANTITY = 1_000;
+export const MAX_LINE_QUANTITY = MAX_QUANTITY_PER_SKU;
 
 export const SkuSchema = z
   .string()
@@ -50,7 +52,22 @@ export const PlaceOrderRequestSchema = z.object({
       }),
     )
     .min(1, 'an order needs at least one line')
-    .max(MAX_ORDER_LINES),
+    .max(MAX_ORDER_LINES)
+    .superRefine((lines, context) => {
+      // Lines of one SKU are merged into one reservation line: bound the merged quantity too.
+      const merged = new Map<string, number>();
+      lines.forEach((line, index) => {
+        const quantity = (merged.get(line.sku) ?? 0) + line.quantity;
+        merged.set(line.sku, quantity);
+        if (quantity > MAX_QUANTITY_PER_SKU && quantity - line.quantity <= MAX_QUANTITY_PER_SKU) {
+          context.addIssue({
+            code: 'custom',
+            path: [index, 'quantity'],
+            message: `the lines of SKU '${line.sku}' add up to more than ${MAX_QUANTITY_PER_SKU} units`,
+          });
+        }
+      });
+    }),
   shippingAddress: z.object({
     name: z.string().trim().min(1).max(200),
     line1: z.string().trim().min(1).max(200),
@@ -63,10 +80,21 @@ export const PlaceOrderRequestSchema = z.object({
 export type PlaceOrderRequest = z.infer<typeof PlaceOrderRequestSchema>;
 
 export const PutInventoryRequestSchema = z.object({
-  available: z.number().int().nonnegative(),
-  priceCents: z.number().int().nonnegative(),
+  available: z.number().int().nonnegative().max(MAX_AVAILABLE),
+  priceCents: z.number().int().nonnegative().max(MAX_UNIT_PRICE_CENTS),
 });
 export type PutInventoryRequest = z.infer<typeof PutInventoryRequestSchema>;
+
+/** POST /inventory/{sku}/adjustments: a relative change of `available` (restock > 0, write-off < 0). */
+export const AdjustInventoryRequestSchema = z.object({
+  delta: z
+    .number()
+    .int()
+    .min(-MAX_AVAILABLE)
+    .max(MAX_AVAILABLE)
+    .refine((delta) => delta !== 0, 'delta must not be 0'),
+});
+export type AdjustInventoryRequest = z.infer<typeof AdjustInventoryRequestSchema>;
 
 export const OrderIdParamsSchema = z.object({ orderId: z.string().min(1).max(128) });
 export const SkuParamsSchema = z.object({ sku: SkuSchema });

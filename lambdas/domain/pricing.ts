@@ -4,6 +4,19 @@ import type { OrderLine, PricedOrderLine } from './events';
 export const CURRENCY = 'USD';
 
 /**
+ * Bounds checked where data enters (PUT /inventory, POST /orders), so that every order the
+ * API accepts is one every consumer can process: the largest possible order (50 lines x 1,000
+ * units x 10,000,000 cents = 5e11) is far inside the safe-integer range the event schemas
+ * require, and the total is capped well below it.
+ */
+/** Highest unit price: 10,000,000 cents = 100,000.00 USD. */
+export const MAX_UNIT_PRICE_CENTS = 10_000_000;
+/** Most units of one SKU in one order, after merging repeated lines of that SKU. */
+export const MAX_QUANTITY_PER_SKU = 1_000;
+/** Highest order total: 1,000,000,000 cents = 10,000,000.00 USD. */
+export const MAX_ORDER_TOTAL_CENTS = 1_000_000_000;
+
+/**
  * Merges lines of the same SKU into one (quantities added), keeping the order in
  * which SKUs first appear. An order, a reservation and a DynamoDB transaction all
  * need each SKU at most once.

@@ -10,9 +10,11 @@ export interface ServiceLog {
 
 /**
  * The inventory service: answers RESERVE_INVENTORY and RELEASE_INVENTORY with their
- * outcome events. Idempotent by construction: the store reserves/releases each order at
- * most once, and a redelivered command republishes the same outcome (same eventId via
- * causedBy), which downstream consumers deduplicate.
+ * outcome events. Exactly-once by construction, with no other guard: the store decides each
+ * order once (reserved, refused or released, one conditional item per order) and hands the
+ * recorded decision to every later delivery, so a command delivered twice, concurrently or
+ * after a crash between the write and the publish, republishes the same outcome (same
+ * eventId via causedBy, same payload), which downstream consumers deduplicate.
  */
 export class InventoryService {
   public constructor(
@@ -34,6 +36,7 @@ export class InventoryService {
         this.log.info('inventory reservation failed: out of stock', {
           orderId: command.orderId,
           unavailable: result.unavailable,
+          alreadyRejected: result.alreadyRejected,
         });
         await this.publisher.publish([
           causedBy(command, {

@@ -1,9 +1,16 @@
 import type { EventEnvelope } from '../shared/envelope';
 
+/**
+ * How long one `publish` call may take, retries included, unless configured otherwise: well
+ * below the API function's timeout (10 s), so the API always answers its own 503 instead of
+ * running into the timeout (a gateway 500). lib/constructs/order-api.ts checks the margin.
+ */
+export const DEFAULT_PUBLISH_DEADLINE_MS = 3_000;
+
 /** Puts envelopes on the order stream, partitioned by orderId (per-order ordering). */
 export interface EventPublisher {
   /**
-   * Publishes all events or throws `PublishError` once the retry budget is spent.
+   * Publishes all events or throws `PublishError` once its deadline (or attempt budget) is spent.
    * Calls are ordered (a call returns only when all its events are on the stream); within
    * one call, a retried entry may land after its neighbours, so put events whose
    * relative order matters in separate calls. Events already accepted by the stream before the error stay accepted; a
@@ -16,10 +23,17 @@ export class PublishError extends Error {
   public readonly name = 'PublishError';
   public constructor(
     message: string,
-    /** How many of the events could not be put on the stream. */
+    /** How many of the events could not be confirmed on the stream. */
     public readonly failedCount: number,
     /** Error codes Kinesis gave for the failed entries (e.g. ProvisionedThroughputExceededException). */
     public readonly errorCodes: readonly string[],
+    /**
+     * True when a call carrying the unconfirmed events failed in a way that does not tell
+     * whether Kinesis stored them (a timeout, a connection reset after sending, a 5xx): they
+     * may be on the stream. False only when every attempt was refused for sure (throttled
+     * entries, connection refused, a missing stream).
+     */
+    public readonly mayHaveBeenAccepted: boolean = false,
   ) {
     super(message);
   }

@@ -21,6 +21,10 @@ export const ProblemType = {
   orderNotCancellable: 'urn:orderstream:problem:order-not-cancellable',
   skuNotFound: 'urn:orderstream:problem:sku-not-found',
   streamUnavailable: 'urn:orderstream:problem:stream-unavailable',
+  orderTotalTooLarge: 'urn:orderstream:problem:order-total-too-large',
+  preconditionFailed: 'urn:orderstream:problem:precondition-failed',
+  preconditionRequired: 'urn:orderstream:problem:precondition-required',
+  stockOutOfRange: 'urn:orderstream:problem:stock-out-of-range',
   blank: 'about:blank',
 } as const;
 
@@ -38,6 +42,8 @@ export interface ProblemInit {
   readonly errors?: readonly FieldError[];
   /** Extra response headers (e.g. Retry-After). */
   readonly headers?: Readonly<Record<string, string>>;
+  /** Extension members of the problem body (RFC 9457 section 3.2), e.g. `orderId`. */
+  readonly extensions?: Readonly<Record<string, unknown>>;
 }
 
 /** An error that is an HTTP answer: thrown by route handlers, mapped by the router. */
@@ -60,6 +66,7 @@ export function problemResponse(
     ...(problem.detail !== undefined ? { detail: problem.detail } : {}),
     ...(instance !== undefined ? { instance } : {}),
     ...(problem.errors !== undefined ? { errors: problem.errors } : {}),
+    ...problem.extensions,
     ...extensions,
   };
   return {
@@ -88,6 +95,33 @@ export function header(event: Pick<APIGatewayProxyEventV2, 'headers'>, name: str
     if (key.toLowerCase() === wanted) return value;
   }
   return undefined;
+}
+
+/** The strong entity tag of a versioned resource: `"<version>"`. */
+export function entityTag(version: number): string {
+  return `"${version}"`;
+}
+
+/**
+ * Reads an If-Match (or If-None-Match) header that names one version: `*`, a strong tag
+ * `"<n>"`, or a weak tag `W/"<n>"`, which never matches (If-Match compares strongly: -1).
+ * Undefined when the header is absent; 400 for anything else (lists are not supported).
+ */
+export function versionPrecondition(
+  event: Pick<APIGatewayProxyEventV2, 'headers'>,
+  name: 'if-match' | 'if-none-match',
+): number | '*' | undefined {
+  const value = header(event, name)?.trim();
+  if (value === undefined || value === '') return undefined;
+  if (value === '*') return '*';
+  const tag = /^(W\/)?"(\d{1,15})"$/.exec(value);
+  if (!tag) {
+    throw validationProblem(
+      [{ path: `headers.${name}`, message: 'expected * or one entity tag as sent in ETag, e.g. "3"' }],
+      `${name} must be * or one entity tag such as "3"`,
+    );
+  }
+  return tag[1] ? -1 : Number(tag[2]);
 }
 
 /** Turns zod issues into `{path, message}` entries with dotted paths. */

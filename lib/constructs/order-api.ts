@@ -5,10 +5,18 @@ import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigateway
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { DEFAULT_PUBLISH_DEADLINE_MS } from '../../lambdas/ports/event-publisher';
+
+/**
+ * Time the API function needs besides publishing: the idempotency record (2 writes) and the
+ * catalogue read, a few milliseconds each normally; one stuck call is cut by the SDK's 5 s
+ * request timeout (shared/aws-clients.ts).
+ */
+export const API_DYNAMODB_ALLOWANCE = Duration.seconds(5);
 
 /** How callers authenticate to the API. */
 export type ApiAuthMode = 'IAM' | 'JWT';
@@ -28,6 +36,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: apigwv2.HttpMethod.POST, path: '/orders/{orderId}/cancel', admin: false },
   { method: apigwv2.HttpMethod.GET, path: '/inventory/{sku}', admin: false },
   { method: apigwv2.HttpMethod.PUT, path: '/inventory/{sku}', admin: true },
+  { method: apigwv2.HttpMethod.POST, path: '/inventory/{sku}/adjustments', admin: true },
 ];
 
 export interface OrderApiProps {
@@ -83,10 +92,19 @@ export interface OrderApiProps {
    * @default 1
    */
   readonly serverErrorAlarmThreshold?: number;
+
+  /**
+   * The publish deadline of the API function (set as its PUBLISH_DEADLINE_MS when given; the
+   * publisher defaults to DEFAULT_PUBLISH_DEADLINE_MS): the function's timeout must exceed it plus
+   * API_DYNAMODB_ALLOWANCE, so a client always gets the function's own 503 (problem+json,
+   * Retry-After) and never a gateway 500 from a timed-out function. Checked at synth time.
+   * @default Duration.millis(DEFAULT_PUBLISH_DEADLINE_MS) (3 s)
+   */
+  readonly publishDeadline?: Duration;
 }
 
 /**
- * The orderstream HTTP API (API Gateway v2): the five routes on one Lambda integration,
+ * The orderstream HTTP API (API Gateway v2): every route on one Lambda integration,
  * AWS_IAM authorization by default or a JWT authorizer (admin routes stay AWS_IAM),
  * a `$default` stage with throttling and JSON access logs, and a 5xx alarm.
  */
@@ -113,6 +131,19 @@ export class OrderApi extends Construct {
       }
     } else if (props.jwtIssuer !== undefined || props.jwtAudience !== undefined) {
       throw new Error("OrderApi: jwtIssuer/jwtAudience are only valid with auth 'JWT'");
+    }
+    const publishDeadline = props.publishDeadline ?? Duration.millis(DEFAULT_PUBLISH_DEADLINE_MS);
+    const timeout = props.handler instanceof lambda.Function ? props.handler.timeout : undefined;
+    const needed = publishDeadline.toMilliseconds() + API_DYNAMODB_ALLOWANCE.toMilliseconds();
+    if (timeout && timeout.toMilliseconds() <= needed) {
+      throw new Error(
+        `OrderApi: the API function's timeout (${timeout.toSeconds()} s) must exceed the publish deadline ` +
+          `(${publishDeadline.toMilliseconds()} ms) + ${API_DYNAMODB_ALLOWANCE.toSeconds()} s for DynamoDB, ` +
+          'or a stream outage ends in a gateway 500 instead of a 503',
+      );
+    }
+    if (props.publishDeadline && props.handler instanceof lambda.Function) {
+      props.handler.addEnvironment('PUBLISH_DEADLINE_MS', String(publishDeadline.toMilliseconds()));
     }
     const rateLimit = props.throttlingRateLimit ?? 100;
     const burstLimit = props.throttlingBurstLimit ?? 200;

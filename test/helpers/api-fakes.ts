@@ -1,8 +1,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { OrderView } from '../../lambdas/domain/order-status';
-import type { IdempotentRunner, PlacedOrder } from '../../lambdas/api/order-api';
+import type { IdempotentRunner, PlacedOrder, ScopedIdempotencyKey } from '../../lambdas/api/order-api';
 import type { PlaceOrderRequest } from '../../lambdas/api/schemas';
-import type { Catalog, CatalogItem } from '../../lambdas/ports/catalog';
+import type { Catalog, CatalogItem, CatalogWriteResult, ExpectedVersion } from '../../lambdas/ports/catalog';
 import { PublishError, type EventPublisher } from '../../lambdas/ports/event-publisher';
 import type { OrderReadModel } from '../../lambdas/ports/order-read-model';
 import type { OutcomeLedger } from '../../lambdas/ports/outcome-ledger';
@@ -14,10 +14,13 @@ export class RecordingPublisher implements EventPublisher {
   public readonly published: EventEnvelope[] = [];
   /** When set, every publish throws it (e.g. a PublishError) and records nothing. */
   public failWith: Error | undefined;
+  /** When set, every publish records the events (the stream took them) and then throws it (a timeout). */
+  public failAfterAcceptingWith: Error | undefined;
 
   public async publish(events: readonly EventEnvelope[]): Promise<void> {
     if (this.failWith) throw this.failWith;
     this.published.push(...events);
+    if (this.failAfterAcceptingWith) throw this.failAfterAcceptingWith;
   }
 
   public ofType(eventType: string): EventEnvelope[] {
@@ -25,17 +28,19 @@ export class RecordingPublisher implements EventPublisher {
   }
 }
 
-export function aPublishError(): PublishError {
-  return new PublishError('1 of 1 records not accepted after 6 attempts', 1, [
-    'ProvisionedThroughputExceededException',
-  ]);
+/** A PublishError as the publisher throws it: refused for sure, or (`mayHaveBeenAccepted`) timed out. */
+export function aPublishError(mayHaveBeenAccepted = false): PublishError {
+  return mayHaveBeenAccepted
+    ? new PublishError('1 of 1 records not confirmed within the 3000 ms deadline', 1, ['TimeoutError'], true)
+    : new PublishError('1 of 1 records not accepted after 6 attempts', 1, ['ProvisionedThroughputExceededException']);
 }
 
+/** The catalogue in memory, with the adapter's version and condition semantics. */
 export class InMemoryCatalog implements Catalog {
   public readonly items = new Map<string, CatalogItem>();
 
-  public constructor(items: readonly CatalogItem[] = []) {
-    for (const item of items) this.items.set(item.sku, item);
+  public constructor(items: readonly (Omit<CatalogItem, 'version'> & { version?: number })[] = []) {
+    for (const item of items) this.items.set(item.sku, { ...item, version: item.version ?? 1 });
   }
 
   public async getItem(sku: string): Promise<CatalogItem | undefined> {
@@ -51,10 +56,40 @@ export class InMemoryCatalog implements Catalog {
     return prices;
   }
 
-  public async putItem(item: CatalogItem): Promise<CatalogItem> {
-    this.items.set(item.sku, item);
-    return item;
+  public async putItem(
+    item: Pick<CatalogItem, 'sku' | 'available' | 'priceCents'>,
+    expected?: ExpectedVersion,
+  ): Promise<CatalogWriteResult> {
+    const current = this.items.get(item.sku);
+    if (expected !== undefined && !holds(expected, current)) {
+      return { ok: false, reason: 'PRECONDITION_FAILED', current };
+    }
+    const written = { ...item, version: (current?.version ?? 0) + 1 };
+    this.items.set(item.sku, written);
+    return { ok: true, item: written };
   }
+
+  public async adjustAvailable(
+    sku: string,
+    delta: number,
+    options: { readonly maxAvailable: number; readonly expected?: ExpectedVersion },
+  ): Promise<CatalogWriteResult> {
+    const current = this.items.get(sku);
+    if (!current || !holds(options.expected ?? 'EXISTS', current)) {
+      return { ok: false, reason: 'PRECONDITION_FAILED', current };
+    }
+    const available = current.available + delta;
+    if (available < 0 || available > options.maxAvailable) return { ok: false, reason: 'OUT_OF_RANGE', current };
+    const written = { ...current, available, version: current.version + 1 };
+    this.items.set(sku, written);
+    return { ok: true, item: written };
+  }
+}
+
+function holds(expected: ExpectedVersion, current: CatalogItem | undefined): boolean {
+  if (expected === 'ABSENT') return current === undefined;
+  if (expected === 'EXISTS') return current !== undefined;
+  return current?.version === expected.version;
 }
 
 export class InMemoryOrderReadModel implements OrderReadModel {
@@ -73,19 +108,21 @@ export class IdempotencyAlreadyInProgressError extends Error {
 }
 
 /**
- * The Powertools idempotency semantics in memory: same key + same request -> stored
- * result; other request -> IdempotencyValidationError; running -> AlreadyInProgress;
- * a failed attempt forgets the key.
+ * The Powertools idempotency semantics in memory, keyed on (caller, key): same key + same
+ * request -> stored result; other request -> IdempotencyValidationError; running ->
+ * AlreadyInProgress; a failed attempt forgets the key. `expire` drops a record, as its TTL would.
  */
 export function inMemoryIdempotency(): IdempotentRunner & {
   records: Map<string, { request: string; result?: PlacedOrder }>;
+  expire(key: ScopedIdempotencyKey): void;
 } {
   const records = new Map<string, { request: string; result?: PlacedOrder }>();
   const run = async (
-    key: string,
+    scoped: ScopedIdempotencyKey,
     request: PlaceOrderRequest,
     work: () => Promise<PlacedOrder>,
   ): Promise<PlacedOrder> => {
+    const key = JSON.stringify([scoped.caller, scoped.idempotencyKey]);
     const fingerprint = JSON.stringify(request);
     const existing = records.get(key);
     if (existing) {
@@ -103,7 +140,10 @@ export function inMemoryIdempotency(): IdempotentRunner & {
       throw error;
     }
   };
-  return Object.assign(run, { records });
+  const expire = (scoped: ScopedIdempotencyKey): void => {
+    records.delete(JSON.stringify([scoped.caller, scoped.idempotencyKey]));
+  };
+  return Object.assign(run, { records, expire });
 }
 
 /** An in-memory side-effect ledger (first writer wins). */
@@ -131,6 +171,8 @@ export function anHttpEvent(
     readonly pathParameters?: Record<string, string>;
     readonly body?: unknown;
     readonly headers?: Record<string, string>;
+    /** `requestContext.authorizer` as API Gateway sets it (e.g. `{ jwt: { claims: { sub } } }`). */
+    readonly authorizer?: Record<string, unknown>;
   } = {},
 ): APIGatewayProxyEventV2 {
   const [method = 'GET', template = '/'] = routeKey.split(' ');
@@ -166,8 +208,29 @@ export function anHttpEvent(
       stage: '$default',
       time: '01/Jan/2026:10:00:00 +0000',
       timeEpoch: 1767261600000,
+      ...(options.authorizer ? { authorizer: options.authorizer } : {}),
+    },
+  } as APIGatewayProxyEventV2;
+}
+
+/** `requestContext.authorizer` of an IAM-authorized request (payload 2.0). */
+export function anIamAuthorizer(userArn: string): Record<string, unknown> {
+  return {
+    iam: {
+      accessKey: 'ASIAEXAMPLE',
+      accountId: '123456789012',
+      callerId: 'AROAEXAMPLE:session',
+      cognitoIdentity: null,
+      principalOrgId: null,
+      userArn,
+      userId: 'AROAEXAMPLE:session',
     },
   };
+}
+
+/** `requestContext.authorizer` of a JWT-authorized request (payload 2.0). */
+export function aJwtAuthorizer(sub: string, iss = 'https://issuer.example.com'): Record<string, unknown> {
+  return { jwt: { claims: { sub, iss }, scopes: null } };
 }
 
 /** A valid POST /orders body. */

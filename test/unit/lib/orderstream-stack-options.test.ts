@@ -33,6 +33,8 @@ const { stack, template } = synthStack(
     apiThrottlingBurstLimit: 20,
     failedRecordsExpiration: Duration.days(7),
     dataRemovalPolicy: RemovalPolicy.DESTROY,
+    sagaStepTimeout: Duration.minutes(2),
+    sagaMaxRedrives: 4,
   },
   { bundle: false },
 );
@@ -57,6 +59,7 @@ describe('OrderstreamStack (every option set)', () => {
       'POST /orders/{orderId}/cancel': 'JWT',
       'GET /inventory/{sku}': 'JWT',
       'PUT /inventory/{sku}': 'AWS_IAM',
+      'POST /inventory/{sku}/adjustments': 'AWS_IAM',
     });
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
@@ -106,8 +109,43 @@ describe('OrderstreamStack (every option set)', () => {
     }
   });
 
+  it('passes the saga step deadline and re-drive count to the saga function', () => {
+    expect(
+      resourcesOfType(template, 'AWS::Lambda::Function').SagaFunction?.Properties.Environment.Variables,
+    ).toMatchObject({ SAGA_STEP_TIMEOUT_SECONDS: '120', SAGA_MAX_REDRIVES: '4' });
+  });
+
   it('reports no unacknowledged cdk-nag AwsSolutions finding', () => {
     expect(unacknowledgedNagFindings(stack)).toEqual([]);
+  });
+});
+
+describe('OrderstreamStack for stage local', () => {
+  const env = (props: OrderstreamStackProps, id: string): Record<string, string> =>
+    resourcesOfType(synthStack({ stageName: 'local', ...props }, { bundle: false }).template, 'AWS::Lambda::Function')[
+      id
+    ]!.Properties.Environment.Variables;
+
+  it('shortens the default step deadline to 30 s', () => {
+    expect(env({}, 'SagaFunction').SAGA_STEP_TIMEOUT_SECONDS).toBe('30');
+  });
+
+  it('sets the fault switch on every consumer, and on no other function, when faultInjectionRate is given', () => {
+    const { template: local } = synthStack({ stageName: 'local', faultInjectionRate: 0.2 }, { bundle: false });
+    const functions = resourcesOfType(local, 'AWS::Lambda::Function');
+    const withFaults = Object.keys(functions).filter(
+      (id) => functions[id]!.Properties.Environment.Variables.ORDERSTREAM_FAULT_RATE === '0.2',
+    );
+    expect(withFaults.sort()).toEqual(
+      [
+        'EmailFunction',
+        'InventoryFunction',
+        'PaymentFunction',
+        'ProjectorFunction',
+        'SagaFunction',
+        'ShippingFunction',
+      ].sort(),
+    );
   });
 });
 
@@ -174,6 +212,20 @@ describe('OrderstreamStack props validation', () => {
     ['unknown auth mode', { apiAuth: 'COGNITO' as never }, /auth must be 'IAM' or 'JWT'/],
     ['zero throttling rate', { apiThrottlingRateLimit: 0 }, /throttlingRateLimit must be a positive number/],
     ['failed-record expiration of 0 days', { failedRecordsExpiration: Duration.days(0) }, /failedRecordsExpiration/],
+    ['a step deadline under 10 s', { sagaStepTimeout: Duration.seconds(5) }, /sagaStepTimeout must be whole seconds/],
+    ['a step deadline over a day', { sagaStepTimeout: Duration.hours(25) }, /sagaStepTimeout/],
+    ['11 re-drives', { sagaMaxRedrives: 11 }, /sagaMaxRedrives must be an integer in 0\.\.10/],
+    [
+      'the fault switch on a deployed stage',
+      { stageName: 'prod', faultInjectionRate: 0.1 },
+      /faultInjectionRate is a local-only soak-test switch; refused for stage 'prod'/,
+    ],
+    ['the fault switch on the default stage', { faultInjectionRate: 0.1 }, /refused for stage 'dev'/],
+    [
+      'a fault rate above 0.5',
+      { stageName: 'local', faultInjectionRate: 0.9 },
+      /faultInjectionRate must be a number in 0\.\.0\.5/,
+    ],
   ])('rejects %s at synth time', (_name, props, message) => {
     expect(() => build(props)).toThrow(message);
   });

@@ -14,7 +14,7 @@ import {
 const { stack, template } = synthStack();
 const pascal = (name: string): string => name.charAt(0).toUpperCase() + name.slice(1);
 const consumerNames = CONSUMER_SERVICES.map((s) => s.name);
-const allFunctionIds = ['ApiFunction', ...consumerNames.map((n) => `${pascal(n)}Function`)];
+const allFunctionIds = ['ApiFunction', ...consumerNames.map((n) => `${pascal(n)}Function`), 'SweeperFunction'];
 
 describe('OrderstreamStack (default props)', () => {
   describe('stream', () => {
@@ -87,7 +87,7 @@ describe('OrderstreamStack (default props)', () => {
   describe('functions', () => {
     const functions = resourcesOfType(template, 'AWS::Lambda::Function');
 
-    it('are exactly the API function and the six consumers', () => {
+    it('are exactly the API function, the six consumers and the saga deadline sweeper', () => {
       expect(Object.keys(functions).sort()).toEqual([...allFunctionIds].sort());
     });
 
@@ -133,9 +133,16 @@ describe('OrderstreamStack (default props)', () => {
       expect(env('ProjectorFunction').STREAM_NAME).toBeUndefined();
       expect(env('EmailFunction').STREAM_NAME).toBeUndefined();
       expect(env('EmailFunction').EMAIL_SENDER).toBeUndefined();
+      expect(env('SagaFunction')).toMatchObject({ SAGA_STEP_TIMEOUT_SECONDS: '300', SAGA_MAX_REDRIVES: '2' });
+      expect(env('SweeperFunction')).toEqual(
+        expect.objectContaining({ STREAM_NAME: { Ref: 'EventStream' }, SAGA_TABLE: { Ref: 'SagaTable' } }),
+      );
+      // each consumer's own state is its exactly-once guard: only the API keeps the idempotency table
       for (const name of consumerNames) {
-        expect(env(`${pascal(name)}Function`)[TABLE_ENV.idempotency]).toEqual({ Ref: 'IdempotencyTable' });
+        expect(env(`${pascal(name)}Function`)[TABLE_ENV.idempotency]).toBeUndefined();
       }
+      // the fault switch is off (and refused) outside stage local
+      for (const id of allFunctionIds) expect(env(id).ORDERSTREAM_FAULT_RATE).toBeUndefined();
     });
   });
 
@@ -192,6 +199,7 @@ describe('OrderstreamStack (default props)', () => {
         'PaymentFunction',
         'SagaFunction',
         'ShippingFunction',
+        'SweeperFunction',
       ]);
       for (const id of publishers) {
         const statements = statementsOfFunction(template, id);
@@ -201,19 +209,23 @@ describe('OrderstreamStack (default props)', () => {
     });
 
     it('grants each function only its own tables', () => {
-      const written = (id: string): string[] =>
-        resourcesGranted(statementsOfFunction(template, id), 'dynamodb:PutItem').sort();
-      const read = (id: string): string[] =>
-        resourcesGranted(statementsOfFunction(template, id), 'dynamodb:GetItem').sort();
+      const granted = (id: string, action: string): string[] => [
+        ...new Set(resourcesGranted(statementsOfFunction(template, id), action)),
+      ];
+      const written = (id: string): string[] => granted(id, 'dynamodb:PutItem').sort();
+      const read = (id: string): string[] => granted(id, 'dynamodb:GetItem').sort();
 
       expect(read('ApiFunction')).toEqual(['IdempotencyTable', 'InventoryTable', 'OrdersTable']);
       expect(written('ApiFunction')).toEqual(['IdempotencyTable', 'InventoryTable']);
-      expect(written('SagaFunction')).toEqual(['IdempotencyTable', 'SagaTable']);
-      expect(written('InventoryFunction')).toEqual(['IdempotencyTable', 'InventoryTable']);
-      expect(written('PaymentFunction')).toEqual(['IdempotencyTable', 'LedgerTable']);
-      expect(written('ShippingFunction')).toEqual(['IdempotencyTable', 'LedgerTable']);
-      expect(written('EmailFunction')).toEqual(['IdempotencyTable', 'LedgerTable']);
-      expect(written('ProjectorFunction')).toEqual(['IdempotencyTable', 'OrdersTable']);
+      expect(written('SagaFunction')).toEqual(['SagaTable']);
+      expect(written('InventoryFunction')).toEqual(['InventoryTable']);
+      expect(written('PaymentFunction')).toEqual(['LedgerTable']);
+      expect(written('ShippingFunction')).toEqual(['LedgerTable']);
+      expect(written('EmailFunction')).toEqual(['LedgerTable']);
+      expect(written('ProjectorFunction')).toEqual(['OrdersTable']);
+      expect(read('SweeperFunction')).toEqual(['SagaTable']);
+      expect(written('SweeperFunction')).toEqual([]);
+      expect(granted('SweeperFunction', 'dynamodb:Query')).toEqual(['SagaTable']);
     });
 
     it('gives no function SES permissions when no email sender is configured', () => {
@@ -306,13 +318,14 @@ describe('OrderstreamStack (default props)', () => {
   });
 
   describe('HTTP API', () => {
-    it('routes the five routes to one Lambda integration with payload format 2.0, all AWS_IAM', () => {
+    it('routes every route to one Lambda integration with payload format 2.0, all AWS_IAM', () => {
       const routes = Object.values(resourcesOfType(template, 'AWS::ApiGatewayV2::Route'));
       const integrations = resourcesOfType(template, 'AWS::ApiGatewayV2::Integration');
 
       expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual([
         'GET /inventory/{sku}',
         'GET /orders/{orderId}',
+        'POST /inventory/{sku}/adjustments',
         'POST /orders',
         'POST /orders/{orderId}/cancel',
         'PUT /inventory/{sku}',
@@ -340,7 +353,8 @@ describe('OrderstreamStack (default props)', () => {
       const alarms = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm'));
 
       expect(alarms.filter((a) => a.Properties.MetricName === 'IteratorAge')).toHaveLength(6);
-      expect(alarms.filter((a) => a.Properties.MetricName === 'Errors')).toHaveLength(6);
+      // one per consumer, and the sweeper's
+      expect(alarms.filter((a) => a.Properties.MetricName === 'Errors')).toHaveLength(7);
       // one per consumer, on the Powertools metrics of that service (records reported in batchItemFailures)
       type MetricQuery = {
         MetricStat?: {
@@ -409,6 +423,57 @@ describe('OrderstreamStack (default props)', () => {
           'StreamName',
         ].sort(),
       );
+    });
+  });
+
+  describe('saga deadlines', () => {
+    it('index the saga table sparsely on (deadlineShard, deadlineAt), projecting what the sweeper reads', () => {
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'DeadlineIndex',
+            KeySchema: [
+              { AttributeName: 'deadlineShard', KeyType: 'HASH' },
+              { AttributeName: 'deadlineAt', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['version', 'correlationId'] },
+          },
+        ],
+      });
+      expect(
+        resourcesOfType(template, 'AWS::DynamoDB::Table').SagaTable?.Properties.GlobalSecondaryIndexes,
+      ).toHaveLength(1);
+    });
+
+    it('run the sweeper every minute from an EventBridge rule allowed to invoke it', () => {
+      const rule = resourcesOfType(template, 'AWS::Events::Rule').SagaSweepSchedule;
+      expect(rule?.Properties).toMatchObject({ ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
+      expect(rule?.Properties.Targets).toHaveLength(1);
+      expect(referencedLogicalIds(rule?.Properties.Targets[0].Arn)).toEqual(['SweeperFunction']);
+      expect(rule?.Properties.Targets[0].RetryPolicy).toEqual({
+        MaximumRetryAttempts: 0,
+        MaximumEventAgeInSeconds: 60,
+      });
+      const permissions = Object.values(resourcesOfType(template, 'AWS::Lambda::Permission')).filter(
+        (p) => p.Properties.Principal === 'events.amazonaws.com',
+      );
+      expect(permissions).toHaveLength(1);
+      expect(referencedLogicalIds(permissions[0]!.Properties.FunctionName)).toEqual(['SweeperFunction']);
+      expect(referencedLogicalIds(permissions[0]!.Properties.SourceArn)).toEqual(['SagaSweepSchedule']);
+    });
+
+    it('alarm on SagaStepsTimedOut of the saga, to the alarm topic', () => {
+      const alarm = resourcesOfType(template, 'AWS::CloudWatch::Alarm').SagaStepsTimedOutAlarm;
+      expect(alarm?.Properties).toMatchObject({
+        Namespace: 'orderstream',
+        MetricName: 'SagaStepsTimedOut',
+        Dimensions: [{ Name: 'service', Value: 'saga' }],
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+      expect(referencedLogicalIds(alarm?.Properties.AlarmActions)).toEqual([expect.stringMatching(/^AlarmTopic/)]);
     });
   });
 

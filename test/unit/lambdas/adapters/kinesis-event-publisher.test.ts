@@ -7,13 +7,30 @@ import { anEnvelope } from '../../../helpers/kinesis-events';
 /**
  * A scripted stand-in for the Kinesis client: throttling of individual entries cannot be
  * provoked on demand in kinesis-mock, so retry behaviour is unit-tested against a script.
- * (test/integration/lambdas/kinesis-event-publisher.test.ts covers the real emulator.)
+ * (test/integration/lambdas/kinesis-publisher-deadline.test.ts covers the real emulator.)
  */
+type Step = (count: number, clock: FakeClock) => Partial<PutRecordsCommandOutput> | Error | 'hang';
+
+/** Time for the publisher: advanced only by its (fake) sleeps and by scripted slow calls. */
+class FakeClock {
+  public ms = 1_000_000;
+  public readonly sleeps: number[] = [];
+  public readonly now = (): number => this.ms;
+  public readonly sleep = async (ms: number): Promise<void> => {
+    this.sleeps.push(ms);
+    this.ms += ms;
+  };
+}
+
 class ScriptedKinesis {
   public readonly calls: { partitionKeys: string[]; eventIds: string[] }[] = [];
-  public constructor(private readonly script: ((count: number) => Partial<PutRecordsCommandOutput> | Error)[]) {}
+  public readonly clock = new FakeClock();
+  public constructor(private readonly script: Step[]) {}
 
-  public async send(command: PutRecordsCommand): Promise<Partial<PutRecordsCommandOutput>> {
+  public async send(
+    command: PutRecordsCommand,
+    options: { abortSignal?: AbortSignal } = {},
+  ): Promise<Partial<PutRecordsCommandOutput>> {
     const records = command.input.Records ?? [];
     this.calls.push({
       partitionKeys: records.map((record) => record.PartitionKey ?? ''),
@@ -22,7 +39,15 @@ class ScriptedKinesis {
       ),
     });
     const step = this.script[this.calls.length - 1] ?? allAccepted;
-    const outcome = step(records.length);
+    const outcome = step(records.length, this.clock);
+    if (outcome === 'hang') {
+      // a call whose answer never comes: only the publisher's abort at the deadline ends it
+      return new Promise((_, reject) => {
+        options.abortSignal?.addEventListener('abort', () =>
+          reject(Object.assign(new Error('Request aborted'), { name: 'AbortError' })),
+        );
+      });
+    }
     if (outcome instanceof Error) throw outcome;
     return outcome;
   }
@@ -45,19 +70,25 @@ const failIndexes =
 const throttledCall = () =>
   Object.assign(new Error('Rate exceeded for stream'), { name: 'ProvisionedThroughputExceededException' });
 
-function publisherWith(kinesis: ScriptedKinesis, maxAttempts = 4) {
-  const sleeps: number[] = [];
+function publisherWith(kinesis: ScriptedKinesis, maxAttempts = 4, deadlineMs = 60_000, random = () => 0.5) {
   const publisher = new KinesisEventPublisher({
     client: kinesis as unknown as KinesisClient,
     streamName: 'orders',
     maxAttempts,
+    deadlineMs,
     baseDelayMs: 100,
     maxDelayMs: 1_000,
-    sleep: async (ms) => void sleeps.push(ms),
-    random: () => 0.5,
+    sleep: kinesis.clock.sleep,
+    now: kinesis.clock.now,
+    random,
   });
-  return { publisher, sleeps };
+  return { publisher, sleeps: kinesis.clock.sleeps };
 }
+
+/** An error as the SDK raises it for a response with this HTTP status. */
+const serviceError = (name: string, httpStatusCode: number) => () =>
+  Object.assign(new Error(name), { name, $metadata: { httpStatusCode } });
+const networkError = (code: string) => () => Object.assign(new Error(`connect ${code}`), { code });
 
 describe('KinesisEventPublisher', () => {
   it('puts every event with its orderId as partition key in one call', async () => {
@@ -103,6 +134,91 @@ describe('KinesisEventPublisher', () => {
     expect(kinesis.calls[1]?.eventIds).toEqual(kinesis.calls[0]?.eventIds);
   });
 
+  it('never sleeps past the deadline: gives up when the next back-off would end at or after it', async () => {
+    // Prepare: deadline 1 s, random() = 0.99 -> back-offs 198, 396, 792 ms; 198 + 396 = 594 and 594 + 792 > 1000
+    const kinesis = new ScriptedKinesis(Array.from({ length: 10 }, () => failIndexes(0)));
+    const { publisher, sleeps } = publisherWith(kinesis, 10, 1_000, () => 0.99);
+    const started = kinesis.clock.now();
+
+    // Act
+    const outcome = publisher.publish([anEnvelope()]);
+
+    // Assess
+    await expect(outcome).rejects.toMatchObject({ failedCount: 1, mayHaveBeenAccepted: false });
+    expect(sleeps).toEqual([198, 396]);
+    expect(kinesis.calls).toHaveLength(3);
+    expect(kinesis.clock.now() - started).toBeLessThan(1_000);
+  });
+
+  it('counts slow calls against the deadline: no retry starts after it', async () => {
+    // Prepare: each call takes 600 ms (throttled) with a 1 s deadline
+    const slowThrottle = (_: number, clock: FakeClock) => {
+      clock.ms += 600;
+      return throttledCall();
+    };
+    const kinesis = new ScriptedKinesis([slowThrottle, slowThrottle, slowThrottle]);
+    const { publisher } = publisherWith(kinesis, 10, 1_000);
+
+    // Act
+    const outcome = publisher.publish([anEnvelope()]);
+
+    // Assess: 600 ms + back-off 100 ms + 600 ms > 1 s, then no third call
+    await expect(outcome).rejects.toMatchObject({ errorCodes: ['ProvisionedThroughputExceededException'] });
+    expect(kinesis.calls).toHaveLength(2);
+  });
+
+  it('aborts a call that outlives the deadline and says the records may have been accepted', async () => {
+    // Prepare: a real 50 ms deadline and a call whose answer never comes
+    const kinesis = new ScriptedKinesis([() => 'hang']);
+    const publisher = new KinesisEventPublisher({
+      client: kinesis as unknown as KinesisClient,
+      streamName: 'orders',
+      deadlineMs: 50,
+    });
+
+    // Act
+    const outcome = publisher.publish([anEnvelope()]);
+
+    // Assess
+    await expect(outcome).rejects.toBeInstanceOf(PublishError);
+    await expect(outcome).rejects.toMatchObject({ mayHaveBeenAccepted: true, errorCodes: ['AbortError'] });
+    expect(kinesis.calls).toHaveLength(1);
+  });
+
+  it.each([
+    ['a timeout', () => Object.assign(new Error('Connection timed out after 5000 ms'), { name: 'TimeoutError' })],
+    ['a connection reset after sending', networkError('ECONNRESET')],
+    ['a 5xx from Kinesis', serviceError('InternalFailure', 500)],
+  ])('after %s, keeps retrying but remembers the records may be on the stream', async (_, failure) => {
+    // Prepare: the ambiguous failure, then throttled entries until the attempts run out
+    const kinesis = new ScriptedKinesis([failure, failIndexes(0), failIndexes(0)]);
+    const { publisher } = publisherWith(kinesis, 3);
+
+    // Act / Assess
+    await expect(publisher.publish([anEnvelope()])).rejects.toMatchObject({
+      mayHaveBeenAccepted: true,
+      errorCodes: ['ProvisionedThroughputExceededException'],
+    });
+    expect(kinesis.calls).toHaveLength(3);
+  });
+
+  it('says nothing was accepted when every call was refused before storing (throttled, connection refused)', async () => {
+    // Prepare
+    const kinesis = new ScriptedKinesis([throttledCall, networkError('ECONNREFUSED'), failIndexes(0)]);
+    const { publisher } = publisherWith(kinesis, 3);
+
+    // Act / Assess
+    await expect(publisher.publish([anEnvelope()])).rejects.toMatchObject({ mayHaveBeenAccepted: false });
+    expect(kinesis.calls).toHaveLength(3);
+  });
+
+  it('succeeds when a retry after a timeout is accepted', async () => {
+    const kinesis = new ScriptedKinesis([networkError('ECONNRESET')]);
+    const { publisher } = publisherWith(kinesis);
+    await publisher.publish([anEnvelope()]);
+    expect(kinesis.calls).toHaveLength(2);
+  });
+
   it('gives up with a PublishError after the attempt budget, naming what failed', async () => {
     // Prepare
     const kinesis = new ScriptedKinesis(Array.from({ length: 10 }, () => failIndexes(0)));
@@ -119,11 +235,11 @@ describe('KinesisEventPublisher', () => {
   });
 
   it('does not retry errors that cannot heal, such as a missing stream', async () => {
-    const missing = Object.assign(new Error('Stream orders not found'), { name: 'ResourceNotFoundException' });
-    const kinesis = new ScriptedKinesis([() => missing]);
+    const kinesis = new ScriptedKinesis([serviceError('ResourceNotFoundException', 400)]);
     const { publisher } = publisherWith(kinesis);
     await expect(publisher.publish([anEnvelope()])).rejects.toMatchObject({
       errorCodes: ['ResourceNotFoundException'],
+      mayHaveBeenAccepted: false,
     });
     expect(kinesis.calls).toHaveLength(1);
   });

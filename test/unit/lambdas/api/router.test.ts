@@ -225,12 +225,13 @@ describe('API router', () => {
     });
 
     it('returns the same order for a repeated Idempotency-Key with the same body, publishing once', async () => {
-      // Prepare
-      const { route, publisher } = setup();
+      // Prepare: the read model already shows the order the first request placed
+      const { route, publisher, orders } = setup();
       const headers = { 'idempotency-key': 'key-123' };
 
       // Act
       const first = await route(anHttpEvent('POST /orders', { body: anOrderRequest(), headers }));
+      orders.views.set(bodyOf(first).orderId, anOrderView({ orderId: bodyOf(first).orderId }));
       const second = await route(anHttpEvent('POST /orders', { body: anOrderRequest(), headers }));
 
       // Assess
@@ -261,7 +262,7 @@ describe('API router', () => {
     it('answers 409 with Retry-After while the first request with the same key is in progress', async () => {
       // Prepare
       const { route, idempotent } = setup();
-      idempotent.records.set('key-789', { request: JSON.stringify(anOrderRequest()) });
+      idempotent.records.set(JSON.stringify(['anonymous', 'key-789']), { request: JSON.stringify(anOrderRequest()) });
 
       // Act
       const response = await route(
@@ -438,7 +439,7 @@ describe('API router', () => {
       // Assess
       expect(response.statusCode).toBe(200);
       expect(bodyOf(response)).toEqual({ sku: 'SKU-C', available: 7, priceCents: 999 });
-      expect(await catalog.getItem('SKU-C')).toEqual({ sku: 'SKU-C', available: 7, priceCents: 999 });
+      expect(await catalog.getItem('SKU-C')).toEqual({ sku: 'SKU-C', available: 7, priceCents: 999, version: 1 });
     });
 
     it('refuses negative or fractional stock and price with 400', async () => {

@@ -45,7 +45,11 @@ describe('InventoryService', () => {
     // Prepare
     const publisher = new RecordingPublisher();
     const unavailable = [{ sku: 'A', requested: 2, available: 1 }];
-    const service = new InventoryService(storeAnswering({ outcome: 'OUT_OF_STOCK', unavailable }), publisher, quietLog);
+    const service = new InventoryService(
+      storeAnswering({ outcome: 'OUT_OF_STOCK', unavailable, alreadyRejected: false }),
+      publisher,
+      quietLog,
+    );
 
     // Act
     await service.reserve(reserve);
