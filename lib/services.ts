@@ -37,7 +37,7 @@ export const API_SERVICE: ServiceDefinition = {
   name: 'api',
   description: 'HTTP API: validates requests, publishes ORDER_CREATED / cancel commands, serves reads',
   reads: ['orders'],
-  readWrites: ['inventory'],
+  readWrites: ['inventory', 'idempotency'],
   publishes: true,
   sendsEmail: false,
 };

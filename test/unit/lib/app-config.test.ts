@@ -78,6 +78,38 @@ describe('propsFromContext', () => {
   });
 });
 
+describe('propsFromContext: saga deadlines and the fault switch', () => {
+  it('reads the step deadline, the re-drive count and the fault rate for stage local', () => {
+    const props = propsFromContext(
+      reader({
+        [CONTEXT_KEYS.stage]: 'local',
+        [CONTEXT_KEYS.sagaStepTimeoutSeconds]: '45',
+        [CONTEXT_KEYS.sagaMaxRedrives]: '3',
+        [CONTEXT_KEYS.faultInjectionRate]: '0.2',
+      }),
+    );
+
+    expect(props.sagaStepTimeout?.toSeconds()).toBe(45);
+    expect(props.sagaMaxRedrives).toBe(3);
+    expect(props.faultInjectionRate).toBe(0.2);
+  });
+
+  it.each([undefined, 'dev', 'prod'])('refuses faultInjectionRate for stage %s with a clear synth error', (stage) => {
+    const context = { [CONTEXT_KEYS.faultInjectionRate]: '0.1', ...(stage ? { [CONTEXT_KEYS.stage]: stage } : {}) };
+
+    expect(() => propsFromContext(reader(context))).toThrow(
+      new RegExp(`context 'faultInjectionRate' .* refused for stage '${stage ?? 'dev'}'.*-c stage=local`),
+    );
+  });
+
+  it('accepts faultInjectionRate 0 (off) on any stage, and refuses a rate above 0.5', () => {
+    expect(propsFromContext(reader({ stage: 'prod', faultInjectionRate: '0' })).faultInjectionRate).toBe(0);
+    expect(() => propsFromContext(reader({ stage: 'local', faultInjectionRate: '0.8' }))).toThrow(
+      /context 'faultInjectionRate' must be a number in 0\.\.0\.5/,
+    );
+  });
+});
+
 describe('stackNameFor', () => {
   it('names the stack Orderstream-<stage>', () => {
     expect(stackNameFor('prod')).toBe('Orderstream-prod');
