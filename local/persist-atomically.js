@@ -12,13 +12,16 @@ fs.createWriteStream = function createWriteStreamAtomically(file, options) {
   if (typeof file !== 'string' || path.resolve(file) !== target) return createWriteStream.call(this, file, options);
   const temporary = `${target}.${process.pid}.${++counter}.tmp`;
   const stream = createWriteStream.call(this, temporary, options);
+  // kinesis-mock (fs2) removes every listener once the stream is ready: watch emit() instead
+  const emit = stream.emit;
   let failed = false;
-  stream.once('error', () => {
-    failed = true;
-  });
-  stream.once('close', () => {
-    if (failed) return fs.rmSync(temporary, { force: true });
-    fs.renameSync(temporary, target);
-  });
+  stream.emit = function watchClose(event, ...args) {
+    if (event === 'error') failed = true;
+    if (event === 'close') {
+      if (failed) fs.rmSync(temporary, { force: true });
+      else fs.renameSync(temporary, target);
+    }
+    return emit.call(this, event, ...args);
+  };
   return stream;
 };
