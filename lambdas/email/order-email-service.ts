@@ -16,10 +16,19 @@ export class EmailInProgressError extends Error {
 }
 
 export interface OrderEmailServiceOptions {
-  /** How long a claim protects a send in progress. Must exceed one send. @default 10 s */
+  /**
+   * How long a claim protects a send in progress. Must exceed one send (the SES client is
+   * bounded to 1 s connect + 3 s response, one attempt: lambdas/email/handler.ts). @default 5 s
+   */
   readonly leaseMs?: number;
-  /** Longest wait for someone else's lease to expire before failing the record. @default 12 s */
+  /**
+   * Longest wait for someone else's claim before failing the record. Longer than the lease, so
+   * the redelivery of a record whose sender died takes the claim over within one invocation
+   * instead of spending the mapping's retries. @default 6 s
+   */
   readonly maxWaitMs?: number;
+  /** Poll interval while another attempt holds the claim (it usually finishes in milliseconds). @default 200 ms */
+  readonly pollMs?: number;
   readonly nowMs?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly newToken?: () => string;
@@ -35,8 +44,9 @@ export interface OrderEmailServiceOptions {
  *   3. MARK it SENT (conditional on still holding the claim).
  * - Entry SENT: done, nothing is sent again (replays, duplicates, redeliveries).
  * - The send throws: the claim is released and the record fails; the retry claims and sends.
- * - The function dies between 2 and 3: the entry stays SENDING until its lease expires;
- *   the redelivered record waits for the lease, takes it over and sends AGAIN. This
+ * - The function dies before 2 (claim taken, nothing sent): the entry stays SENDING until its
+ *   lease (5 s) expires; the redelivered record waits for it, takes it over and sends once.
+ * - The function dies between 2 and 3: the same takeover sends AGAIN. This
  *   window (milliseconds wide) is the only path to a duplicate, chosen over the
  *   alternative (record first, send after) whose crash window LOSES the email. The
  *   local outbox adapter is idempotent even there (same file name per order and kind).
@@ -46,6 +56,7 @@ export interface OrderEmailServiceOptions {
 export class OrderEmailService {
   private readonly leaseMs: number;
   private readonly maxWaitMs: number;
+  private readonly pollMs: number;
   private readonly nowMs: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly newToken: () => string;
@@ -56,8 +67,9 @@ export class OrderEmailService {
     private readonly log: EmailServiceLog,
     options: OrderEmailServiceOptions = {},
   ) {
-    this.leaseMs = options.leaseMs ?? 10_000;
-    this.maxWaitMs = options.maxWaitMs ?? 12_000;
+    this.leaseMs = options.leaseMs ?? 5_000;
+    this.maxWaitMs = options.maxWaitMs ?? 6_000;
+    this.pollMs = options.pollMs ?? 200;
     this.nowMs = options.nowMs ?? Date.now;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.newToken = options.newToken ?? randomUUID;
@@ -86,7 +98,7 @@ export class OrderEmailService {
         return 'already-sent';
       }
       if (claim.outcome === 'claimed') break;
-      const waitMs = Math.max(0, claim.leaseExpiresAt - now) + 50;
+      const waitMs = Math.min(Math.max(0, claim.leaseExpiresAt - now) + 50, this.pollMs);
       if (now + waitMs - started > this.maxWaitMs) {
         throw new EmailInProgressError(
           `the ${email.kind} email of order ${email.orderId} is being sent by another attempt`,
