@@ -29,4 +29,13 @@ describe('parseCliOptions', () => {
     expect(() => parseCliOptions(['--port', 'abc'], {})).toThrow(/port number/);
     expect(() => parseCliOptions(['--port'], {})).toThrow(/needs a value/);
   });
+
+  it('overrides every schedule rate with --schedule-every or ORDERSTREAM_SCHEDULE_EVERY', () => {
+    expect(parseCliOptions([], {}).scheduleEveryMs).toBeUndefined();
+    expect(parseCliOptions([], { ORDERSTREAM_SCHEDULE_EVERY: '5s' }).scheduleEveryMs).toBe(5000);
+    expect(parseCliOptions(['--schedule-every', '500ms'], { ORDERSTREAM_SCHEDULE_EVERY: '5s' }).scheduleEveryMs).toBe(
+      500,
+    );
+    expect(() => parseCliOptions(['--schedule-every=soon'], {})).toThrow(UsageError);
+  });
 });
