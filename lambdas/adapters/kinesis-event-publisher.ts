@@ -54,6 +54,8 @@ const FINAL = new Set([
   'KMSInvalidStateException',
   'KMSNotFoundException',
   'KMSOptInRequired',
+  // raised before any request is sent
+  'CredentialsProviderError',
 ]);
 /** Network errors raised before the request could reach Kinesis: nothing was sent. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
@@ -246,7 +248,11 @@ function chunkEntries(entries: PutRecordsRequestEntry[]): PutRecordsRequestEntry
  */
 function classify(error: unknown): CallFailure {
   const candidate = error as { name?: string; code?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
-  const code = candidate.code ?? candidate.Code ?? candidate.name ?? 'UnknownError';
+  // A network error can reach us wrapped ("AWS SDK error wrapper for Error: connect ECONNREFUSED ...")
+  // without its code: read the code from the message then.
+  const wrapped = /\b(E[A-Z]{3,})\b/.exec((error as Error | undefined)?.message ?? '')?.[1];
+  const name = candidate.name === 'Error' ? undefined : candidate.name;
+  const code = candidate.code ?? candidate.Code ?? name ?? wrapped ?? 'UnknownError';
   if (THROTTLES.has(code)) return { code, retryable: true, mayHaveBeenAccepted: false };
   const status = candidate.$metadata?.httpStatusCode;
   if (FINAL.has(code) || (status !== undefined && status < 500))

@@ -1,9 +1,11 @@
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbInventory, reservationKey } from '../../../lambdas/adapters/dynamodb-inventory';
 import { InventoryService } from '../../../lambdas/inventory/inventory-service';
 import { useEmulators } from '../../helpers/emulators';
 import { createTable } from '../../helpers/emulator-resources';
-import { RecordingPublisher } from '../../helpers/api-fakes';
+import { MAX_AVAILABLE } from '../../../lambdas/domain/inventory';
+import { deterministicEventId } from '../../../lambdas/shared/envelope';
+import { aPublishError, RecordingPublisher } from '../../helpers/api-fakes';
 import { anOrderCreated, outcomeOf } from '../../helpers/order-events';
 
 const TABLE = 'inventory';
@@ -30,6 +32,13 @@ describe('inventory on DynamoDB Local', () => {
 
   async function availableOf(sku: string): Promise<number | undefined> {
     return (await inventory.getItem(sku))?.available;
+  }
+
+  async function reservationItem(orderId: string): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await documents.send(
+      new GetCommand({ TableName: TABLE, Key: { pk: reservationKey(orderId) }, ConsistentRead: true }),
+    );
+    return Item;
   }
 
   it('reserves every line in one go and takes exactly the requested stock', async () => {
@@ -67,14 +76,12 @@ describe('inventory on DynamoDB Local', () => {
       { sku: b, quantity: 2 },
     ]);
 
-    // Assess
-    expect(result).toEqual({ outcome: 'OUT_OF_STOCK', unavailable: [{ sku: b, requested: 2, available: 1 }] });
+    // Assess: nothing taken, the refusal recorded where reservations live
+    const unavailable = [{ sku: b, requested: 2, available: 1 }];
+    expect(result).toEqual({ outcome: 'OUT_OF_STOCK', unavailable, alreadyRejected: false });
     expect(await availableOf(a)).toBe(5);
     expect(await availableOf(b)).toBe(1);
-    const { Item } = await documents.send(
-      new GetCommand({ TableName: TABLE, Key: { pk: reservationKey('order-short') } }),
-    );
-    expect(Item).toBeUndefined();
+    expect(await reservationItem('order-short')).toMatchObject({ status: 'REJECTED', unavailable });
   });
 
   it('treats a SKU missing from the table as out of stock', async () => {
@@ -88,7 +95,11 @@ describe('inventory on DynamoDB Local', () => {
     ]);
 
     // Assess
-    expect(result).toEqual({ outcome: 'OUT_OF_STOCK', unavailable: [{ sku: 'GHOST', requested: 1, available: 0 }] });
+    expect(result).toEqual({
+      outcome: 'OUT_OF_STOCK',
+      unavailable: [{ sku: 'GHOST', requested: 1, available: 0 }],
+      alreadyRejected: false,
+    });
     expect(await availableOf(a)).toBe(5);
   });
 
@@ -218,5 +229,169 @@ describe('inventory on DynamoDB Local', () => {
     });
     expect(publisher.published[4]!.eventId).toBe(publisher.published[3]!.eventId);
     expect(await availableOf(sku)).toBe(1);
+  });
+
+  describe('an order answered OUT_OF_STOCK never reserves later', () => {
+    it('refuses the same reservation again after a restock, taking nothing; its release is a no-op', async () => {
+      // Prepare: refused at stock 0, then restocked
+      const sku = await aSku(0);
+      const first = await inventory.reserve('order-oos-restock', [{ sku, quantity: 1 }]);
+      await inventory.adjustAvailable(sku, 3, { maxAvailable: MAX_AVAILABLE });
+
+      // Act: the same RESERVE_INVENTORY again (replay, redrive), then the saga's release
+      const again = await inventory.reserve('order-oos-restock', [{ sku, quantity: 1 }]);
+      const released = await inventory.release('order-oos-restock');
+      const afterRelease = await inventory.reserve('order-oos-restock', [{ sku, quantity: 1 }]);
+
+      // Assess
+      const unavailable = [{ sku, requested: 1, available: 0 }];
+      expect(first).toEqual({ outcome: 'OUT_OF_STOCK', unavailable, alreadyRejected: false });
+      expect(again).toEqual({ outcome: 'OUT_OF_STOCK', unavailable, alreadyRejected: true });
+      expect(released).toEqual({ outcome: 'NOTHING_RESERVED' });
+      expect(afterRelease).toEqual(again);
+      expect(await availableOf(sku)).toBe(3);
+      expect(await reservationItem('order-oos-restock')).toMatchObject({ status: 'REJECTED' });
+    });
+
+    it('gives concurrent deliveries of one reservation one answer and takes stock at most once, a restock racing', async () => {
+      for (const round of [1, 2, 3]) {
+        // Prepare: 1 available, the order needs 2; a restock of 1 races the deliveries
+        const sku = await aSku(1);
+        const orderId = `order-dup-${round}`;
+
+        // Act
+        const [results] = await Promise.all([
+          Promise.all(Array.from({ length: 8 }, () => inventory.reserve(orderId, [{ sku, quantity: 2 }]))),
+          inventory.adjustAvailable(sku, 1, { maxAvailable: MAX_AVAILABLE }),
+        ]);
+
+        // Assess: one decision for all; stock consistent with it
+        const outcomes = new Set(results.map((result) => result.outcome));
+        expect(outcomes.size).toBe(1);
+        const reserved = outcomes.has('RESERVED');
+        expect(await availableOf(sku)).toBe(reserved ? 0 : 2);
+        expect(results.filter((r) => r.outcome === 'RESERVED' && !r.alreadyReserved).length).toBe(reserved ? 1 : 0);
+        expect(results.filter((r) => r.outcome === 'OUT_OF_STOCK' && !r.alreadyRejected).length).toBe(reserved ? 0 : 1);
+      }
+    });
+
+    it('republishes the same outcome (same eventId and payload) on redelivery after a crash before the publish', async () => {
+      // Prepare: refused at stock 0, the publish dies after the decision was written
+      const sku = await aSku(0);
+      const publisher = new RecordingPublisher();
+      const service = new InventoryService(inventory, publisher, { info: () => undefined, warn: () => undefined });
+      const reserve = outcomeOf(anOrderCreated(), 'RESERVE_INVENTORY', { items: [{ sku, quantity: 1 }] });
+      publisher.failAfterAcceptingWith = aPublishError(true);
+      await expect(service.reserve(reserve)).rejects.toThrow();
+      publisher.failAfterAcceptingWith = undefined;
+      await inventory.adjustAvailable(sku, 5, { maxAvailable: MAX_AVAILABLE });
+
+      // Act: the record is redelivered after the restock
+      await service.reserve(reserve);
+
+      // Assess
+      const [attempted, republished] = publisher.published;
+      expect(republished).toMatchObject({
+        eventId: deterministicEventId(reserve.eventId, 'INVENTORY_RESERVATION_FAILED'),
+        eventType: 'INVENTORY_RESERVATION_FAILED',
+        payload: { reason: 'OUT_OF_STOCK', unavailable: [{ sku, requested: 1, available: 0 }] },
+      });
+      expect({ ...republished, occurredAt: undefined }).toEqual({ ...attempted, occurredAt: undefined });
+      expect(await availableOf(sku)).toBe(5);
+    });
+  });
+
+  describe('stock changes that cannot race', () => {
+    it('bumps the version on every change of available, so a write from a read before a reservation is refused', async () => {
+      // Prepare: an admin reads, then an order reserves 2
+      const sku = await aSku(5);
+      const read = (await inventory.getItem(sku))!;
+      await inventory.reserve('order-version', [{ sku, quantity: 2 }]);
+
+      // Act: a restock computed from the stale read, then the race-free adjustment
+      const stale = await inventory.putItem({ sku, available: read.available + 10, priceCents: 100 }, read);
+      const adjusted = await inventory.adjustAvailable(sku, 10, { maxAvailable: MAX_AVAILABLE });
+      await inventory.release('order-version');
+
+      // Assess: the reservation survived; release bumped the version too
+      expect(stale).toEqual({
+        ok: false,
+        reason: 'PRECONDITION_FAILED',
+        current: { sku, available: 3, priceCents: 100, version: read.version + 1 },
+      });
+      expect(adjusted).toEqual({ ok: true, item: { sku, available: 13, priceCents: 100, version: read.version + 2 } });
+      expect(await inventory.getItem(sku)).toEqual({ sku, available: 15, priceCents: 100, version: read.version + 3 });
+    });
+
+    it('lets exactly one of concurrent writes with the same If-Match version win', async () => {
+      const sku = await aSku(5);
+      const read = (await inventory.getItem(sku))!;
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => inventory.putItem({ sku, available: 10 + i, priceCents: 100 }, read)),
+      );
+      const winners = results.filter((result) => result.ok);
+      expect(winners).toHaveLength(1);
+      expect((await inventory.getItem(sku))?.version).toBe(read.version + 1);
+    });
+
+    it('never takes stock below zero with concurrent write-offs and reservations', async () => {
+      // Prepare: 10 units; 15 write-offs of 1 and 5 reservations of 1 compete
+      const sku = await aSku(10);
+
+      // Act
+      const [adjustments, reservations] = await Promise.all([
+        Promise.all(
+          Array.from({ length: 15 }, () => inventory.adjustAvailable(sku, -1, { maxAvailable: MAX_AVAILABLE })),
+        ),
+        Promise.all(
+          Array.from({ length: 5 }, (_, i) => inventory.reserve(`order-writeoff-${i}`, [{ sku, quantity: 1 }])),
+        ),
+      ]);
+
+      // Assess: exactly the 10 units went, none twice
+      const taken =
+        adjustments.filter((result) => result.ok).length +
+        reservations.filter((result) => result.outcome === 'RESERVED').length;
+      expect(taken).toBe(10);
+      expect(adjustments.filter((result) => !result.ok && result.reason === 'OUT_OF_RANGE').length).toBe(
+        adjustments.length - adjustments.filter((result) => result.ok).length,
+      );
+      expect(await availableOf(sku)).toBe(0);
+    });
+
+    it('creates only when absent, refuses adjustments out of range or on a missing SKU', async () => {
+      const sku = await aSku(5);
+      expect(await inventory.putItem({ sku, available: 1, priceCents: 1 }, 'ABSENT')).toMatchObject({
+        ok: false,
+        reason: 'PRECONDITION_FAILED',
+        current: { available: 5 },
+      });
+      expect(await inventory.adjustAvailable(sku, -6, { maxAvailable: MAX_AVAILABLE })).toMatchObject({
+        ok: false,
+        reason: 'OUT_OF_RANGE',
+        current: { available: 5 },
+      });
+      expect(await inventory.adjustAvailable(sku, MAX_AVAILABLE, { maxAvailable: MAX_AVAILABLE })).toMatchObject({
+        reason: 'OUT_OF_RANGE',
+      });
+      expect(
+        await inventory.adjustAvailable(sku, 1, { maxAvailable: MAX_AVAILABLE, expected: { version: 99 } }),
+      ).toMatchObject({ reason: 'PRECONDITION_FAILED', current: { available: 5 } });
+      expect(await inventory.adjustAvailable('NO-SUCH-SKU', 1, { maxAvailable: MAX_AVAILABLE })).toEqual({
+        ok: false,
+        reason: 'PRECONDITION_FAILED',
+        current: undefined,
+      });
+      expect(await availableOf(sku)).toBe(5);
+    });
+
+    it('treats an item written before versions (as the demo catalogue writes it) as version 0', async () => {
+      await documents.send(
+        new PutCommand({ TableName: TABLE, Item: { pk: 'SKU#LEGACY', sku: 'LEGACY', available: 4, priceCents: 10 } }),
+      );
+      expect((await inventory.getItem('LEGACY'))?.version).toBe(0);
+      const written = await inventory.putItem({ sku: 'LEGACY', available: 6, priceCents: 10 }, { version: 0 });
+      expect(written).toMatchObject({ ok: true, item: { available: 6, version: 1 } });
+    });
   });
 });
