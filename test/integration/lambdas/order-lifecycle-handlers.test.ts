@@ -18,6 +18,7 @@ import { useEmulators } from '../../helpers/emulators';
 import { createActiveStream, createTable, pointSdkAtEmulators } from '../../helpers/emulator-resources';
 import { aLambdaContext } from '../../helpers/kinesis-events';
 import { aCancelRequest, anOrderCreated } from '../../helpers/order-events';
+import { createSagaTable } from '../../helpers/saga-table';
 
 type ConsumerHandler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
 
@@ -27,7 +28,7 @@ type Service = (typeof SERVICES)[number];
 
 /**
  * Whole order lifecycles through the deployed handler modules of all six consumers
- * (createStreamConsumer + Powertools idempotency + DynamoDB adapters + Kinesis publisher),
+ * (createStreamConsumer + DynamoDB adapters + Kinesis publisher; no idempotency table),
  * on kinesis-mock and DynamoDB Local. A pump stands in for the event-source mappings: it
  * reads each shard in order and hands every new batch to every consumer, until the
  * stream is quiet.
@@ -46,12 +47,11 @@ describe('order lifecycle through the six consumer handlers on the emulators', (
     await createActiveStream(kinesis, STREAM);
     await createTable(dynamodb, 'orders', [['orderId', 'HASH']]);
     await createTable(dynamodb, 'inventory', [['pk', 'HASH']]);
-    await createTable(dynamodb, 'saga', [['orderId', 'HASH']]);
+    await createSagaTable(dynamodb, 'saga');
     await createTable(dynamodb, 'ledger', [
       ['orderId', 'HASH'],
       ['entry', 'RANGE'],
     ]);
-    await createTable(dynamodb, 'idempotency', [['id', 'HASH']]);
     outbox = await mkdtemp(join(tmpdir(), 'orderstream-outbox-'));
     restoreEnv = pointSdkAtEmulators(emulators, {
       STREAM_NAME: STREAM,
@@ -59,7 +59,6 @@ describe('order lifecycle through the six consumer handlers on the emulators', (
       INVENTORY_TABLE: 'inventory',
       SAGA_TABLE: 'saga',
       LEDGER_TABLE: 'ledger',
-      IDEMPOTENCY_TABLE: 'idempotency',
       EMAIL_OUTBOX_DIR: outbox,
     });
     for (const service of SERVICES) {

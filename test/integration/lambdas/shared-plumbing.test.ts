@@ -1,16 +1,10 @@
 import { KinesisEventPublisher } from '../../../lambdas/adapters/kinesis-event-publisher';
-import { createStreamConsumer } from '../../../lambdas/shared/stream-consumer';
 import { useEmulators } from '../../helpers/emulators';
-import { createActiveStream, createTable, pointSdkAtEmulators, readEnvelopes } from '../../helpers/emulator-resources';
-import { aKinesisEvent, aLambdaContext, anEnvelope } from '../../helpers/kinesis-events';
+import { createActiveStream, readEnvelopes } from '../../helpers/emulator-resources';
+import { anEnvelope } from '../../helpers/kinesis-events';
 
 describe('shared plumbing against the real emulators', () => {
   const fixture = useEmulators();
-  let restoreEnv: () => void = () => undefined;
-
-  afterAll(() => {
-    restoreEnv();
-  });
 
   it('publishes envelopes with orderId as partition key, all of an order in one shard, in order', async () => {
     // Prepare
@@ -32,25 +26,5 @@ describe('shared plumbing against the real emulators', () => {
       expect(new Set(received.map((record) => record.shardId)).size).toBe(1);
       expect(received.map((record) => record.envelope.eventId)).toEqual(published.map((event) => event.eventId));
     }
-  });
-
-  it('runs a consumer handler once per eventId when the same record is delivered twice', async () => {
-    // Prepare: the idempotency table as the stack declares it
-    const { dynamodb } = fixture();
-    await createTable(dynamodb, 'idempotency', [['id', 'HASH']]);
-    restoreEnv = pointSdkAtEmulators(fixture().emulators, { AWS_LAMBDA_FUNCTION_NAME: 'orderstream-test-inventory' });
-    const handled: string[] = [];
-    const handler = createStreamConsumer({
-      handlers: { RELEASE_INVENTORY: async (event) => void handled.push(event.eventId) },
-      idempotencyTableName: 'idempotency',
-    });
-    const event = anEnvelope({ eventType: 'RELEASE_INVENTORY', payload: {} });
-    // Act
-    const first = await handler(aKinesisEvent([event]), aLambdaContext());
-    const redelivered = await handler(aKinesisEvent([event, event]), aLambdaContext());
-    // Assess
-    expect(first.batchItemFailures).toEqual([]);
-    expect(redelivered.batchItemFailures).toEqual([]);
-    expect(handled).toEqual([event.eventId]);
   });
 });
