@@ -11,7 +11,7 @@ export async function expireIdempotencyRecordOf(
   orderId: string,
 ): Promise<void> {
   const { Items = [] } = await documents.send(new ScanCommand({ TableName: tableName, ConsistentRead: true }));
-  const records = Items.filter((item) => typeof item.data === 'string' && item.data.includes(orderId));
+  const records = Items.filter((item) => JSON.stringify(item.data ?? null).includes(orderId));
   if (records.length !== 1)
     throw new Error(`expected one idempotency record of order ${orderId}, found ${records.length}`);
   await documents.send(

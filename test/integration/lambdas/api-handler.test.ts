@@ -10,7 +10,10 @@ import {
   readEnvelopes,
   type StreamEnvelope,
 } from '../../helpers/emulator-resources';
-import { anHttpEvent, anOrderRequest, anOrderView } from '../../helpers/api-fakes';
+import { orderCreatedEventId } from '../../../lambdas/api/order-api';
+import { aJwtAuthorizer, anHttpEvent, anIamAuthorizer, anOrderRequest, anOrderView } from '../../helpers/api-fakes';
+import { startFaultyProxy } from '../../helpers/faulty-endpoints';
+import { expireIdempotencyRecordOf } from '../../helpers/idempotency-records';
 import { aLambdaContext } from '../../helpers/kinesis-events';
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -101,11 +104,15 @@ describe('API handler against kinesis-mock and DynamoDB Local', () => {
   });
 
   it('returns the same order for a repeated Idempotency-Key and puts one record on the stream', async () => {
-    // Prepare
+    // Prepare: the read model shows the order once it is placed (as the projector would)
     const headers = { 'idempotency-key': 'it-key-1' };
+    const documents = DynamoDBDocumentClient.from(fixture().dynamodb);
 
     // Act
     const first = await call(anHttpEvent('POST /orders', { body: anOrderRequest(), headers }));
+    await documents.send(
+      new PutCommand({ TableName: TABLES.orders, Item: anOrderView({ orderId: first.body.orderId }) }),
+    );
     const second = await call(anHttpEvent('POST /orders', { body: anOrderRequest(), headers }));
     const reused = await call(
       anHttpEvent('POST /orders', { body: anOrderRequest({ items: [{ sku: 'SKU-B', quantity: 9 }] }), headers }),
@@ -129,14 +136,17 @@ describe('API handler against kinesis-mock and DynamoDB Local', () => {
       Array.from({ length: 4 }, () => call(anHttpEvent('POST /orders', { body: anOrderRequest(), headers }))),
     );
 
-    // Assess
+    // Assess: one orderId; whatever is on the stream for it is its one ORDER_CREATED (a late duplicate
+    // answered from the stored result may put it again while the read model does not show the order yet)
     const accepted = responses.filter((response) => response.status === 202);
     const inProgress = responses.filter((response) => response.status === 409);
     expect(accepted.length).toBeGreaterThanOrEqual(1);
     expect(accepted.length + inProgress.length).toBe(responses.length);
     expect(new Set(accepted.map((response) => response.body.orderId)).size).toBe(1);
     for (const response of inProgress) expect(response.headers['retry-after']).toBe('1');
-    expect(await readEnvelopes(fixture().kinesis, STREAM, ofOrder(accepted[0]!.body.orderId))).toHaveLength(1);
+    const orderId = accepted[0]!.body.orderId as string;
+    const records = await readEnvelopes(fixture().kinesis, STREAM, ofOrder(orderId));
+    expect(new Set(records.map((record) => record.envelope.eventId))).toEqual(new Set([orderCreatedEventId(orderId)]));
   });
 
   it('refuses an unknown SKU with 422 and puts nothing on the stream', async () => {
@@ -203,6 +213,150 @@ describe('API handler against kinesis-mock and DynamoDB Local', () => {
     // Assess
     expect(response.statusCode).toBe(503);
     expect(response.headers?.['retry-after']).toBe('2');
+    expect(JSON.parse(response.body ?? '{}')).toMatchObject({ orderMayExist: false });
+  });
+
+  describe('worst day', () => {
+    /** Runs `act` with a handler loaded under `environment` (e.g. another Kinesis endpoint), then restores it. */
+    async function withHandler<T>(environment: Record<string, string>, act: (h: Handler) => Promise<T>): Promise<T> {
+      const saved = { ...process.env };
+      Object.assign(process.env, environment);
+      try {
+        return await act(loadHandler());
+      } finally {
+        process.env = saved;
+      }
+    }
+
+    const eventIdsOf = async (orderId: string) =>
+      (await readEnvelopes(fixture().kinesis, STREAM, ofOrder(orderId))).map((record) => record.envelope.eventId);
+
+    it('scopes Idempotency-Keys per caller: the same key and body from two callers are two orders', async () => {
+      // Prepare
+      const headers = { 'idempotency-key': 'it-shared-key' };
+      const ada = anIamAuthorizer('arn:aws:iam::123456789012:user/ada');
+      const bob = aJwtAuthorizer('bob');
+
+      // Act
+      const fromAda = await call(anHttpEvent('POST /orders', { body: anOrderRequest(), headers, authorizer: ada }));
+      const fromBob = await call(anHttpEvent('POST /orders', { body: anOrderRequest(), headers, authorizer: bob }));
+      const adaAgain = await call(anHttpEvent('POST /orders', { body: anOrderRequest(), headers, authorizer: ada }));
+
+      // Assess
+      expect([fromAda.status, fromBob.status, adaAgain.status]).toEqual([202, 202, 202]);
+      expect(fromBob.body.orderId).not.toBe(fromAda.body.orderId);
+      expect(adaAgain.body.orderId).toBe(fromAda.body.orderId);
+      expect(await eventIdsOf(fromBob.body.orderId)).toEqual([orderCreatedEventId(fromBob.body.orderId)]);
+      expect(new Set(await eventIdsOf(fromAda.body.orderId))).toEqual(
+        new Set([orderCreatedEventId(fromAda.body.orderId)]),
+      );
+    });
+
+    it('places a new order when a key is reused with another body after its record expired', async () => {
+      // Prepare
+      const headers = { 'idempotency-key': 'it-reused-after-expiry' };
+      const first = await call(anHttpEvent('POST /orders', { body: anOrderRequest(), headers }));
+      await expireIdempotencyRecordOf(
+        DynamoDBDocumentClient.from(fixture().dynamodb),
+        TABLES.idempotency,
+        first.body.orderId,
+      );
+
+      // Act
+      const reused = await call(
+        anHttpEvent('POST /orders', { body: anOrderRequest({ items: [{ sku: 'SKU-B', quantity: 3 }] }), headers }),
+      );
+
+      // Assess: a new order with its own ORDER_CREATED on the stream
+      expect(reused.status).toBe(202);
+      expect(reused.body.orderId).not.toBe(first.body.orderId);
+      const [created] = await readEnvelopes(fixture().kinesis, STREAM, ofOrder(reused.body.orderId));
+      expect(created?.envelope.payload).toMatchObject({ items: [{ sku: 'SKU-B', quantity: 3, unitPriceCents: 500 }] });
+    });
+
+    it('heals an order whose ORDER_CREATED was lost: the retry with the same key puts the same event again', async () => {
+      // Prepare: the first attempt's record went to a stream nobody reads (as if lost in a crash)
+      await createActiveStream(fixture().kinesis, 'orderstream-lost');
+      const headers = { 'idempotency-key': 'it-lost-record' };
+      const first = await withHandler({ STREAM_NAME: 'orderstream-lost' }, async (lost) =>
+        lost(anHttpEvent('POST /orders', { body: anOrderRequest(), headers }), aLambdaContext('orderstream-api')),
+      );
+      const orderId = JSON.parse(first.body ?? '{}').orderId as string;
+
+      // Act
+      const retry = await call(anHttpEvent('POST /orders', { body: anOrderRequest(), headers }));
+
+      // Assess
+      expect(first.statusCode).toBe(202);
+      expect(retry.status).toBe(202);
+      expect(retry.body.orderId).toBe(orderId);
+      expect(await eventIdsOf(orderId)).toEqual([orderCreatedEventId(orderId)]);
+    });
+
+    it('answers 503 saying the order may exist when the put was accepted but unconfirmed; the retry yields one order', async () => {
+      // Prepare: the way back from kinesis-mock is cut, the deadline short
+      const proxy = await startFaultyProxy(fixture().emulators.kinesisEndpoint, 'swallow-responses');
+      const headers = { 'idempotency-key': 'it-timeout' };
+      const started = Date.now();
+      const failed = await withHandler(
+        { AWS_ENDPOINT_URL_KINESIS: proxy.url, PUBLISH_DEADLINE_MS: '700' },
+        async (cut) => cut(anHttpEvent('POST /orders', { body: anOrderRequest(), headers }), aLambdaContext('api')),
+      ).finally(() => proxy.close());
+      const elapsedMs = Date.now() - started;
+      const problem = JSON.parse(failed.body ?? '{}');
+
+      // Act
+      const retry = await call(anHttpEvent('POST /orders', { body: anOrderRequest(), headers }));
+
+      // Assess: a timely, truthful 503; then the same order, every copy on the stream the same event
+      expect(failed.statusCode).toBe(503);
+      expect(failed.headers?.['content-type']).toBe('application/problem+json');
+      expect(failed.headers?.['retry-after']).toBe('2');
+      expect(problem).toMatchObject({ orderMayExist: true, orderId: expect.any(String) });
+      expect(problem.detail).toMatch(/may exist.*same Idempotency-Key/);
+      expect(elapsedMs).toBeLessThan(3_000);
+      expect(retry.status).toBe(202);
+      expect(retry.body.orderId).toBe(problem.orderId);
+      const eventIds = await eventIdsOf(problem.orderId);
+      expect(eventIds.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(eventIds)).toEqual(new Set([orderCreatedEventId(problem.orderId)]));
+    });
+
+    it('writes stock only on the version read: ETag, 412 on a stale If-Match, 428 without one, adjustments', async () => {
+      // Prepare
+      const sku = 'SKU-VERSIONED';
+      const at = (routeKey: string, body?: unknown, headers: Record<string, string> = {}) =>
+        call(anHttpEvent(routeKey, { pathParameters: { sku }, body, headers }));
+      const created = await at('PUT /inventory/{sku}', { available: 5, priceCents: 100 });
+
+      // Act
+      const adjusted = await at('POST /inventory/{sku}/adjustments', { delta: -2 });
+      const stale = await at(
+        'PUT /inventory/{sku}',
+        { available: 50, priceCents: 100 },
+        {
+          'if-match': created.headers.etag as string,
+        },
+      );
+      const blind = await at('PUT /inventory/{sku}', { available: 50, priceCents: 100 });
+      const fresh = await at(
+        'PUT /inventory/{sku}',
+        { available: 50, priceCents: 100 },
+        {
+          'if-match': adjusted.headers.etag as string,
+        },
+      );
+      const below = await at('POST /inventory/{sku}/adjustments', { delta: -51 });
+
+      // Assess
+      expect(created).toMatchObject({ status: 200, headers: { etag: '"1"' } });
+      expect(adjusted).toMatchObject({ status: 200, body: { available: 3 }, headers: { etag: '"2"' } });
+      expect(stale).toMatchObject({ status: 412, headers: { etag: '"2"' } });
+      expect(blind.status).toBe(428);
+      expect(fresh).toMatchObject({ status: 200, body: { available: 50 }, headers: { etag: '"3"' } });
+      expect(below.status).toBe(409);
+      expect((await at('GET /inventory/{sku}')).body.available).toBe(50);
+    });
   });
 });
 
