@@ -5,17 +5,26 @@
  *
  * publish: KinesisEventPublisher (PutRecords, 100 per call) vs one PutRecord per event.
  *          Claim checked: batching is what makes publishing (and kinesis-mock) fast enough.
- * consume: the shared stream consumer over 100-record batches with per-record idempotency
- *          (Powertools, DynamoDB Local) vs without. Shows what exactly-once bookkeeping
- *          costs per record, the price paid for safe redelivery.
+ * consume: the payment consumer (shared stream consumer + PaymentService + its DynamoDB ledger,
+ *          the natural exactly-once guard) over 100-record batches of PROCESS_PAYMENT, vs the same
+ *          consumer with the per-record Powertools idempotency it used to carry on top (an
+ *          in-progress + completed record per eventId in DynamoDB Local). Shows what the second
+ *          guard cost per record, which the consumers no longer pay.
  */
 import './quiet-env';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
+import { DynamoDbOutcomeLedger } from '../lambdas/adapters/dynamodb-outcome-ledger';
 import { KinesisEventPublisher } from '../lambdas/adapters/kinesis-event-publisher';
+import { SimulatedPaymentGateway } from '../lambdas/adapters/simulated-payment-gateway';
+import { PaymentService } from '../lambdas/payment/payment-service';
 import { deterministicEventId, type EventEnvelope } from '../lambdas/shared/envelope';
-import { createStreamConsumer } from '../lambdas/shared/stream-consumer';
+import { createStreamConsumer, type RecordHandlers } from '../lambdas/shared/stream-consumer';
 import { localDynamoDbClient, localKinesisClient } from '../local/clients';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type RunningEmulators } from '../local/emulators';
 import { aKinesisEvent, aLambdaContext } from '../test/helpers/kinesis-events';
@@ -107,14 +116,17 @@ async function publishBenchmark(emulators: RunningEmulators): Promise<void> {
 
 async function consumeBenchmark(emulators: RunningEmulators): Promise<void> {
   const dynamodb = localDynamoDbClient(emulators.dynamoDbEndpoint);
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: 'bench-idempotency',
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-    }),
-  );
+  const table = (TableName: string, keys: string[]) =>
+    dynamodb.send(
+      new CreateTableCommand({
+        TableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: keys.map((AttributeName, i) => ({ AttributeName, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
+        AttributeDefinitions: keys.map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
+      }),
+    );
+  await table('bench-idempotency', ['id']);
+  await table('bench-ledger', ['orderId', 'entry']);
   Object.assign(process.env, {
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -122,23 +134,51 @@ async function consumeBenchmark(emulators: RunningEmulators): Promise<void> {
     AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoDbEndpoint,
     AWS_LAMBDA_FUNCTION_NAME: 'bench-consumer',
   });
-  const handlers = { RELEASE_INVENTORY: async () => undefined };
-  const consumeWith = (handler: ReturnType<typeof createStreamConsumer>, variant: string) => async (round: number) => {
-    const data = events(variant, round, 'RELEASE_INVENTORY').map((event) => ({ ...event, payload: {} }));
-    for (let i = 0; i < data.length; i += 100) {
-      const response = await handler(aKinesisEvent(data.slice(i, i + 100)), aLambdaContext('bench-consumer'));
-      if (response.batchItemFailures.length > 0) throw new Error('benchmark batch failed');
-    }
+  // The payment consumer as deployed, minus the stream: its publish is a no-op, so the figure is the guard's cost.
+  const payments = new PaymentService(
+    new SimulatedPaymentGateway(),
+    new DynamoDbOutcomeLedger(DynamoDBDocumentClient.from(dynamodb), 'bench-ledger'),
+    { publish: async () => undefined },
+    { info: () => undefined, warn: () => undefined },
+  );
+  const natural: RecordHandlers = { PROCESS_PAYMENT: (event) => payments.processPayment(event) };
+  // What every consumer used to wrap around its handler: Powertools idempotency keyed on eventId.
+  const config = new IdempotencyConfig({ eventKeyJmesPath: 'eventId', expiresAfterSeconds: 24 * 60 * 60 });
+  const persistenceStore = new DynamoDBPersistenceLayer({ tableName: 'bench-idempotency', awsSdkV3Client: dynamodb });
+  const withIdempotency: RecordHandlers = {
+    PROCESS_PAYMENT: makeIdempotent(natural.PROCESS_PAYMENT!, { persistenceStore, config }),
   };
+  const registering =
+    (handler: ReturnType<typeof createStreamConsumer>) => (event: KinesisStreamEvent, context: Context) => {
+      config.registerLambdaContext(context);
+      return handler(event, context);
+    };
+
+  const consumeWith =
+    (
+      handler: (event: KinesisStreamEvent, context: Context) => ReturnType<ReturnType<typeof createStreamConsumer>>,
+      variant: string,
+    ) =>
+    async (round: number) => {
+      const data = events(variant, round, 'PROCESS_PAYMENT').map((event, i) => ({
+        ...event,
+        orderId: `${variant}-${round}-${i}`,
+        payload: { customerId: 'bench', amountCents: 1000, currency: 'EUR' },
+      }));
+      for (let i = 0; i < data.length; i += 100) {
+        const response = await handler(aKinesisEvent(data.slice(i, i + 100)), aLambdaContext('bench-consumer'));
+        if (response.batchItemFailures.length > 0) throw new Error('benchmark batch failed');
+      }
+    };
   await compare(
     'consume',
     {
-      name: 'no idempotency',
-      run: consumeWith(createStreamConsumer({ handlers, idempotencyTableName: null }), 'plain'),
+      name: 'natural guard (ledger)',
+      run: consumeWith(createStreamConsumer({ handlers: natural, faults: null }), 'natural'),
     },
     {
-      name: 'idempotent',
-      run: consumeWith(createStreamConsumer({ handlers, idempotencyTableName: 'bench-idempotency' }), 'once'),
+      name: 'ledger + per-record idempotency',
+      run: consumeWith(registering(createStreamConsumer({ handlers: withIdempotency, faults: null })), 'twice'),
     },
   );
   dynamodb.destroy();
