@@ -72,6 +72,8 @@ export class OperationsDashboard extends Construct {
               emf('OrdersStarted', 'saga', 'started'),
               emf('OrdersCompleted', 'saga', 'completed'),
               emf('CompensationsStarted', 'saga', 'compensations started'),
+              emf('SagaStepsRedriven', 'saga', 'steps re-driven (deadline passed)'),
+              emf('SagaStepsTimedOut', 'saga', 'steps timed out'),
             ],
             width: 12,
           }),

@@ -399,6 +399,8 @@ describe('OrderstreamStack (default props)', () => {
         'PoisonRecords',
         'OrdersCompleted',
         'OrdersCancelled',
+        'SagaStepsRedriven',
+        'SagaStepsTimedOut',
         '5xx',
       ]) {
         expect(body).toContain(metric);
