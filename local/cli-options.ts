@@ -12,6 +12,8 @@ export const USAGE = `Usage: npm start -- [options]
   --dynamodb-port N    DynamoDB Local port      (env DYNAMODB_PORT, default 8000)
   --data-dir DIR       data folder              (env ORDERSTREAM_DATA_DIR, default .orderstream)
   --no-synth           reuse cdk.out instead of running cdk synth
+  --context K=V        extra CDK context for the synth (repeatable), e.g. sagaStepTimeoutSeconds=20 or
+                       faultInjectionRate=0.05 (consumers fail that share of records on purpose; local only)
   --schedule-every T   run every rate() schedule of the stack each T (e.g. 5s, 500ms, 2m) instead of
                        its own rate                    (env ORDERSTREAM_SCHEDULE_EVERY)
   --verbose            show emulator output
@@ -74,6 +76,13 @@ export function parseCliOptions(
       case '--data-dir':
         options.dataDir = value();
         break;
+      case '--context': {
+        const pair = value();
+        const separator = pair.indexOf('=');
+        if (separator < 1) throw new UsageError(`--context needs KEY=VALUE; got '${pair}'`);
+        options.synthContext = { ...options.synthContext, [pair.slice(0, separator)]: pair.slice(separator + 1) };
+        break;
+      }
       case '--schedule-every':
         options.scheduleEveryMs = interval(flag, value());
         break;

@@ -45,6 +45,8 @@ export interface LocalRuntimeOptions {
   readonly cdkOutDir?: string;
   /** Use an already synthesized cdkOutDir instead of running `cdk synth`. @default false */
   readonly skipSynth?: boolean;
+  /** Extra CDK context for the synth (`-c key=value`), e.g. `{ faultInjectionRate: '0.05' }`. @default none */
+  readonly synthContext?: Readonly<Record<string, string>>;
   /** Load the demo catalog when the inventory table was just created. @default true */
   readonly demoCatalog?: boolean;
   /** Max concurrent environments per function. @default 4 */
@@ -137,7 +139,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const [synthesized, started] = await Promise.allSettled([
       options.skipSynth
         ? Promise.resolve(join(cdkOutDir, `${stackName}.template.json`))
-        : synthesize({ projectDir, stage, outDir: cdkOutDir }).then((result) => {
+        : synthesize({ projectDir, stage, outDir: cdkOutDir, context: options.synthContext }).then((result) => {
             components.synth = true;
             return result.templatePath;
           }),

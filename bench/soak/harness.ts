@@ -18,8 +18,10 @@ export interface SoakOptions {
   readonly orders: number;
   /** Concurrent clients. @default 8 */
   readonly clients?: number;
-  /** Share of records a consumer fails on purpose (ORDERSTREAM_FAULT_RATE). @default 0.05 */
+  /** Share of records a consumer fails on purpose (context faultInjectionRate). @default 0.05 */
   readonly faultRate?: number;
+  /** Saga step deadline (context sagaStepTimeoutSeconds). @default 20 */
+  readonly sagaStepTimeoutSeconds?: number;
   /** SIGKILL the runtime once this many orders were accepted; undefined = no kill. */
   readonly killAfterAccepted?: number;
   /** Share of accepted orders the customer tries to cancel. @default 0.05 */
@@ -30,7 +32,7 @@ export interface SoakOptions {
   readonly workDir: string;
   /** Seed of the order generator. @default 1 */
   readonly seed?: number;
-  /** Extra `npm start` flags and environment (schedules, saga deadlines). */
+  /** Extra `npm start` flags and environment. */
   readonly extraArgs?: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
   readonly log?: (message: string) => void;
@@ -97,8 +99,18 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     kinesisPort,
     dynamoDbPort,
     logFile: join(options.workDir, 'runtime.log'),
-    extraArgs: options.extraArgs,
-    env: { ORDERSTREAM_FAULT_RATE: String(options.faultRate ?? 0.05), ...options.env },
+    extraArgs: [
+      // The local-only fault switch (the stack refuses it for any other stage), a short saga step
+      // deadline and a fast sweep, so a stalled order is re-driven within seconds, not minutes.
+      '--context',
+      `faultInjectionRate=${options.faultRate ?? 0.05}`,
+      '--context',
+      `sagaStepTimeoutSeconds=${options.sagaStepTimeoutSeconds ?? 20}`,
+      '--schedule-every',
+      '3s',
+      ...(options.extraArgs ?? []),
+    ],
+    env: options.env,
   });
   const api = runtime.apiUrl;
 

@@ -38,4 +38,13 @@ describe('parseCliOptions', () => {
     );
     expect(() => parseCliOptions(['--schedule-every=soon'], {})).toThrow(UsageError);
   });
+
+  it('passes repeated --context KEY=VALUE pairs to the synth, and refuses a pair without a key', () => {
+    expect(parseCliOptions([], {}).synthContext).toBeUndefined();
+    expect(
+      parseCliOptions(['--context', 'faultInjectionRate=0.1', '--context=sagaStepTimeoutSeconds=20'], {}).synthContext,
+    ).toEqual({ faultInjectionRate: '0.1', sagaStepTimeoutSeconds: '20' });
+    expect(() => parseCliOptions(['--context', '=1'], {})).toThrow(UsageError);
+    expect(() => parseCliOptions(['--context', 'novalue'], {})).toThrow(UsageError);
+  });
 });
