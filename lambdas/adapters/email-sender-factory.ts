@@ -1,7 +1,8 @@
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { EmailSender } from '../ports/email-sender';
 import { optionalEnv } from '../shared/config';
-import { LogEmailSender, type EmailLog } from './log-email-sender';
+import type { Log } from '../ports/log';
+import { LogEmailSender } from './log-email-sender';
 import { OutboxEmailSender } from './outbox-email-sender';
 import { SesEmailSender } from './ses-email-sender';
 
@@ -21,7 +22,7 @@ export interface EmailSenderConfig {
  */
 export function createEmailSender(
   config: EmailSenderConfig,
-  deps: { readonly log: EmailLog; readonly sesClient: () => SESv2Client },
+  deps: { readonly log: Pick<Log, 'info'>; readonly sesClient: () => SESv2Client },
 ): EmailSender {
   if (config.outboxDir) return new OutboxEmailSender(config.outboxDir);
   if (config.fromAddress) return new SesEmailSender(deps.sesClient(), config.fromAddress);
@@ -29,7 +30,7 @@ export function createEmailSender(
 }
 
 export function emailSenderFromEnv(deps: {
-  readonly log: EmailLog;
+  readonly log: Pick<Log, 'info'>;
   readonly sesClient: () => SESv2Client;
 }): EmailSender {
   return createEmailSender(

@@ -1,13 +1,10 @@
 import type { OrderEmail } from '../domain/order-email';
 import type { EmailSender } from '../ports/email-sender';
-
-export interface EmailLog {
-  info(message: string, ...extra: Record<string, unknown>[]): void;
-}
+import type { Log } from '../ports/log';
 
 /** Sends nothing: logs the email. The default when no sender address is configured. */
 export class LogEmailSender implements EmailSender {
-  public constructor(private readonly log: EmailLog) {}
+  public constructor(private readonly log: Pick<Log, 'info'>) {}
 
   public async send(email: OrderEmail): Promise<{ messageId?: string }> {
     this.log.info('email (log-only sender, not delivered)', { email: { ...email } });

@@ -1,12 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { EventPayload } from '../domain/events';
 import { MAX_AVAILABLE } from '../domain/inventory';
 import { isCancellableStatus, type OrderStatus, type OrderView } from '../domain/order-status';
-import { MAX_ORDER_TOTAL_CENTS, priceOrder } from '../domain/pricing';
+import { MAX_ORDER_TOTAL_CENTS, type PricingResult, priceOrder } from '../domain/pricing';
 import type { Catalog, CatalogItem, CatalogWriteResult, ExpectedVersion } from '../ports/catalog';
 import { PublishError, type EventPublisher } from '../ports/event-publisher';
 import type { OrderReadModel } from '../ports/order-read-model';
-import { deterministicEventId, type EventEnvelope } from '../shared/envelope';
+import { deterministicEventId, type EventOf, originEvent } from '../shared/envelope';
 import type { PlaceOrderRequest, PutInventoryRequest } from './schemas';
 
 /** What POST /orders answers. */
@@ -151,6 +150,34 @@ export function orderCreatedEventId(orderId: string): string {
 }
 
 /**
+ * The ORDER_CREATED record of a priced order: eventId = correlationId = causationId derived from
+ * the orderId, so the same order always gives the same eventId. Built here for the API and for
+ * the legacy import (lib/ops/order-created.ts) alike.
+ */
+export function orderCreatedEvent(
+  orderId: string,
+  request: PlaceOrderRequest,
+  priced: Extract<PricingResult, { ok: true }>,
+  occurredAt: string,
+): EventOf<'ORDER_CREATED'> {
+  return originEvent({
+    eventId: orderCreatedEventId(orderId),
+    eventType: 'ORDER_CREATED',
+    orderId,
+    occurredAt,
+    payload: {
+      customerId: request.customerId,
+      email: request.email,
+      items: priced.items,
+      totalCents: priced.totalCents,
+      currency: priced.currency,
+      shippingAddress: request.shippingAddress,
+      ...(request.paymentToken !== undefined ? { paymentToken: request.paymentToken } : {}),
+    },
+  });
+}
+
+/**
  * The orderId an Idempotency-Key stands for: derived from the caller's scope, the key and a
  * canonical hash of the validated request, so a retry (same caller, key and request) names the
  * same order at any time, even after the key's record expired, while the same key with another
@@ -225,17 +252,14 @@ export class OrderApi {
   public async requestCancellation(orderId: string): Promise<{ orderId: string; status: OrderStatus }> {
     const view = await this.getOrder(orderId);
     if (!isCancellableStatus(view.status)) throw new OrderNotCancellableError(orderId, view.status);
-    const eventId = this.newId();
-    const event: EventEnvelope<EventPayload<'ORDER_CANCEL_REQUESTED'>> = {
-      eventId,
+    const event = originEvent({
+      eventId: this.newId(),
       eventType: 'ORDER_CANCEL_REQUESTED',
-      eventVersion: 1,
-      occurredAt: this.now().toISOString(),
       orderId,
       correlationId: orderCreatedEventId(orderId),
-      causationId: eventId,
+      occurredAt: this.now().toISOString(),
       payload: { reason: 'CUSTOMER_REQUESTED' },
-    };
+    });
     await this.deps.publisher.publish([event]);
     return { orderId, status: view.status };
   }
@@ -298,25 +322,7 @@ export class OrderApi {
     }
     if (priced.totalCents > MAX_ORDER_TOTAL_CENTS)
       throw new OrderTotalTooLargeError(priced.totalCents, MAX_ORDER_TOTAL_CENTS);
-    const eventId = orderCreatedEventId(orderId);
-    const event: EventEnvelope<EventPayload<'ORDER_CREATED'>> = {
-      eventId,
-      eventType: 'ORDER_CREATED',
-      eventVersion: 1,
-      occurredAt: this.now().toISOString(),
-      orderId,
-      correlationId: eventId,
-      causationId: eventId,
-      payload: {
-        customerId: request.customerId,
-        email: request.email,
-        items: priced.items,
-        totalCents: priced.totalCents,
-        currency: priced.currency,
-        shippingAddress: request.shippingAddress,
-        ...(request.paymentToken !== undefined ? { paymentToken: request.paymentToken } : {}),
-      },
-    };
+    const event = orderCreatedEvent(orderId, request, priced, this.now().toISOString());
     try {
       await this.deps.publisher.publish([event]);
     } catch (error) {

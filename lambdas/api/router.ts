@@ -12,6 +12,7 @@ import {
   StockPreconditionError,
   UnknownSkuError,
 } from './order-api';
+import type { Log } from '../ports/log';
 
 /** What a route handler gets: the raw event and the path parameters of its template. */
 export interface ApiRequest {
@@ -23,11 +24,6 @@ export type RouteHandler = (request: ApiRequest) => Promise<APIGatewayProxyStruc
 
 /** Route handlers by API Gateway route key, e.g. `'GET /orders/{orderId}'`. */
 export type Routes = Readonly<Record<string, RouteHandler>>;
-
-export interface RouterLog {
-  error(message: string, ...extra: Record<string, unknown>[]): void;
-  warn(message: string, ...extra: Record<string, unknown>[]): void;
-}
 
 /** Seconds a client should wait before retrying after a 503 (stream unavailable). */
 export const PUBLISH_RETRY_AFTER_SECONDS = 2;
@@ -43,7 +39,7 @@ export const IN_PROGRESS_RETRY_AFTER_SECONDS = 1;
  */
 export function createRouter(
   routes: Routes,
-  log: RouterLog,
+  log: Pick<Log, 'error' | 'warn'>,
 ): (
   event: APIGatewayProxyEventV2,
   context?: Pick<Context, 'awsRequestId'>,

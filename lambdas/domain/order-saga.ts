@@ -1,4 +1,4 @@
-import { causedBy, deterministicEventId, type EventEnvelope } from '../shared/envelope';
+import { causedBy, deterministicEventId, type EventEnvelope, type EventOf, originEvent } from '../shared/envelope';
 import type { CancellationReason, EventPayload, EventType, PricedOrderLine, ShippingAddress } from './events';
 
 /**
@@ -178,18 +178,15 @@ export interface DueSaga {
  * (orderId, version) only: sweeping again before the saga applied it yields the same event
  * (a replay for the saga), and once the saga moved on the next one is a different event.
  */
-export function stepTimedOutEvent(due: DueSaga, now: string): EventEnvelope<EventPayload<'SAGA_STEP_TIMED_OUT'>> {
-  const eventId = deterministicEventId(due.orderId, 'SAGA_STEP_TIMED_OUT', String(due.version));
-  return {
-    eventId,
+export function stepTimedOutEvent(due: DueSaga, now: string): EventOf<'SAGA_STEP_TIMED_OUT'> {
+  return originEvent({
+    eventId: deterministicEventId(due.orderId, 'SAGA_STEP_TIMED_OUT', String(due.version)),
     eventType: 'SAGA_STEP_TIMED_OUT',
-    eventVersion: 1,
-    occurredAt: now,
     orderId: due.orderId,
     correlationId: due.correlationId,
-    causationId: eventId,
+    occurredAt: now,
     payload: { version: due.version, deadlineAt: due.deadlineAt },
-  };
+  });
 }
 
 /**
@@ -209,7 +206,7 @@ export function decideSaga(
         reason: `${incoming.eventType} for order ${incoming.orderId}, which has no saga yet`,
       };
     }
-    return start(incoming as EventEnvelope<EventPayload<'ORDER_CREATED'>>, now, policy);
+    return start(incoming as EventOf<'ORDER_CREATED'>, now, policy);
   }
 
   const applied = state.journal.find((entry) => entry.eventId === incoming.eventId);
@@ -237,11 +234,11 @@ export function decideSaga(
     case 'INVENTORY_RESERVATION_FAILED':
       return onInventoryReservationFailed(step);
     case 'PAYMENT_PROCESSED':
-      return onPaymentProcessed(step, incoming as EventEnvelope<EventPayload<'PAYMENT_PROCESSED'>>);
+      return onPaymentProcessed(step, incoming as EventOf<'PAYMENT_PROCESSED'>);
     case 'PAYMENT_DECLINED':
       return onPaymentDeclined(step);
     case 'ORDER_SHIPPED':
-      return onOrderShipped(step, incoming as EventEnvelope<EventPayload<'ORDER_SHIPPED'>>);
+      return onOrderShipped(step, incoming as EventOf<'ORDER_SHIPPED'>);
     case 'SHIPPING_FAILED':
       return onShippingFailed(step);
     case 'INVENTORY_RELEASED':
@@ -249,17 +246,13 @@ export function decideSaga(
     case 'PAYMENT_REFUNDED':
       return onCompensated(step, 'REFUND_PAYMENT');
     case 'SAGA_STEP_TIMED_OUT':
-      return onStepTimedOut(step, incoming as EventEnvelope<EventPayload<'SAGA_STEP_TIMED_OUT'>>);
+      return onStepTimedOut(step, incoming as EventOf<'SAGA_STEP_TIMED_OUT'>);
     default:
       return { kind: 'ignored', reason: `${incoming.eventType} is not a saga input` };
   }
 }
 
-function start(
-  created: EventEnvelope<EventPayload<'ORDER_CREATED'>>,
-  now: string,
-  policy: SagaDeadlinePolicy,
-): SagaDecision {
+function start(created: EventOf<'ORDER_CREATED'>, now: string, policy: SagaDeadlinePolicy): SagaDecision {
   const p = created.payload;
   const order: SagaOrder = {
     customerId: p.customerId,
@@ -274,9 +267,7 @@ function start(
     causedBy(created, {
       eventType: 'RESERVE_INVENTORY',
       occurredAt: now,
-      payload: {
-        items: order.items.map(({ sku, quantity }) => ({ sku, quantity })),
-      } satisfies EventPayload<'RESERVE_INVENTORY'>,
+      payload: { items: order.items.map(({ sku, quantity }) => ({ sku, quantity })) },
     }),
   ];
   const state: SagaState = {
@@ -318,7 +309,7 @@ function onInventoryReserved(step: Step): SagaDecision {
       amountCents: order.totalCents,
       currency: order.currency,
       ...(order.paymentToken !== undefined ? { paymentToken: order.paymentToken } : {}),
-    } satisfies EventPayload<'PROCESS_PAYMENT'>),
+    }),
   ]);
 }
 
@@ -328,7 +319,7 @@ function onInventoryReservationFailed(step: Step): SagaDecision {
   return step.compensate({}, step.state.cancelRequested ? 'CUSTOMER_REQUESTED' : 'OUT_OF_STOCK');
 }
 
-function onPaymentProcessed(step: Step, event: EventEnvelope<EventPayload<'PAYMENT_PROCESSED'>>): SagaDecision {
+function onPaymentProcessed(step: Step, event: EventOf<'PAYMENT_PROCESSED'>): SagaDecision {
   if (step.state.phase !== 'PAYING') return step.stale();
   const paymentId = event.payload.paymentId;
   if (step.state.cancelRequested) {
@@ -339,7 +330,7 @@ function onPaymentProcessed(step: Step, event: EventEnvelope<EventPayload<'PAYME
     step.command('SHIP_ORDER', {
       shippingAddress: order.shippingAddress,
       items: order.items.map(({ sku, quantity }) => ({ sku, quantity })),
-    } satisfies EventPayload<'SHIP_ORDER'>),
+    }),
   ]);
 }
 
@@ -348,11 +339,11 @@ function onPaymentDeclined(step: Step): SagaDecision {
   return step.compensate({}, step.state.cancelRequested ? 'CUSTOMER_REQUESTED' : 'PAYMENT_DECLINED');
 }
 
-function onOrderShipped(step: Step, event: EventEnvelope<EventPayload<'ORDER_SHIPPED'>>): SagaDecision {
+function onOrderShipped(step: Step, event: EventOf<'ORDER_SHIPPED'>): SagaDecision {
   if (step.state.phase !== 'SHIPPING') return step.stale();
   // Shipped is past the point of no return: a cancel requested meanwhile is dropped.
   return step.transition({ phase: 'COMPLETED', shipmentId: event.payload.shipmentId }, [
-    step.command('ORDER_COMPLETED', step.summary() satisfies EventPayload<'ORDER_COMPLETED'>),
+    step.command('ORDER_COMPLETED', step.summary()),
   ]);
 }
 
@@ -372,7 +363,7 @@ function onCompensated(step: Step, compensation: CompensationCommand): SagaDecis
   ]);
 }
 
-function onStepTimedOut(step: Step, event: EventEnvelope<EventPayload<'SAGA_STEP_TIMED_OUT'>>): SagaDecision {
+function onStepTimedOut(step: Step, event: EventOf<'SAGA_STEP_TIMED_OUT'>): SagaDecision {
   const { state, policy } = step;
   if (event.payload.version !== state.version) {
     return {
@@ -496,7 +487,8 @@ class Step {
     };
   }
 
-  public command<P extends Record<string, unknown>>(eventType: EventType, payload: P): EventEnvelope<P> {
+  /** A record caused by the incoming one; its payload must be the one `eventType`'s schema gives. */
+  public command<T extends EventType>(eventType: T, payload: EventPayload<T>): EventOf<T> {
     return causedBy(this.incoming, { eventType, payload, occurredAt: this.now });
   }
 
@@ -505,7 +497,7 @@ class Step {
     return { customerId, email, items, totalCents, currency };
   }
 
-  public cancelled(reason: CancellationReason): EventEnvelope {
-    return this.command('ORDER_CANCELLED', { ...this.summary(), reason } satisfies EventPayload<'ORDER_CANCELLED'>);
+  public cancelled(reason: CancellationReason): EventOf<'ORDER_CANCELLED'> {
+    return this.command('ORDER_CANCELLED', { ...this.summary(), reason });
   }
 }

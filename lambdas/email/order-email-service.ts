@@ -4,11 +4,7 @@ import { cancellationEmail, confirmationEmail, type OrderEmail } from '../domain
 import type { EmailLedger } from '../ports/email-ledger';
 import type { EmailSender } from '../ports/email-sender';
 import type { EventEnvelope } from '../shared/envelope';
-
-export interface EmailServiceLog {
-  info(message: string, ...extra: Record<string, unknown>[]): void;
-  warn(message: string, ...extra: Record<string, unknown>[]): void;
-}
+import type { Log } from '../ports/log';
 
 /** Another attempt is sending this email right now: fail the record, it comes again. */
 export class EmailInProgressError extends Error {
@@ -64,7 +60,7 @@ export class OrderEmailService {
   public constructor(
     private readonly ledger: EmailLedger,
     private readonly sender: EmailSender,
-    private readonly log: EmailServiceLog,
+    private readonly log: Pick<Log, 'info' | 'warn'>,
     options: OrderEmailServiceOptions = {},
   ) {
     this.leaseMs = options.leaseMs ?? 5_000;

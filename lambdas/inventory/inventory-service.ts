@@ -2,11 +2,7 @@ import type { EventPayload } from '../domain/events';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { InventoryStore } from '../ports/inventory';
 import { causedBy, type EventEnvelope } from '../shared/envelope';
-
-export interface ServiceLog {
-  info(message: string, ...extra: Record<string, unknown>[]): void;
-  warn(message: string, ...extra: Record<string, unknown>[]): void;
-}
+import type { Log } from '../ports/log';
 
 /**
  * The inventory service: answers RESERVE_INVENTORY and RELEASE_INVENTORY with their
@@ -20,7 +16,7 @@ export class InventoryService {
   public constructor(
     private readonly store: InventoryStore,
     private readonly publisher: EventPublisher,
-    private readonly log: ServiceLog,
+    private readonly log: Pick<Log, 'info' | 'warn'>,
   ) {}
 
   public async reserve(command: EventEnvelope<EventPayload<'RESERVE_INVENTORY'>>): Promise<void> {

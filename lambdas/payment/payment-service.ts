@@ -1,10 +1,10 @@
 import type { EventPayload } from '../domain/events';
 import { NO_PAYMENT_ID, refundFor, type ChargeOutcome, type RefundOutcome } from '../domain/payment';
 import type { EventPublisher } from '../ports/event-publisher';
-import { LedgerEntry, type OutcomeLedger } from '../ports/outcome-ledger';
+import { LedgerEntry, type OutcomeLedger, outcomeOnce } from '../ports/outcome-ledger';
 import type { PaymentGateway } from '../ports/payment-gateway';
 import { causedBy, type EventEnvelope } from '../shared/envelope';
-import type { ServiceLog } from '../inventory/inventory-service';
+import type { Log } from '../ports/log';
 
 /**
  * The payment service: PROCESS_PAYMENT -> PAYMENT_PROCESSED | PAYMENT_DECLINED,
@@ -24,28 +24,28 @@ export class PaymentService {
     private readonly gateway: PaymentGateway,
     private readonly ledger: OutcomeLedger,
     private readonly publisher: EventPublisher,
-    private readonly log: ServiceLog,
+    private readonly log: Pick<Log, 'info' | 'warn'>,
   ) {}
 
   public async processPayment(command: EventEnvelope<EventPayload<'PROCESS_PAYMENT'>>): Promise<void> {
     const { orderId, payload } = command;
-    let outcome = await this.ledger.get<ChargeOutcome>(orderId, LedgerEntry.charge);
-    if (outcome) {
-      this.log.info('charge already on record; republishing its outcome', { orderId, status: outcome.status });
-    } else {
-      const refunded = await this.ledger.get<RefundOutcome>(orderId, LedgerEntry.refund);
-      const attempt: ChargeOutcome = refunded
-        ? { status: 'DECLINED', reason: 'order refunded before charge' }
-        : await this.gateway.charge({
-            orderId,
-            customerId: payload.customerId,
-            amountCents: payload.amountCents,
-            currency: payload.currency,
-            ...(payload.paymentToken !== undefined ? { paymentToken: payload.paymentToken } : {}),
-          });
-      outcome = (await this.ledger.recordOnce(orderId, LedgerEntry.charge, attempt)).outcome;
-      this.log.info('charge attempted', { orderId, status: outcome.status });
-    }
+    const outcome = await outcomeOnce(
+      this.ledger,
+      this.log,
+      orderId,
+      LedgerEntry.charge,
+      async (): Promise<ChargeOutcome> => {
+        const refunded = await this.ledger.get<RefundOutcome>(orderId, LedgerEntry.refund);
+        if (refunded) return { status: 'DECLINED', reason: 'order refunded before charge' };
+        return this.gateway.charge({
+          orderId,
+          customerId: payload.customerId,
+          amountCents: payload.amountCents,
+          currency: payload.currency,
+          ...(payload.paymentToken !== undefined ? { paymentToken: payload.paymentToken } : {}),
+        });
+      },
+    );
     await this.publisher.publish([
       outcome.status === 'APPROVED'
         ? causedBy(command, {
@@ -58,16 +58,18 @@ export class PaymentService {
 
   public async refundPayment(command: EventEnvelope<EventPayload<'REFUND_PAYMENT'>>): Promise<void> {
     const { orderId } = command;
-    let outcome = await this.ledger.get<RefundOutcome>(orderId, LedgerEntry.refund);
-    if (outcome) {
-      this.log.info('refund already on record; republishing its outcome', { orderId });
-    } else {
-      const owed = refundFor(await this.ledger.get<ChargeOutcome>(orderId, LedgerEntry.charge));
-      if (owed) await this.gateway.refund({ orderId, ...owed });
-      const attempt: RefundOutcome = owed ?? { paymentId: NO_PAYMENT_ID, amountCents: 0 };
-      outcome = (await this.ledger.recordOnce(orderId, LedgerEntry.refund, attempt)).outcome;
-      this.log.info('refund recorded', { orderId, amountCents: outcome.amountCents });
-    }
+    const outcome = await outcomeOnce(
+      this.ledger,
+      this.log,
+      orderId,
+      LedgerEntry.refund,
+      async (): Promise<RefundOutcome> => {
+        const owed = refundFor(await this.ledger.get<ChargeOutcome>(orderId, LedgerEntry.charge));
+        if (!owed) return { paymentId: NO_PAYMENT_ID, amountCents: 0 };
+        await this.gateway.refund({ orderId, ...owed });
+        return owed;
+      },
+    );
     await this.publisher.publish([
       causedBy(command, {
         eventType: 'PAYMENT_REFUNDED',

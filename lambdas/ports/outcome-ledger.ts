@@ -1,3 +1,5 @@
+import type { Log } from './log';
+
 /**
  * The side-effect ledger (LEDGER_TABLE): at most one recorded outcome per (orderId, entry),
  * e.g. entry `PAYMENT#CHARGE`, `PAYMENT#REFUND`, `SHIPMENT`. The first recorder wins;
@@ -21,3 +23,25 @@ export const LedgerEntry = {
   refund: 'PAYMENT#REFUND',
   shipment: 'SHIPMENT',
 } as const;
+
+/**
+ * The outcome of `entry` for an order, decided once: the one on record when there is one (a
+ * redelivered command: `attempt` is not called), else what `attempt` returns, recorded first
+ * writer wins (if a concurrent attempt recorded first, its outcome is returned instead).
+ */
+export async function outcomeOnce<T extends Record<string, unknown>>(
+  ledger: OutcomeLedger,
+  log: Pick<Log, 'info'>,
+  orderId: string,
+  entry: string,
+  attempt: () => Promise<T>,
+): Promise<T> {
+  const onRecord = await ledger.get<T>(orderId, entry);
+  if (onRecord) {
+    log.info('outcome already on record; republishing it', { orderId, entry, outcome: onRecord });
+    return onRecord;
+  }
+  const { recorded, outcome } = await ledger.recordOnce(orderId, entry, await attempt());
+  log.info(recorded ? 'outcome recorded' : 'outcome recorded by a concurrent attempt', { orderId, entry, outcome });
+  return outcome;
+}

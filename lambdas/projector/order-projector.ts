@@ -1,11 +1,7 @@
 import { projectOrderEvent, type ProjectionDecision } from '../domain/order-projection';
 import { ReadModelVersionConflictError, type OrderReadModelWriter } from '../ports/order-read-model';
 import type { EventEnvelope } from '../shared/envelope';
-
-export interface ProjectorLog {
-  info(message: string, ...extra: Record<string, unknown>[]): void;
-  warn(message: string, ...extra: Record<string, unknown>[]): void;
-}
+import type { Log } from '../ports/log';
 
 /**
  * Maintains the order read model: load the view, project the event (pure), write it
@@ -15,7 +11,7 @@ export interface ProjectorLog {
 export class OrderProjector {
   public constructor(
     private readonly readModel: OrderReadModelWriter,
-    private readonly log: ProjectorLog,
+    private readonly log: Pick<Log, 'info' | 'warn'>,
     private readonly maxAttempts = 5,
   ) {}
 

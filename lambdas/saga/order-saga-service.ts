@@ -8,11 +8,7 @@ import {
 import type { EventPublisher } from '../ports/event-publisher';
 import { SagaVersionConflictError, type SagaRepository } from '../ports/saga-repository';
 import type { EventEnvelope } from '../shared/envelope';
-
-export interface SagaLog {
-  info(message: string, ...extra: Record<string, unknown>[]): void;
-  warn(message: string, ...extra: Record<string, unknown>[]): void;
-}
+import type { Log } from '../ports/log';
 
 /** The saga has no state for the order of a record other than ORDER_CREATED: retry it. */
 export class SagaNotFoundError extends Error {
@@ -72,7 +68,7 @@ export class OrderSagaService {
   public constructor(
     private readonly repository: SagaRepository,
     private readonly publisher: EventPublisher,
-    private readonly log: SagaLog,
+    private readonly log: Pick<Log, 'info' | 'warn'>,
     options: OrderSagaServiceOptions = {},
   ) {
     this.now = options.now ?? (() => new Date().toISOString());

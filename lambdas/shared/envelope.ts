@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { EventPayload, EventType } from '../domain/events';
 
 /**
  * The one envelope every record on the stream carries, commands and events alike.
@@ -72,11 +73,18 @@ export function deterministicEventId(...parts: readonly string[]): string {
   ].join('-');
 }
 
-/** Input to build the envelope of a record caused by another record. */
-export interface CausedEventInput<P extends Record<string, unknown>> {
-  readonly eventType: string;
+/** The envelope of a record of type `T`: its payload typed by the schema of `T` (domain/events.ts). */
+export type EventOf<T extends EventType> = EventEnvelope<EventPayload<T>> & { readonly eventType: T };
+
+/**
+ * Input to build the envelope of a record caused by another record. `eventType` must be a
+ * known type and `payload` the shape its schema gives, so a misspelled type or a wrong
+ * payload does not compile (instead of being published and skipped by every consumer).
+ */
+export interface CausedEventInput<T extends EventType> {
+  readonly eventType: T;
   readonly eventVersion?: number;
-  readonly payload: P;
+  readonly payload: EventPayload<T>;
   /** When the new fact happened; defaults to now. */
   readonly occurredAt?: string;
 }
@@ -86,10 +94,10 @@ export interface CausedEventInput<P extends Record<string, unknown>> {
  * causationId = cause.eventId, and an eventId derived from (cause.eventId, eventType)
  * so that reprocessing the cause yields the identical event.
  */
-export function causedBy<P extends Record<string, unknown>>(
+export function causedBy<T extends EventType>(
   cause: Pick<EventEnvelope, 'eventId' | 'orderId' | 'correlationId'>,
-  input: CausedEventInput<P>,
-): EventEnvelope<P> {
+  input: CausedEventInput<T>,
+): EventOf<T> {
   return {
     eventId: deterministicEventId(cause.eventId, input.eventType),
     eventType: input.eventType,
@@ -98,6 +106,34 @@ export function causedBy<P extends Record<string, unknown>>(
     orderId: cause.orderId,
     correlationId: cause.correlationId,
     causationId: cause.eventId,
+    payload: input.payload,
+  };
+}
+
+/** Input to build the envelope of a record nothing on the stream caused (it causes itself). */
+export interface OriginEventInput<T extends EventType> {
+  readonly eventId: string;
+  readonly eventType: T;
+  readonly orderId: string;
+  /** The order's flow (the ORDER_CREATED eventId); defaults to `eventId` (this record starts the flow). */
+  readonly correlationId?: string;
+  readonly occurredAt: string;
+  readonly payload: EventPayload<T>;
+}
+
+/**
+ * Builds the envelope of a record that starts from outside the stream (an API request, the
+ * deadline sweeper): causationId = eventId, version 1.
+ */
+export function originEvent<T extends EventType>(input: OriginEventInput<T>): EventOf<T> {
+  return {
+    eventId: input.eventId,
+    eventType: input.eventType,
+    eventVersion: 1,
+    occurredAt: input.occurredAt,
+    orderId: input.orderId,
+    correlationId: input.correlationId ?? input.eventId,
+    causationId: input.eventId,
     payload: input.payload,
   };
 }

@@ -2,10 +2,10 @@ import type { EventPayload } from '../domain/events';
 import type { RefundOutcome } from '../domain/payment';
 import type { ShipmentOutcome } from '../domain/shipping';
 import type { EventPublisher } from '../ports/event-publisher';
-import { LedgerEntry, type OutcomeLedger } from '../ports/outcome-ledger';
+import { LedgerEntry, type OutcomeLedger, outcomeOnce } from '../ports/outcome-ledger';
 import type { ShippingProvider } from '../ports/shipping-provider';
 import { causedBy, type EventEnvelope } from '../shared/envelope';
-import type { ServiceLog } from '../inventory/inventory-service';
+import type { Log } from '../ports/log';
 
 /**
  * The shipping service: SHIP_ORDER -> ORDER_SHIPPED | SHIPPING_FAILED, one shipment per
@@ -26,26 +26,26 @@ export class ShippingService {
     private readonly provider: ShippingProvider,
     private readonly ledger: OutcomeLedger,
     private readonly publisher: EventPublisher,
-    private readonly log: ServiceLog,
+    private readonly log: Pick<Log, 'info' | 'warn'>,
   ) {}
 
   public async shipOrder(command: EventEnvelope<EventPayload<'SHIP_ORDER'>>): Promise<void> {
     const { orderId, payload } = command;
-    let outcome = await this.ledger.get<ShipmentOutcome>(orderId, LedgerEntry.shipment);
-    if (outcome) {
-      this.log.info('shipment already on record; republishing its outcome', { orderId, status: outcome.status });
-    } else {
-      const refunded = await this.ledger.get<RefundOutcome>(orderId, LedgerEntry.refund);
-      const attempt: ShipmentOutcome = refunded
-        ? { status: 'FAILED', reason: 'order refunded before shipment' }
-        : await this.provider.createShipment({
-            orderId,
-            shippingAddress: payload.shippingAddress,
-            items: payload.items,
-          });
-      outcome = (await this.ledger.recordOnce(orderId, LedgerEntry.shipment, attempt)).outcome;
-      this.log.info('shipment attempted', { orderId, status: outcome.status });
-    }
+    const outcome = await outcomeOnce(
+      this.ledger,
+      this.log,
+      orderId,
+      LedgerEntry.shipment,
+      async (): Promise<ShipmentOutcome> => {
+        const refunded = await this.ledger.get<RefundOutcome>(orderId, LedgerEntry.refund);
+        if (refunded) return { status: 'FAILED', reason: 'order refunded before shipment' };
+        return this.provider.createShipment({
+          orderId,
+          shippingAddress: payload.shippingAddress,
+          items: payload.items,
+        });
+      },
+    );
     await this.publisher.publish([
       outcome.status === 'SHIPPED'
         ? causedBy(command, { eventType: 'ORDER_SHIPPED', payload: { shipmentId: outcome.shipmentId } })

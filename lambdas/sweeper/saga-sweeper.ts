@@ -1,10 +1,7 @@
 import { stepTimedOutEvent } from '../domain/order-saga';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { SagaDeadlines } from '../ports/saga-repository';
-
-export interface SweeperLog {
-  info(message: string, ...extra: Record<string, unknown>[]): void;
-}
+import type { Log } from '../ports/log';
 
 export interface SagaSweeperOptions {
   /** Most sagas handled per run; the rest wait for the next run (earliest deadlines first). @default 500 */
@@ -25,7 +22,7 @@ export class SagaSweeper {
   public constructor(
     private readonly deadlines: SagaDeadlines,
     private readonly publisher: EventPublisher,
-    private readonly log: SweeperLog,
+    private readonly log: Pick<Log, 'info'>,
     options: SagaSweeperOptions = {},
   ) {
     this.maxPerRun = options.maxPerRun ?? 500;

@@ -3,7 +3,8 @@ import { SimulatedShippingProvider } from '../../lambdas/adapters/simulated-ship
 import type { PlaceOrderRequest } from '../../lambdas/api/schemas';
 import type { EventPayload } from '../../lambdas/domain/events';
 import { decideSaga, SAGA_INPUT_TYPES, type SagaState } from '../../lambdas/domain/order-saga';
-import { InventoryService, type ServiceLog } from '../../lambdas/inventory/inventory-service';
+import { InventoryService } from '../../lambdas/inventory/inventory-service';
+import { SILENT_LOG } from '../../lambdas/ports/log';
 import { PaymentService } from '../../lambdas/payment/payment-service';
 import type { EventPublisher } from '../../lambdas/ports/event-publisher';
 import type { InventoryStore } from '../../lambdas/ports/inventory';
@@ -57,7 +58,7 @@ export async function happyPathRecords(
       queue.push(...events);
     },
   };
-  const log: ServiceLog = { info: () => undefined, warn: () => undefined };
+  const log = SILENT_LOG;
   const inventory = new InventoryService(alwaysInStock, publisher, log);
   const payment = new PaymentService(new SimulatedPaymentGateway(), memoryLedger(), publisher, log);
   const shipping = new ShippingService(new SimulatedShippingProvider(), memoryLedger(), publisher, log);

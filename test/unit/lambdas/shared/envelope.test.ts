@@ -59,8 +59,8 @@ describe('causedBy', () => {
 
   it('derives the same eventId when the same cause is processed again', () => {
     const cause = anEnvelope();
-    const first = causedBy(cause, { eventType: 'RESERVE_INVENTORY', payload: {} });
-    const again = causedBy(cause, { eventType: 'RESERVE_INVENTORY', payload: {} });
+    const first = causedBy(cause, { eventType: 'RELEASE_INVENTORY', payload: {} });
+    const again = causedBy(cause, { eventType: 'RELEASE_INVENTORY', payload: {} });
     expect(again.eventId).toBe(first.eventId);
   });
 
