@@ -32,8 +32,7 @@ export class PaymentService {
     const outcome = await outcomeOnce(
       this.ledger,
       this.log,
-      orderId,
-      LedgerEntry.charge,
+      { orderId, entry: LedgerEntry.charge, effect: 'charge', attemptedMessage: 'charge attempted' },
       async (): Promise<ChargeOutcome> => {
         const refunded = await this.ledger.get<RefundOutcome>(orderId, LedgerEntry.refund);
         if (refunded) return { status: 'DECLINED', reason: 'order refunded before charge' };
@@ -61,8 +60,7 @@ export class PaymentService {
     const outcome = await outcomeOnce(
       this.ledger,
       this.log,
-      orderId,
-      LedgerEntry.refund,
+      { orderId, entry: LedgerEntry.refund, effect: 'refund', attemptedMessage: 'refund recorded' },
       async (): Promise<RefundOutcome> => {
         const owed = refundFor(await this.ledger.get<ChargeOutcome>(orderId, LedgerEntry.charge));
         if (!owed) return { paymentId: NO_PAYMENT_ID, amountCents: 0 };

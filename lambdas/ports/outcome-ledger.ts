@@ -24,24 +24,33 @@ export const LedgerEntry = {
   shipment: 'SHIPMENT',
 } as const;
 
+/** Which ledger entry `outcomeOnce` decides, and how it logs it. */
+export interface OnceOnlyEntry {
+  readonly orderId: string;
+  readonly entry: string;
+  /** The effect, as it starts the log messages, e.g. 'charge'. */
+  readonly effect: string;
+  /** Logged after an attempt, e.g. 'charge attempted' (the e2e tests count these). */
+  readonly attemptedMessage: string;
+}
+
 /**
- * The outcome of `entry` for an order, decided once: the one on record when there is one (a
+ * The outcome of an entry for an order, decided once: the one on record when there is one (a
  * redelivered command: `attempt` is not called), else what `attempt` returns, recorded first
  * writer wins (if a concurrent attempt recorded first, its outcome is returned instead).
  */
 export async function outcomeOnce<T extends Record<string, unknown>>(
   ledger: OutcomeLedger,
   log: Pick<Log, 'info'>,
-  orderId: string,
-  entry: string,
+  { orderId, entry, effect, attemptedMessage }: OnceOnlyEntry,
   attempt: () => Promise<T>,
 ): Promise<T> {
   const onRecord = await ledger.get<T>(orderId, entry);
   if (onRecord) {
-    log.info('outcome already on record; republishing it', { orderId, entry, outcome: onRecord });
+    log.info(`${effect} already on record; republishing its outcome`, { orderId, outcome: onRecord });
     return onRecord;
   }
   const { recorded, outcome } = await ledger.recordOnce(orderId, entry, await attempt());
-  log.info(recorded ? 'outcome recorded' : 'outcome recorded by a concurrent attempt', { orderId, entry, outcome });
+  log.info(attemptedMessage, { orderId, outcome, recordedFirst: recorded });
   return outcome;
 }

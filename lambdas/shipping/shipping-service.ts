@@ -34,8 +34,7 @@ export class ShippingService {
     const outcome = await outcomeOnce(
       this.ledger,
       this.log,
-      orderId,
-      LedgerEntry.shipment,
+      { orderId, entry: LedgerEntry.shipment, effect: 'shipment', attemptedMessage: 'shipment attempted' },
       async (): Promise<ShipmentOutcome> => {
         const refunded = await this.ledger.get<RefundOutcome>(orderId, LedgerEntry.refund);
         if (refunded) return { status: 'FAILED', reason: 'order refunded before shipment' };
