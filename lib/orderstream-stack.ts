@@ -25,6 +25,7 @@ import { OperationsDashboard } from './constructs/operations-dashboard';
 import { METRICS_NAMESPACE, ServiceFunction } from './constructs/service-function';
 import {
   type ConsumerMappingOptions,
+  kinesisViaService,
   resolveMappingOptions,
   StreamConsumerFunction,
 } from './constructs/stream-consumer-function';
@@ -37,6 +38,7 @@ import {
   SWEEPER_SERVICE,
   TABLE_ENV,
   type TableKey,
+  tablesOf,
 } from './services';
 
 /** Which KMS key encrypts the stream. */
@@ -327,7 +329,9 @@ export class OrderstreamStack extends Stack {
       id: 'AwsSolutions-S1',
       reason:
         'Only the Lambda event-source mappings write here (failed batches, expiring after the lifecycle period); ' +
-        'access is audited through CloudTrail, and an access-log bucket would itself need the same exemption.',
+        'no principal of the stack reads or deletes objects (the mappings hold s3:PutObject on aws/lambda/* only; ' +
+        'objects expire by lifecycle). This stack enables no S3 server access logs and no CloudTrail data events, so ' +
+        'object-level reads by operators are not logged; an access-log bucket would itself need this exemption.',
     });
 
     // ---- alarms topic ----
@@ -356,7 +360,7 @@ export class OrderstreamStack extends Stack {
     // ---- functions: one definition table, no copy-pasted blocks ----
     const environmentOf = (service: ServiceDefinition): Record<string, string> => {
       const env: Record<string, string> = {};
-      for (const key of [...service.reads, ...service.readWrites]) env[TABLE_ENV[key]] = tables[key].tableName;
+      for (const key of tablesOf(service)) env[TABLE_ENV[key]] = tables[key].tableName;
       if (service.publishes) env.STREAM_NAME = this.stream.streamName;
       if (service.sendsEmail && props.emailSender) env.EMAIL_SENDER = props.emailSender;
       if (service.name === 'saga') {
@@ -368,15 +372,20 @@ export class OrderstreamStack extends Stack {
     };
     const grantServiceAccess = (service: ServiceDefinition, serviceFunction: ServiceFunction): void => {
       const fn = serviceFunction.function;
-      for (const key of service.reads) tables[key].grantReadData(fn);
-      for (const key of service.readWrites) tables[key].grantReadWriteData(fn);
-      if ([...service.reads, ...service.readWrites].includes('saga')) {
-        Validations.of(serviceFunction.role).acknowledge({
-          id: 'AwsSolutions-IAM5[Resource::<SagaTable.Arn>/index/*]',
-          reason:
-            "The saga table's only index is the sparse deadline index; CDK's table grant covers the table's indexes " +
-            'with index/*, which here means exactly that index.',
-        });
+      // Exactly the actions the service's code performs (lib/services.ts), table by table or index
+      // by index: no grantReadData/grantReadWriteData (Scan, Query, BatchWrite, DescribeTable...).
+      for (const access of service.tables) {
+        const table = tables[access.table];
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            sid: `${pascal(access.table)}${access.index ?? 'Table'}Access`,
+            actions: access.actions.map((action) => `dynamodb:${action}`),
+            resources: [access.index ? `${table.tableArn}/index/${access.index}` : table.tableArn],
+            conditions: access.leadingKeyPrefix
+              ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${access.leadingKeyPrefix}*`] } }
+              : undefined,
+          }),
+        );
       }
       if (service.publishes) {
         fn.addToRolePolicy(
@@ -392,6 +401,8 @@ export class OrderstreamStack extends Stack {
               sid: 'EncryptStreamRecords',
               actions: ['kms:GenerateDataKey'],
               resources: [this.streamKey.keyArn],
+              // Only when Kinesis uses the key on the function's behalf (PutRecords), never directly.
+              conditions: kinesisViaService(this),
             }),
           );
         }
@@ -441,10 +452,11 @@ export class OrderstreamStack extends Stack {
       pinLogicalId(consumer.streamConsumer, `${pascal(service.name)}StreamConsumer`);
       pinLogicalId(consumer.eventSourceMapping, `${pascal(service.name)}EventSourceMapping`);
       Validations.of(consumer).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::<FailedRecordsBucket.Arn>/*]',
+        id: 'AwsSolutions-IAM5[Resource::<FailedRecordsBucket.Arn>/aws/lambda/*]',
         reason:
-          'The event-source mapping writes each failed batch as a new object with a Lambda-chosen key: s3:PutObject ' +
-          'must cover the objects of the failed-records bucket (and only that bucket).',
+          'The event-source mapping writes each failed batch as a new object under aws/lambda/<mapping UUID>/<shard>/..., ' +
+          'keys Lambda chooses: s3:PutObject covers that prefix of the failed-records bucket only (the mapping UUID is ' +
+          "unknown until the mapping exists, which needs the role's policy first).",
       });
       consumers[service.name] = consumer;
     }

@@ -4,7 +4,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 
 /**
  * An S3 on-failure destination for a stream event-source mapping that grants the function
- * only what Lambda needs to deliver failed batches: `s3:PutObject` on the bucket's objects and
+ * only what Lambda needs to deliver failed batches: `s3:PutObject` on the objects under `aws/lambda/` (where Lambda writes) and
  * `s3:ListBucket` on the bucket (AWS Lambda developer guide, "Retain discarded batch records").
  *
  * It replaces `S3OnFailureDestination` from aws-lambda-event-sources, whose `bind` grants
@@ -19,7 +19,8 @@ export class S3PutOnlyOnFailureDestination implements lambda.IEventSourceDlq {
       new iam.PolicyStatement({
         sid: 'PutFailedRecords',
         actions: ['s3:PutObject'],
-        resources: [this.bucket.arnForObjects('*')],
+        // Lambda names every object aws/lambda/<mapping UUID>/<shardId>/YYYY/MM/DD/<time>-<uuid>.
+        resources: [this.bucket.arnForObjects('aws/lambda/*')],
       }),
     );
     targetHandler.addToRolePolicy(

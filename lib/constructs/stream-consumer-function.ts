@@ -1,4 +1,4 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -169,6 +169,8 @@ export class StreamConsumerFunction extends Construct {
           sid: 'DecryptStreamRecords',
           actions: ['kms:Decrypt'],
           resources: [props.streamKey.keyArn],
+          // Only when Kinesis uses the key on the function's behalf (reading the stream), never directly.
+          conditions: kinesisViaService(this),
         }),
       );
     }
@@ -218,6 +220,14 @@ export class StreamConsumerFunction extends Construct {
         alarm.addAlarmAction(action);
     }
   }
+}
+
+/**
+ * IAM condition limiting a grant on the stream key to KMS requests Kinesis makes on the
+ * principal's behalf in the stack's region (`kms:ViaService`).
+ */
+export function kinesisViaService(scope: Construct): Record<string, Record<string, string>> {
+  return { StringEquals: { 'kms:ViaService': `kinesis.${Stack.of(scope).region}.amazonaws.com` } };
 }
 
 /** Mapping options with defaults filled in and every bound checked. */
