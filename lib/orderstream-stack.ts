@@ -5,7 +5,6 @@ import {
   RemovalPolicy,
   Stack,
   type StackProps,
-  Token,
   Validations,
 } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -20,7 +19,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct, IConstruct } from 'constructs';
-import { type ApiAuthMode, OrderApi } from './constructs/order-api';
+import { type ApiAuthMode, OrderHttpApi } from './constructs/order-api';
 import { OperationsDashboard } from './constructs/operations-dashboard';
 import { METRICS_NAMESPACE, ServiceFunction } from './constructs/service-function';
 import {
@@ -195,7 +194,7 @@ export class OrderstreamStack extends Stack {
   public readonly tables: Readonly<Record<TableKey, dynamodb.Table>>;
   public readonly failedRecordsBucket: s3.Bucket;
   public readonly alarmTopic: sns.Topic;
-  public readonly api: OrderApi;
+  public readonly api: OrderHttpApi;
   public readonly apiFunction: ServiceFunction;
   public readonly consumers: Readonly<Record<string, StreamConsumerFunction>>;
   public readonly sweeperFunction: ServiceFunction;
@@ -512,7 +511,7 @@ export class OrderstreamStack extends Stack {
     for (const alarm of [this.stepsTimedOutAlarm, sweeperErrorsAlarm]) alarm.addAlarmAction(alarmAction);
 
     // ---- API ----
-    this.api = new OrderApi(this, 'HttpApi', {
+    this.api = new OrderHttpApi(this, 'HttpApi', {
       handler: this.apiFunction.function,
       auth: props.apiAuth,
       jwtIssuer: props.jwtIssuer,
@@ -555,7 +554,7 @@ export class OrderstreamStack extends Stack {
  */
 function pinLogicalId(construct: IConstruct, logicalId: string): void {
   const resource = construct.node.defaultChild as CfnElement | undefined;
-  if (!resource || Token.isUnresolved(logicalId))
+  if (!resource)
     throw new Error(`pinLogicalId: no default child under ${construct.node.path}`);
   resource.overrideLogicalId(logicalId);
 }

@@ -10,7 +10,8 @@ import {
 } from '../shared/http';
 import { callerScope } from './caller';
 import type { OrderApi, StockWritePrecondition } from './order-api';
-import type { Routes } from './router';
+import type { RouteKey } from './route-table';
+import type { RouteHandler } from './router';
 import {
   AdjustInventoryRequestSchema,
   IdempotencyKeySchema,
@@ -20,8 +21,11 @@ import {
   SkuParamsSchema,
 } from './schemas';
 
-/** The routes: parse and validate -> use case -> response. Errors are the router's job. */
-export function apiRoutes(api: OrderApi): Routes {
+/**
+ * The routes: parse and validate -> use case -> response. Errors are the router's job.
+ * One handler per key of the route table (./route-table.ts): a missing or extra one does not compile.
+ */
+export function apiRoutes(api: OrderApi): Readonly<Record<RouteKey, RouteHandler>> {
   return {
     'POST /orders': async ({ event }) => {
       const request = parseJsonBody(event, PlaceOrderRequestSchema);

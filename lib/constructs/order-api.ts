@@ -9,6 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { parseRouteKey, ROUTE_KEYS, ROUTE_TABLE } from '../../lambdas/api/route-table';
 import { DEFAULT_PUBLISH_DEADLINE_MS } from '../../lambdas/ports/event-publisher';
 
 /**
@@ -21,25 +22,7 @@ export const API_DYNAMODB_ALLOWANCE = Duration.seconds(5);
 /** How callers authenticate to the API. */
 export type ApiAuthMode = 'IAM' | 'JWT';
 
-/** One route of the orderstream HTTP API. */
-export interface ApiRoute {
-  readonly method: apigwv2.HttpMethod;
-  readonly path: string;
-  /** Admin routes stay on AWS_IAM even when the API uses a JWT authorizer. */
-  readonly admin: boolean;
-}
-
-/** Every route of the API; all are served by the one API function, which routes internally. */
-export const API_ROUTES: readonly ApiRoute[] = [
-  { method: apigwv2.HttpMethod.POST, path: '/orders', admin: false },
-  { method: apigwv2.HttpMethod.GET, path: '/orders/{orderId}', admin: false },
-  { method: apigwv2.HttpMethod.POST, path: '/orders/{orderId}/cancel', admin: false },
-  { method: apigwv2.HttpMethod.GET, path: '/inventory/{sku}', admin: false },
-  { method: apigwv2.HttpMethod.PUT, path: '/inventory/{sku}', admin: true },
-  { method: apigwv2.HttpMethod.POST, path: '/inventory/{sku}/adjustments', admin: true },
-];
-
-export interface OrderApiProps {
+export interface OrderHttpApiProps {
   /** The function that serves every route (payload format 2.0). */
   readonly handler: lambda.IFunction;
 
@@ -104,11 +87,12 @@ export interface OrderApiProps {
 }
 
 /**
- * The orderstream HTTP API (API Gateway v2): every route on one Lambda integration,
- * AWS_IAM authorization by default or a JWT authorizer (admin routes stay AWS_IAM),
+ * The orderstream HTTP API (API Gateway v2): every route of the route table
+ * (lambdas/api/route-table.ts) on one Lambda integration, AWS_IAM authorization by default
+ * or a JWT authorizer on the customer routes (admin routes stay AWS_IAM),
  * a `$default` stage with throttling and JSON access logs, and a 5xx alarm.
  */
-export class OrderApi extends Construct {
+export class OrderHttpApi extends Construct {
   public readonly httpApi: apigwv2.HttpApi;
   public readonly stage: apigwv2.HttpStage;
   public readonly accessLogGroup: logs.LogGroup;
@@ -116,28 +100,28 @@ export class OrderApi extends Construct {
   /** Base URL of the API (the `$default` stage), ending with '/'. */
   public readonly url: string;
 
-  public constructor(scope: Construct, id: string, props: OrderApiProps) {
+  public constructor(scope: Construct, id: string, props: OrderHttpApiProps) {
     super(scope, id);
     const auth = props.auth ?? 'IAM';
     if (auth !== 'IAM' && auth !== 'JWT') {
-      throw new Error(`OrderApi: auth must be 'IAM' or 'JWT'; got '${String(auth)}'`);
+      throw new Error(`OrderHttpApi: auth must be 'IAM' or 'JWT'; got '${String(auth)}'`);
     }
     if (auth === 'JWT') {
       if (!props.jwtIssuer || !/^https:\/\/\S+$/.test(props.jwtIssuer)) {
-        throw new Error(`OrderApi: auth 'JWT' needs jwtIssuer, an https:// URL; got '${props.jwtIssuer ?? ''}'`);
+        throw new Error(`OrderHttpApi: auth 'JWT' needs jwtIssuer, an https:// URL; got '${props.jwtIssuer ?? ''}'`);
       }
       if (!props.jwtAudience || props.jwtAudience.length === 0 || props.jwtAudience.some((a) => a.trim() === '')) {
-        throw new Error("OrderApi: auth 'JWT' needs a non-empty jwtAudience list without blank entries");
+        throw new Error("OrderHttpApi: auth 'JWT' needs a non-empty jwtAudience list without blank entries");
       }
     } else if (props.jwtIssuer !== undefined || props.jwtAudience !== undefined) {
-      throw new Error("OrderApi: jwtIssuer/jwtAudience are only valid with auth 'JWT'");
+      throw new Error("OrderHttpApi: jwtIssuer/jwtAudience are only valid with auth 'JWT'");
     }
     const publishDeadline = props.publishDeadline ?? Duration.millis(DEFAULT_PUBLISH_DEADLINE_MS);
     const timeout = props.handler instanceof lambda.Function ? props.handler.timeout : undefined;
     const needed = publishDeadline.toMilliseconds() + API_DYNAMODB_ALLOWANCE.toMilliseconds();
     if (timeout && timeout.toMilliseconds() <= needed) {
       throw new Error(
-        `OrderApi: the API function's timeout (${timeout.toSeconds()} s) must exceed the publish deadline ` +
+        `OrderHttpApi: the API function's timeout (${timeout.toSeconds()} s) must exceed the publish deadline ` +
           `(${publishDeadline.toMilliseconds()} ms) + ${API_DYNAMODB_ALLOWANCE.toSeconds()} s for DynamoDB, ` +
           'or a stream outage ends in a gateway 500 instead of a 503',
       );
@@ -148,10 +132,10 @@ export class OrderApi extends Construct {
     const rateLimit = props.throttlingRateLimit ?? 100;
     const burstLimit = props.throttlingBurstLimit ?? 200;
     if (!(rateLimit > 0) || !Number.isFinite(rateLimit)) {
-      throw new Error(`OrderApi: throttlingRateLimit must be a positive number; got ${rateLimit}`);
+      throw new Error(`OrderHttpApi: throttlingRateLimit must be a positive number; got ${rateLimit}`);
     }
     if (!Number.isInteger(burstLimit) || burstLimit < 1) {
-      throw new Error(`OrderApi: throttlingBurstLimit must be a positive integer; got ${burstLimit}`);
+      throw new Error(`OrderHttpApi: throttlingBurstLimit must be a positive integer; got ${burstLimit}`);
     }
 
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
@@ -198,12 +182,13 @@ export class OrderApi extends Construct {
             jwtAudience: [...(props.jwtAudience as readonly string[])],
           })
         : iamAuthorizer;
-    for (const route of API_ROUTES) {
+    for (const routeKey of ROUTE_KEYS) {
+      const { method, path } = parseRouteKey(routeKey);
       this.httpApi.addRoutes({
-        path: route.path,
-        methods: [route.method],
+        path,
+        methods: [apigwv2.HttpMethod[method]],
         integration,
-        authorizer: route.admin ? iamAuthorizer : userAuthorizer,
+        authorizer: ROUTE_TABLE[routeKey].auth === 'admin' ? iamAuthorizer : userAuthorizer,
       });
     }
 

@@ -1,10 +1,10 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { OrderApi } from '../../../lib/constructs/order-api';
+import { OrderHttpApi } from '../../../lib/constructs/order-api';
 
 /** The API answers its own 503 before its function times out: the timeout must cover deadline + DynamoDB. */
-describe('OrderApi publish deadline', () => {
+describe('OrderHttpApi publish deadline', () => {
   function apiWith(timeout: Duration, publishDeadline?: Duration) {
     const stack = new Stack(new App(), 'Test');
     const handler = new lambda.Function(stack, 'Fn', {
@@ -13,7 +13,7 @@ describe('OrderApi publish deadline', () => {
       code: lambda.Code.fromInline('exports.handler = async () => ({})'),
       timeout,
     });
-    new OrderApi(stack, 'Api', { handler, ...(publishDeadline ? { publishDeadline } : {}) });
+    new OrderHttpApi(stack, 'Api', { handler, ...(publishDeadline ? { publishDeadline } : {}) });
     return Template.fromStack(stack);
   }
 
