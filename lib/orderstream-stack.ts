@@ -1,12 +1,4 @@
-import {
-  type CfnElement,
-  CfnOutput,
-  Duration,
-  RemovalPolicy,
-  Stack,
-  type StackProps,
-  Validations,
-} from 'aws-cdk-lib';
+import { type CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -33,6 +25,7 @@ import { SAGA_DEADLINE_INDEX } from '../lambdas/adapters/saga-deadline-index';
 import {
   API_SERVICE,
   CONSUMER_SERVICES,
+  OTHER_GRANTS,
   type ServiceDefinition,
   SWEEPER_SERVICE,
   TABLE_ENV,
@@ -390,7 +383,7 @@ export class OrderstreamStack extends Stack {
         fn.addToRolePolicy(
           new iam.PolicyStatement({
             sid: 'PublishToStream',
-            actions: ['kinesis:PutRecord', 'kinesis:PutRecords'],
+            actions: [...OTHER_GRANTS.publish],
             resources: [this.stream.streamArn],
           }),
         );
@@ -398,7 +391,7 @@ export class OrderstreamStack extends Stack {
           fn.addToRolePolicy(
             new iam.PolicyStatement({
               sid: 'EncryptStreamRecords',
-              actions: ['kms:GenerateDataKey'],
+              actions: [...OTHER_GRANTS.encrypt],
               resources: [this.streamKey.keyArn],
               // Only when Kinesis uses the key on the function's behalf (PutRecords), never directly.
               conditions: kinesisViaService(this),
@@ -410,7 +403,7 @@ export class OrderstreamStack extends Stack {
         fn.addToRolePolicy(
           new iam.PolicyStatement({
             sid: 'SendEmailFromConfiguredSender',
-            actions: ['ses:SendEmail'],
+            actions: [...OTHER_GRANTS.sendEmail],
             resources: [this.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' })],
             conditions: { StringEquals: { 'ses:FromAddress': props.emailSender } },
           }),
@@ -554,7 +547,6 @@ export class OrderstreamStack extends Stack {
  */
 function pinLogicalId(construct: IConstruct, logicalId: string): void {
   const resource = construct.node.defaultChild as CfnElement | undefined;
-  if (!resource)
-    throw new Error(`pinLogicalId: no default child under ${construct.node.path}`);
+  if (!resource) throw new Error(`pinLogicalId: no default child under ${construct.node.path}`);
   resource.overrideLogicalId(logicalId);
 }

@@ -166,3 +166,35 @@ export const SWEEPER_SERVICE: ServiceDefinition = {
 
 /** Every function's service, API first (the order of README's permissions table). */
 export const ALL_SERVICES: readonly ServiceDefinition[] = [API_SERVICE, ...CONSUMER_SERVICES, SWEEPER_SERVICE];
+
+/**
+ * The non-DynamoDB grants, shared by the constructs that attach them and the README's permissions
+ * table (lib/permissions-doc.ts), so the two cannot drift.
+ */
+export const OTHER_GRANTS = {
+  /** Publishers, on the stream. */
+  publish: ['kinesis:PutRecord', 'kinesis:PutRecords'],
+  /** Consumers, on their own enhanced fan-out consumer. */
+  ownConsumer: ['kinesis:SubscribeToShard', 'kinesis:DescribeStreamConsumer'],
+  /** Consumers, on the stream (what the Lambda guide lists for a mapping). */
+  streamRead: [
+    'kinesis:DescribeStream',
+    'kinesis:DescribeStreamSummary',
+    'kinesis:ListShards',
+    'kinesis:GetRecords',
+    'kinesis:GetShardIterator',
+  ],
+  /** Publishers, on the customer-managed stream key, only via Kinesis (kms:ViaService). */
+  encrypt: ['kms:GenerateDataKey'],
+  /** Consumers, on the customer-managed stream key, only via Kinesis (kms:ViaService). */
+  decrypt: ['kms:Decrypt'],
+  /** Consumers' mappings, on the failed-records bucket's objects under {@link FAILED_RECORDS_PREFIX}. */
+  failedRecordsPut: ['s3:PutObject'],
+  /** Consumers' mappings, on the failed-records bucket. */
+  failedRecordsList: ['s3:ListBucket'],
+  /** Services that send email, on identity/* with ses:FromAddress = the configured sender. */
+  sendEmail: ['ses:SendEmail'],
+} as const;
+
+/** Where Lambda writes a mapping's failed batches: aws/lambda/<mapping UUID>/<shardId>/YYYY/MM/DD/... */
+export const FAILED_RECORDS_PREFIX = 'aws/lambda/';

@@ -1,6 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { FAILED_RECORDS_PREFIX, OTHER_GRANTS } from '../services';
 
 /**
  * An S3 on-failure destination for a stream event-source mapping that grants the function
@@ -18,15 +19,15 @@ export class S3PutOnlyOnFailureDestination implements lambda.IEventSourceDlq {
     targetHandler.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'PutFailedRecords',
-        actions: ['s3:PutObject'],
+        actions: [...OTHER_GRANTS.failedRecordsPut],
         // Lambda names every object aws/lambda/<mapping UUID>/<shardId>/YYYY/MM/DD/<time>-<uuid>.
-        resources: [this.bucket.arnForObjects('aws/lambda/*')],
+        resources: [this.bucket.arnForObjects(`${FAILED_RECORDS_PREFIX}*`)],
       }),
     );
     targetHandler.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'ListFailedRecordsBucket',
-        actions: ['s3:ListBucket'],
+        actions: [...OTHER_GRANTS.failedRecordsList],
         resources: [this.bucket.bucketArn],
       }),
     );

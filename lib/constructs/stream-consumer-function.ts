@@ -8,6 +8,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { OTHER_GRANTS } from '../services';
 import { S3PutOnlyOnFailureDestination } from './s3-put-only-on-failure-destination';
 import { METRICS_NAMESPACE, ServiceFunction, type ServiceFunctionProps } from './service-function';
 
@@ -146,20 +147,14 @@ export class StreamConsumerFunction extends Construct {
     this.function.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'ReadThroughOwnConsumer',
-        actions: ['kinesis:SubscribeToShard', 'kinesis:DescribeStreamConsumer'],
+        actions: [...OTHER_GRANTS.ownConsumer],
         resources: [this.streamConsumer.streamConsumerArn],
       }),
     );
     this.function.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'DescribeStreamShards',
-        actions: [
-          'kinesis:DescribeStream',
-          'kinesis:DescribeStreamSummary',
-          'kinesis:ListShards',
-          'kinesis:GetRecords',
-          'kinesis:GetShardIterator',
-        ],
+        actions: [...OTHER_GRANTS.streamRead],
         resources: [props.stream.streamArn],
       }),
     );
@@ -167,7 +162,7 @@ export class StreamConsumerFunction extends Construct {
       this.function.addToRolePolicy(
         new iam.PolicyStatement({
           sid: 'DecryptStreamRecords',
-          actions: ['kms:Decrypt'],
+          actions: [...OTHER_GRANTS.decrypt],
           resources: [props.streamKey.keyArn],
           // Only when Kinesis uses the key on the function's behalf (reading the stream), never directly.
           conditions: kinesisViaService(this),
