@@ -6,13 +6,14 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { propsFromContext, stackNameFor } from '../lib/app-config';
+import { propsFromContext } from '../lib/app-config';
 import { OrderstreamStack } from '../lib/orderstream-stack';
+import { stackNameForStage } from '../local/synth';
 
 const app = new App();
 const props = propsFromContext((key) => app.node.tryGetContext(key));
 const stage = props.stageName ?? 'dev';
-new OrderstreamStack(app, stackNameFor(stage), {
+new OrderstreamStack(app, stackNameForStage(stage), {
   ...props,
   stageName: stage,
   description: `orderstream (${stage}): event-driven order processing on Kinesis + Lambda`,

@@ -34,9 +34,6 @@ export const CONTEXT_KEYS = {
 /** Reads one context value; `undefined` when unset or empty. */
 export type ContextReader = (key: string) => unknown;
 
-/** The stack name for a stage. */
-export const stackNameFor = (stage: string): string => `Orderstream-${stage}`;
-
 /**
  * Turns CDK context values (strings from `-c`, or JSON values from cdk.json) into stack props.
  * Throws an Error naming the key on a malformed value; range checks are the stack's job.

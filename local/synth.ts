@@ -25,6 +25,7 @@ export interface SynthResult {
   readonly templatePath: string;
 }
 
+/** The stack name of a stage, for the CDK app (bin/app.ts) and the local runtime alike. */
 export const stackNameForStage = (stage: string): string => `Orderstream-${stage}`;
 
 export async function synthesize(options: SynthOptions = {}): Promise<SynthResult> {

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import type { RawRecord } from '../../lambdas/adapters/kinesis-event-publisher';
+import { compareSequenceNumbers } from '../../local/esm/records';
 
 /**
  * Reading back what event-source mappings kept in their on-failure destination: Lambda's
@@ -69,11 +70,6 @@ export function readFailedRecords(folder: string): FailedRecord[] {
   return [...byKey.values()].sort(
     (a, b) => a.shardId.localeCompare(b.shardId) || compareSequenceNumbers(a.sequenceNumber, b.sequenceNumber),
   );
-}
-
-function compareSequenceNumbers(a: string, b: string): number {
-  const difference = BigInt(a) - BigInt(b);
-  return difference === 0n ? 0 : difference < 0n ? -1 : 1;
 }
 
 function listFiles(folder: string): string[] {

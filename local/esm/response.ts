@@ -11,7 +11,7 @@ import type { InvocationResult } from './types';
 export type BatchOutcome =
   | { readonly kind: 'success' }
   | { readonly kind: 'partial'; readonly firstFailedIndex: number }
-  | { readonly kind: 'failure'; readonly functionError: boolean; readonly reason: string };
+  | { readonly kind: 'failure'; readonly reason: string };
 
 export function interpretResult(
   result: InvocationResult,
@@ -19,7 +19,7 @@ export function interpretResult(
   reportBatchItemFailures: boolean,
 ): BatchOutcome {
   if (result.kind === 'error') {
-    return { kind: 'failure', functionError: true, reason: `${result.errorType}: ${result.errorMessage}` };
+    return { kind: 'failure', reason: `${result.errorType}: ${result.errorMessage}` };
   }
   // "Even when your function code returns partial batch failure responses, these responses will
   // not be processed by Lambda unless the ReportBatchItemFailures feature is explicitly turned on."
@@ -37,7 +37,6 @@ export function interpretResult(
 export function interpretBatchItemFailures(payload: unknown, batchSequenceNumbers: readonly string[]): BatchOutcome {
   const malformed = (reason: string): BatchOutcome => ({
     kind: 'failure',
-    functionError: false,
     reason: `malformed batch response: ${reason}`,
   });
   if (payload === undefined || payload === null) return { kind: 'success' };

@@ -4,9 +4,10 @@ const batch = ['100', '200', '300'];
 
 describe('interpretResult (services-kinesis-batchfailurereporting)', () => {
   test('a function error fails the whole batch', () => {
-    expect(
-      interpretResult({ kind: 'error', errorType: 'Sandbox.Timedout', errorMessage: 't' }, batch, true),
-    ).toMatchObject({ kind: 'failure', functionError: true });
+    expect(interpretResult({ kind: 'error', errorType: 'Sandbox.Timedout', errorMessage: 't' }, batch, true)).toEqual({
+      kind: 'failure',
+      reason: 'Sandbox.Timedout: t',
+    });
   });
 
   test('without ReportBatchItemFailures any returned value is a success', () => {
@@ -38,6 +39,9 @@ describe('interpretResult (services-kinesis-batchfailurereporting)', () => {
     ['list that is not a list', { batchItemFailures: { itemIdentifier: '200' } }],
     ['entry that is not an object', { batchItemFailures: ['200'] }],
   ])('%s is a complete failure', (_name, payload) => {
-    expect(interpretBatchItemFailures(payload, batch)).toMatchObject({ kind: 'failure', functionError: false });
+    expect(interpretBatchItemFailures(payload, batch)).toEqual({
+      kind: 'failure',
+      reason: expect.stringMatching(/^malformed batch response: /),
+    });
   });
 });
