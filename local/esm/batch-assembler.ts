@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from './clock';
 import { EVENT_ENVELOPE_BYTES, MAX_INVOCATION_PAYLOAD_BYTES, type ShardRecord } from './records';
 import { Signal } from './signal';
 
@@ -24,7 +25,10 @@ export class BatchAssembler {
   private readonly changed = new Signal();
   private readonly maxPayloadBytes: number;
 
-  public constructor(private readonly policy: BatchingPolicy) {
+  public constructor(
+    private readonly policy: BatchingPolicy,
+    private readonly clock: Clock = systemClock,
+  ) {
     this.maxPayloadBytes = policy.maxPayloadBytes ?? MAX_INVOCATION_PAYLOAD_BYTES;
   }
 
@@ -34,7 +38,7 @@ export class BatchAssembler {
 
   public push(record: ShardRecord): void {
     if (this.closed) return;
-    if (this.buffer.length === 0) this.firstBufferedAt = Date.now();
+    if (this.buffer.length === 0) this.firstBufferedAt = this.clock.now();
     this.buffer.push(record);
     this.bufferedBytes += record.payloadBytes;
     this.changed.notify();
@@ -60,8 +64,8 @@ export class BatchAssembler {
         this.buffer.length >= this.policy.batchSize ||
         EVENT_ENVELOPE_BYTES + this.bufferedBytes >= this.maxPayloadBytes;
       const windowEndsAt = this.firstBufferedAt + this.policy.maximumBatchingWindowInSeconds * 1000;
-      if (full || Date.now() >= windowEndsAt) return this.take();
-      await this.changed.wait(windowEndsAt - Date.now());
+      if (full || this.clock.now() >= windowEndsAt) return this.take();
+      await this.changed.wait(windowEndsAt - this.clock.now(), this.clock);
     }
   }
 
@@ -76,7 +80,7 @@ export class BatchAssembler {
     }
     const batch = this.buffer.splice(0, count);
     this.bufferedBytes -= bytes - EVENT_ENVELOPE_BYTES;
-    if (this.buffer.length > 0) this.firstBufferedAt = Date.now();
+    if (this.buffer.length > 0) this.firstBufferedAt = this.clock.now();
     return batch;
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { toEvent, type ShardRecord } from './records';
 import { interpretResult } from './response';
-import { sleep } from './signal';
+import { type Clock, sleep } from './clock';
 import type {
   FailedRecordSink,
   FunctionInvoker,
@@ -23,6 +23,8 @@ export interface BatchRunnerDeps {
   readonly invoker: FunctionInvoker;
   readonly failedRecords: FailedRecordSink;
   readonly backoff: RetryBackoff;
+  /** Time for record age and retry back-off. */
+  readonly clock: Clock;
   /** Records are finished with (succeeded, or sent to the destination / discarded): checkpointable. */
   readonly onDone: (records: readonly ShardRecord[]) => void;
   /** True once the engine stops: no new invocation or retry starts. */
@@ -66,7 +68,7 @@ export class BatchRunner {
       if (this.deps.isStopping()) return;
 
       if (mapping.maximumRecordAgeInSeconds >= 0) {
-        const oldestAllowed = Date.now() - mapping.maximumRecordAgeInSeconds * 1000;
+        const oldestAllowed = this.deps.clock.now() - mapping.maximumRecordAgeInSeconds * 1000;
         // records of a shard arrive in order: the expired ones are a prefix
         const expired = batch.records.filter((r) => r.approximateArrivalTimestamp.getTime() < oldestAllowed);
         if (expired.length > 0) {
@@ -196,7 +198,7 @@ export class BatchRunner {
             ? { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' }
             : { statusCode: 200, executedVersion: '$LATEST' },
       version: '1.0',
-      timestamp: new Date().toISOString(),
+      timestamp: new Date(this.deps.clock.now()).toISOString(),
       KinesisBatchInfo: {
         shardId: this.deps.shardId,
         startSequenceNumber: first.sequenceNumber,
@@ -211,8 +213,9 @@ export class BatchRunner {
   }
 
   private async pause(ms: number): Promise<void> {
-    const until = Date.now() + ms;
-    while (!this.deps.isStopping() && Date.now() < until) await sleep(Math.min(50, until - Date.now()));
+    const { clock } = this.deps;
+    const until = clock.now() + ms;
+    while (!this.deps.isStopping() && clock.now() < until) await sleep(Math.min(50, until - clock.now()), clock);
   }
 
   private where(batch: Pick<PendingBatch, 'records'>): string {

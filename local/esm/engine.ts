@@ -1,9 +1,9 @@
 import { ListShardsCommand, type KinesisClient, type Shard, type StartingPosition } from '@aws-sdk/client-kinesis';
 import type { RetryBackoff } from './batch-runner';
+import { type Clock, sleep, systemClock } from './clock';
 import { RecordFilter } from './filter';
 import type { EventContext } from './records';
 import { ShardWorker } from './shard-worker';
-import { sleep } from './signal';
 import { staleCheckpoint } from './stale-checkpoint';
 import {
   SHARD_END,
@@ -32,6 +32,11 @@ export interface EventSourceMappingEngineOptions {
   readonly shardDiscoveryIntervalMs?: number;
   /** Per shard: reading pauses while more records than this wait for a batch. @default 10_000 */
   readonly maxBufferedRecordsPerShard?: number;
+  /**
+   * Time for batching windows, record age and retry back-off (tests pass an OffsetClock and move
+   * it forward instead of sleeping). @default systemClock
+   */
+  readonly clock?: Clock;
 }
 
 /**
@@ -77,6 +82,11 @@ export class EventSourceMappingEngine {
     const workers = this.workers;
     this.workers = [];
     await Promise.all(workers.map((w) => w.stop(options.drainTimeoutMs ?? 10_000)));
+  }
+
+  /** Records read and waiting for their batch (a batching window not over yet), over every mapping and shard. */
+  public bufferedRecords(): number {
+    return this.workers.reduce((n, w) => n + w.bufferedRecords(), 0);
   }
 
   /**
@@ -127,6 +137,10 @@ class MappingWorker {
       interval,
     );
     this.timer.unref();
+  }
+
+  public bufferedRecords(): number {
+    return [...this.shards.values()].reduce((n, s) => n + s.bufferedRecords, 0);
   }
 
   public isIdleSince(since: number): boolean {
@@ -191,6 +205,7 @@ class MappingWorker {
       eventContext: this.eventContext,
       functionArn: `arn:aws:lambda:${this.options.region}:${this.options.accountId}:function:${this.mapping.functionName}`,
       backoff: this.options.retryBackoff ?? { initialMs: 200, maxMs: 5000 },
+      clock: this.options.clock ?? systemClock,
       renewSubscriptionAfterMs: this.options.renewSubscriptionAfterMs ?? 300_000,
       maxBufferedRecords: this.options.maxBufferedRecordsPerShard ?? 10_000,
       onFinished: () => {

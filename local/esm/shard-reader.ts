@@ -5,7 +5,8 @@ import {
   type _Record,
 } from '@aws-sdk/client-kinesis';
 import { compareSequenceNumbers } from './records';
-import { Signal, sleep } from './signal';
+import { sleep } from './clock';
+import { Signal } from './signal';
 
 export interface ShardReaderOptions {
   readonly kinesis: KinesisClient;

@@ -2,10 +2,11 @@ import type { KinesisClient, StartingPosition, _Record } from '@aws-sdk/client-k
 import { BatchAssembler } from './batch-assembler';
 import { BatchRunner, type RetryBackoff } from './batch-runner';
 import { ShardCheckpointer } from './checkpointer';
+import { type Clock, sleep } from './clock';
 import type { RecordFilter } from './filter';
 import { toShardRecord, type EventContext, type ShardRecord } from './records';
 import { ShardReader } from './shard-reader';
-import { Signal, sleep } from './signal';
+import { Signal } from './signal';
 import type { CheckpointStore, FailedRecordSink, FunctionInvoker, MappingConfig } from './types';
 import { createHash } from 'node:crypto';
 
@@ -22,6 +23,8 @@ export interface ShardWorkerDeps {
   readonly eventContext: EventContext;
   readonly functionArn: string;
   readonly backoff: RetryBackoff;
+  /** Time for batching windows, record age and retry back-off. */
+  readonly clock: Clock;
   readonly renewSubscriptionAfterMs: number;
   readonly maxBufferedRecords: number;
   readonly onFinished: () => void;
@@ -61,13 +64,14 @@ export class ShardWorker {
       invoker: deps.invoker,
       failedRecords: deps.failedRecords,
       backoff: deps.backoff,
+      clock: deps.clock,
       onDone: (records) => this.done(records),
       isStopping: () => this.stopping,
       log: deps.log,
     });
     this.lanes = Array.from(
       { length: Math.max(1, deps.mapping.parallelizationFactor) },
-      () => new Lane(new BatchAssembler(deps.mapping), runner, this.drained),
+      () => new Lane(new BatchAssembler(deps.mapping, deps.clock), runner, this.drained),
     );
     this.reader = new ShardReader({
       kinesis: deps.kinesis,
@@ -84,6 +88,11 @@ export class ShardWorker {
       retryDelayMs: 1000,
       log: deps.log,
     });
+  }
+
+  /** Records read and waiting in a lane for their batch. */
+  public get bufferedRecords(): number {
+    return this.lanes.reduce((n, l) => n + l.assembler.size, 0);
   }
 
   public get isFinished(): boolean {
@@ -159,7 +168,7 @@ export class ShardWorker {
       this.lanes[laneOf(record.partitionKey, this.lanes.length)].assembler.push(record);
     }
     // backpressure: do not read further while too many records wait for a batch
-    while (!this.stopping && this.lanes.reduce((n, l) => n + l.assembler.size, 0) > this.deps.maxBufferedRecords) {
+    while (!this.stopping && this.bufferedRecords > this.deps.maxBufferedRecords) {
       await this.drained.wait(1000);
     }
   }

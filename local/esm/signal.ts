@@ -1,23 +1,23 @@
+import { type Clock, systemClock } from './clock';
+
 /** Wakes every waiter on notify(); waiters re-check their condition. */
 export class Signal {
   private waiters: Array<() => void> = [];
 
-  public wait(timeoutMs?: number): Promise<void> {
+  /** Resolves on the next notify(), or after `timeoutMs` on `clock` if given. */
+  public wait(timeoutMs?: number, clock: Clock = systemClock): Promise<void> {
     return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
+      let cancelTimer: (() => void) | undefined;
       const wake = (): void => {
-        if (timer) clearTimeout(timer);
+        cancelTimer?.();
         resolve();
       };
       this.waiters.push(wake);
       if (timeoutMs !== undefined) {
-        timer = setTimeout(
-          () => {
-            this.waiters = this.waiters.filter((w) => w !== wake);
-            resolve();
-          },
-          Math.max(0, timeoutMs),
-        );
+        cancelTimer = clock.setTimer(timeoutMs, () => {
+          this.waiters = this.waiters.filter((w) => w !== wake);
+          resolve();
+        });
       }
     });
   }
@@ -28,5 +28,3 @@ export class Signal {
     for (const wake of waiters) wake();
   }
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

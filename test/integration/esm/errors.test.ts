@@ -3,6 +3,7 @@
  * ReportBatchItemFailures, BisectBatchOnFunctionError, MaximumRetryAttempts,
  * MaximumRecordAgeInSeconds, on-failure destination).
  */
+import { OffsetClock } from '../../../local/esm/clock';
 import type { KinesisStreamEvent } from '../../../local/esm/types';
 import {
   createStream,
@@ -248,22 +249,28 @@ describe('event-source mapping engine: errors', () => {
   });
 
   test('MaximumRecordAgeInSeconds: expired records go to the destination without invoking the function', async () => {
-    // Prepare: records older than the maximum age when the mapping reads them
+    // Prepare: records older than the maximum age (60 s, the AWS minimum) when the mapping reads them
     const { kinesis } = fixture();
     const stream = await createStream(kinesis);
     const old = await putRecords(kinesis, stream.streamArn, numbered(2, 1));
-    await delay(3200);
     const fn = new TestFunction();
-    const engine = harness().engine(fn);
-    const mapping = mappingFor(stream, { maximumRecordAgeInSeconds: 3, onFailureDestination: 'arn:aws:s3:::failed' });
+    const mapping = mappingFor(stream, { maximumRecordAgeInSeconds: 60, onFailureDestination: 'arn:aws:s3:::failed' });
+    const later = new OffsetClock();
+    later.advance(61_000);
 
-    // Act
+    // Act 1: the engine reads them 61 s later
+    const first = harness().engine(fn, { clock: later });
+    await first.start([mapping]);
+    await first.idle();
+    await first.stop();
+
+    // Act 2: records put now are young on the real clock (same checkpoints)
+    const engine = harness().engine(fn);
     await engine.start([mapping]);
-    await engine.idle();
     await putRecords(kinesis, stream.streamArn, numbered(2, 3));
     await engine.idle();
 
-    // Assess
+    // Assess: the old ones never reached the function; the young ones did
     expect(fn.batches()).toEqual([[3, 4]]);
     const failures = harness().failures();
     expect(failures).toHaveLength(1);
@@ -279,25 +286,30 @@ describe('event-source mapping engine: errors', () => {
   });
 
   test('MaximumRecordAgeInSeconds stops the retries of a failing batch once its records expire', async () => {
-    // Prepare: infinite retries, but records expire after 4 s
+    // Prepare: infinite retries (200 ms apart), records expire after 60 s
     const { kinesis } = fixture();
     const stream = await createStream(kinesis);
     await putRecords(kinesis, stream.streamArn, numbered(2));
     const fn = new TestFunction(() => fail());
-    const engine = harness().engine(fn, { retryBackoff: { initialMs: 200, maxMs: 200 } });
-
-    // Act
+    const clock = new OffsetClock();
+    const engine = harness().engine(fn, { retryBackoff: { initialMs: 200, maxMs: 200 }, clock });
     await engine.start([
       mappingFor(stream, {
-        maximumRecordAgeInSeconds: 4,
+        maximumRecordAgeInSeconds: 60,
         maximumRetryAttempts: -1,
         onFailureDestination: 'arn:aws:s3:::failed',
       }),
     ]);
-    await waitFor(() => (harness().failures().length > 0 ? true : undefined), 15_000);
+    await waitFor(() => fn.invocations.length >= 2 || undefined, 10_000);
+    expect(harness().failures()).toHaveLength(0);
+
+    // Act: a minute passes
+    clock.advance(60_000);
+    await waitFor(() => (harness().failures().length > 0 ? true : undefined), 10_000);
     await engine.idle();
     const invocationsAtExpiry = fn.invocations.length;
-    await delay(600);
+    clock.advance(60_000);
+    await engine.idle();
 
     // Assess: retried until the records expired, then no more invocations
     expect(invocationsAtExpiry).toBeGreaterThan(1);

@@ -3,6 +3,7 @@
  * consumer, the Lambda event shape, batching, starting positions, ordering, checkpoints.
  * Test functions are in-process fakes; Kinesis is real.
  */
+import { OffsetClock } from '../../../local/esm/clock';
 import {
   createStream,
   delay,
@@ -102,18 +103,22 @@ describe('event-source mapping engine: reading', () => {
   });
 
   test('MaximumBatchingWindowInSeconds gathers records that arrive within the window into one batch', async () => {
-    // Prepare
+    // Prepare: a 300 s window on a clock the test moves
     const { kinesis } = fixture();
     const stream = await createStream(kinesis);
     const fn = new TestFunction();
-    const engine = harness().engine(fn);
-    await engine.start([mappingFor(stream, { maximumBatchingWindowInSeconds: 4 })]);
+    const clock = new OffsetClock();
+    const engine = harness().engine(fn, { clock });
+    await engine.start([mappingFor(stream, { maximumBatchingWindowInSeconds: 300 })]);
 
-    // Act: two puts about 1.2 s apart (kinesis-mock pushes an event per second)
+    // Act: two puts read in separate subscription events, 290 s apart on the engine's clock
     await putRecords(kinesis, stream.streamArn, numbered(3, 1));
-    await delay(1200);
+    await waitFor(() => engine.bufferedRecords() === 3 || undefined, 10_000);
+    clock.advance(290_000);
     await putRecords(kinesis, stream.streamArn, numbered(3, 4));
-    await waitFor(() => fn.invocations.length > 0 || undefined, 10_000);
+    await waitFor(() => engine.bufferedRecords() === 6 || undefined, 10_000);
+    expect(fn.invocations).toHaveLength(0);
+    clock.advance(10_000);
     await engine.idle();
 
     // Assess
@@ -151,11 +156,14 @@ describe('event-source mapping engine: reading', () => {
       data: Buffer.from(JSON.stringify({ n, pad: 'x'.repeat(900_000) })),
     });
     const fn = new TestFunction();
-    const engine = harness().engine(fn);
+    const clock = new OffsetClock();
+    const engine = harness().engine(fn, { clock });
     for (let n = 1; n <= 8; n += 2) await putRecords(kinesis, stream.streamArn, [big(n), big(n + 1)]);
 
-    // Act: a window long enough to have all 8 buffered when the batch is cut
-    await engine.start([mappingFor(stream, { maximumBatchingWindowInSeconds: 3 })]);
+    // Act: a window that only ends when the test says so; full batches (6 MB) are cut before it
+    await engine.start([mappingFor(stream, { maximumBatchingWindowInSeconds: 300 })]);
+    await waitFor(() => fn.delivered().length + engine.bufferedRecords() === 8 || undefined, 20_000);
+    clock.advance(300_000);
     await waitFor(() => (fn.delivered().length === 8 ? true : undefined), 20_000);
 
     // Assess

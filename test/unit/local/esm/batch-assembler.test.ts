@@ -1,5 +1,6 @@
 import { BatchAssembler } from '../../../../local/esm/batch-assembler';
-import { toShardRecord } from '../../../../local/esm/records';
+import { OffsetClock } from '../../../../local/esm/clock';
+import { type ShardRecord, toShardRecord } from '../../../../local/esm/records';
 
 const context = {
   region: 'us-east-1',
@@ -18,6 +19,9 @@ const rec = (n: number, bytes = 10) =>
     context,
   );
 
+/** Lets every promise callback that is ready run. */
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 describe('BatchAssembler', () => {
   test('cuts batches of at most BatchSize records, in order', async () => {
     const assembler = new BatchAssembler({ batchSize: 2, maximumBatchingWindowInSeconds: 0 });
@@ -27,19 +31,29 @@ describe('BatchAssembler', () => {
   });
 
   test('waits for the batching window unless the batch is full', async () => {
-    const assembler = new BatchAssembler({ batchSize: 3, maximumBatchingWindowInSeconds: 0.3 });
-    const started = Date.now();
+    // Prepare: a 300 s window on a clock the test moves
+    const clock = new OffsetClock();
+    const assembler = new BatchAssembler({ batchSize: 3, maximumBatchingWindowInSeconds: 300 }, clock);
+    let cut: ShardRecord[] | undefined;
     assembler.push(rec(1));
-    const next = assembler.next();
-    setTimeout(() => assembler.push(rec(2)), 100);
-    expect((await next)?.length).toBe(2);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(280);
+    const next = assembler.next().then((batch) => (cut = batch));
 
+    // Act 1: a second record 100 s into the window, then 199.9 s more: the window is still open
+    clock.advance(100_000);
+    assembler.push(rec(2));
+    clock.advance(199_900);
+    await settle();
+    expect(cut).toBeUndefined();
+
+    // Act 2: the window ends (300 s after the FIRST record)
+    clock.advance(100);
+    await next;
+    expect(cut?.map((r) => r.sequenceNumber)).toEqual(['1001', '1002']);
+
+    // Act 3: a full batch is cut at once, without moving the clock
     const full = assembler.next();
     for (const n of [3, 4, 5]) assembler.push(rec(n));
-    const t = Date.now();
     expect((await full)?.length).toBe(3);
-    expect(Date.now() - t).toBeLessThan(100);
   });
 
   test('keeps the invocation payload within the cap', async () => {
