@@ -1,4 +1,13 @@
-import { type CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  type CfnElement,
+  CfnOutput,
+  Duration,
+  Lazy,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -347,6 +356,29 @@ export class OrderstreamStack extends Stack {
       masterKey: alarmKey,
       enforceSSL: true,
     });
+    // A topic policy replaces SNS's default one, and enforceSSL's holds only a Deny: without this
+    // Allow, CloudWatch may not publish ("no resource-based policy allows the SNS:Publish action").
+    // Scoped to this stack's alarms by ARN (resolved at synth, so alarms added later count too).
+    this.alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowThisStacksAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnEquals: {
+            'aws:SourceArn': Lazy.list({
+              produce: () =>
+                this.node
+                  .findAll()
+                  .filter((c): c is cloudwatch.Alarm => c instanceof cloudwatch.Alarm)
+                  .map((alarm) => alarm.alarmArn),
+            }),
+          },
+        },
+      }),
+    );
     if (props.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
 
     // ---- functions: one definition table, no copy-pasted blocks ----
