@@ -22,6 +22,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct, IConstruct } from 'constructs';
 import { type ApiAuthMode, OrderHttpApi } from './constructs/order-api';
 import { OperationsDashboard } from './constructs/operations-dashboard';
+import { SavedLogQueries } from './constructs/saved-log-queries';
 import { METRICS_NAMESPACE, ServiceFunction } from './constructs/service-function';
 import {
   type ConsumerMappingOptions,
@@ -203,6 +204,8 @@ export class OrderstreamStack extends Stack {
   public readonly sweepSchedule: events.Rule;
   public readonly stepsTimedOutAlarm: cloudwatch.Alarm;
   public readonly dashboard: OperationsDashboard;
+  /** Saved Logs Insights queries over every function's log group. */
+  public readonly savedQueries: SavedLogQueries;
 
   public constructor(scope: Construct, id: string, props: OrderstreamStackProps = {}) {
     super(scope, id, props);
@@ -554,6 +557,14 @@ export class OrderstreamStack extends Stack {
         function: consumers[service.name].function,
       })),
       metricsNamespace: METRICS_NAMESPACE,
+    });
+    this.savedQueries = new SavedLogQueries(this, 'SavedQueries', {
+      stageName: this.stageName,
+      logGroups: [
+        this.apiFunction.logGroup,
+        ...CONSUMER_SERVICES.map((service) => consumers[service.name].serviceFunction.logGroup),
+        this.sweeperFunction.logGroup,
+      ],
     });
 
     // ---- outputs ----
