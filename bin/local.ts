@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /**
- * `npm start`: the whole orderstream backend on this machine (see local/runtime.ts).
+ * `npm start`: the whole orderstream backend on this machine: the local runtime library
+ * (local/runtime.ts) with this app's pieces (bin/local-app.ts) and the command-line options.
  * Ctrl-C (SIGINT) or SIGTERM shuts down gracefully; a second signal exits at once.
  */
 import { parseCliOptions, USAGE, UsageError } from '../local/cli-options';
 import { startLocalRuntime, type LocalRuntime } from '../local/runtime';
+import { orderstreamLocalApp } from './local-app';
 
 // Node 20 is what this machine runs (README): the SDK's "2027 releases need Node 22" notice is known.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -54,7 +56,7 @@ async function main(): Promise<void> {
     shutdown('crash', 1);
   });
 
-  runtime = await startLocalRuntime(options);
+  runtime = await startLocalRuntime({ ...orderstreamLocalApp(), ...options });
   if (shuttingDown) {
     await runtime.stop();
     return;

@@ -20,7 +20,7 @@ export interface FunctionRunnerOptions {
   readonly region: string;
   /** Variables every function gets on top of its own (endpoints, credentials...). */
   readonly sharedEnvironment?: Readonly<Record<string, string>>;
-  /** Extra variables for one function (e.g. EMAIL_OUTBOX_DIR for the email service). */
+  /** Extra variables for one function, on top of its own (e.g. a local outbox folder). */
   readonly environmentFor?: (fn: LocalFunctionDefinition) => Readonly<Record<string, string>>;
   /** Max concurrent execution environments per function. @default 4 */
   readonly maxConcurrency?: number;

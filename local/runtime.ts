@@ -1,8 +1,9 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startupBanner } from './banner';
 import { localDynamoDbClient, localKinesisClient } from './clients';
-import { loadDemoCatalog } from './demo-catalog';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type RunningEmulators } from './emulators';
 import { EventSourceMappingEngine, FileCheckpointStore, FolderFailedRecordSink } from './esm';
 import type { InvocationResult, MappingConfig } from './esm/types';
@@ -13,7 +14,7 @@ import { startHttpApi, type RunningHttpApi } from './http-api';
 import { mappingConfigs } from './mappings';
 import { assertPortsFree } from './ports';
 import { LocalScheduler, scheduleDefinitions } from './schedules';
-import { provision, type ProvisionResult } from './provision';
+import { provision, type ProvisionedResource, type ProvisionResult } from './provision';
 import { httpApiDefinition, type HttpApiDefinition } from './routes';
 import { synthesize, stackNameForStage } from './synth';
 import { LocalTemplate } from './template';
@@ -22,11 +23,44 @@ import { LocalTemplate } from './template';
  * The whole backend on one machine: synthesize the CDK app, start the emulators, create what the
  * template declares, run the functions from their bundled assets, emulate the event-source
  * mappings and serve the HTTP API. `stop()` shuts down in reverse order, gracefully.
+ *
+ * Nothing here knows the app: what is specific to it (names for its tables, extra variables for
+ * some functions, data to load on a fresh start, banner hints) comes in through LocalAppOptions;
+ * bin/local-app.ts holds orderstream's.
  */
 
 export const LOCAL_ACCOUNT_ID = '000000000000';
 
-export interface LocalRuntimeOptions {
+/** What a fresh start hook can work with: the emulators' clients and the tables by role. */
+export interface FreshStartContext<Role extends string = string> {
+  readonly dynamodb: DynamoDBClient;
+  readonly kinesis: KinesisClient;
+  /** Table names by role (LocalAppOptions.tableRoles). */
+  readonly tables: Readonly<Record<Role, string>>;
+  readonly provisioned: ProvisionResult;
+  readonly dataDir: string;
+}
+
+/** Where the app's pieces plug in. */
+export interface LocalAppOptions<Role extends string = string> {
+  /**
+   * Names for the tables the app's own code needs, by the start of their logical id, e.g.
+   * `{ inventory: 'Inventory' }`; each must match exactly one table of the template. Resolved
+   * names are on `LocalRuntime.tables`. @default none
+   */
+  readonly tableRoles?: Readonly<Record<Role, string>>;
+  /** Extra variables for one function on top of the template's (e.g. a local outbox folder). @default none */
+  readonly functionEnvironment?: (fn: LocalFunctionDefinition, dataDir: string) => Readonly<Record<string, string>>;
+  /**
+   * Runs before the API reports ready when the data is new: `fresh` was set, or a table was just
+   * created. Loads demo data, for instance; a returned string is shown in the banner. @default none
+   */
+  readonly onFreshStart?: (context: FreshStartContext<Role>) => Promise<string | undefined>;
+  /** Lines for the banner's "Try:" section. @default none */
+  readonly bannerHints?: (info: { apiUrl: string; tables: Readonly<Record<Role, string>> }) => readonly string[];
+}
+
+export interface LocalRuntimeOptions<Role extends string = string> extends LocalAppOptions<Role> {
   /** Project root (cdk.json). @default process.cwd() */
   readonly projectDir?: string;
   /** Persisted data (emulators, checkpoints, failed records, outbox). @default '<projectDir>/.orderstream' */
@@ -47,8 +81,6 @@ export interface LocalRuntimeOptions {
   readonly skipSynth?: boolean;
   /** Extra CDK context for the synth (`-c key=value`), e.g. `{ faultInjectionRate: '0.05' }`. @default none */
   readonly synthContext?: Readonly<Record<string, string>>;
-  /** Load the demo catalog when the inventory table was just created. @default true */
-  readonly demoCatalog?: boolean;
   /** Max concurrent environments per function. @default 4 */
   readonly maxConcurrency?: number;
   /** Bound on letting in-flight batches finish at stop. @default 10_000 */
@@ -69,13 +101,15 @@ export interface LocalRuntimeOptions {
   readonly scheduleEveryMs?: number;
 }
 
-export interface LocalRuntime {
+export interface LocalRuntime<Role extends string = string> {
   readonly apiUrl: string;
   readonly kinesisEndpoint: string;
   readonly dynamoDbEndpoint: string;
   readonly dataDir: string;
   readonly template: LocalTemplate;
   readonly provisioned: ProvisionResult;
+  /** Table names by role (LocalAppOptions.tableRoles). */
+  readonly tables: Readonly<Record<Role, string>>;
   readonly mappings: readonly MappingConfig[];
   readonly functions: FunctionRunner;
   /** Resolves once no batch is in flight and every mapping has caught up (as the engine reports it). */
@@ -85,7 +119,9 @@ export interface LocalRuntime {
   stop(): Promise<void>;
 }
 
-export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+export async function startLocalRuntime<Role extends string = string>(
+  options: LocalRuntimeOptions<Role> = {},
+): Promise<LocalRuntime<Role>> {
   const log = options.log ?? ((message: string) => console.log(message));
   const projectDir = resolve(options.projectDir ?? process.cwd());
   const dataDir = resolve(options.dataDir ?? join(projectDir, '.orderstream'));
@@ -178,6 +214,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     const failedRecordsDir = join(dataDir, 'failed-records');
     const provisioned = await provision({ template, kinesis, dynamodb, failedRecordsDir });
+    const tables = tablesByRole(provisioned.tables, options.tableRoles);
     components.provisioning = true;
     log(
       `[local] provisioned ${provisioned.streams.length} stream(s), ${provisioned.consumers.length} consumer(s), ` +
@@ -194,9 +231,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
     cleanups.push(() => kinesisProxy.stop());
 
-    const outboxDir = join(dataDir, 'outbox');
-    mkdirSync(outboxDir, { recursive: true });
     const definitions = functionDefinitions(template, cdkOutDir);
+    const { functionEnvironment } = options;
     runner = new FunctionRunner({
       functions: definitions,
       region: LOCAL_REGION,
@@ -214,8 +250,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         POWERTOOLS_METRICS_DISABLED: process.env.ORDERSTREAM_LOCAL_METRICS === '1' ? 'false' : 'true',
         AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
       },
-      environmentFor: (fn): Record<string, string> =>
-        fn.serviceName === 'email' ? { EMAIL_OUTBOX_DIR: outboxDir } : {},
+      environmentFor: functionEnvironment && ((fn) => functionEnvironment(fn, dataDir)),
     });
     const functionRunner = runner;
     components.functions = true;
@@ -255,10 +290,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     scheduler.start();
     cleanups.push(() => scheduler.stop());
 
-    const inventory = provisioned.tables.find((table) => table.logicalId.startsWith('Inventory'));
-    const demoCatalogLoaded =
-      (options.demoCatalog ?? true) && inventory !== undefined && (freshData || inventory.created);
-    if (demoCatalogLoaded && inventory) await loadDemoCatalog(dynamodb, inventory.name);
+    const freshStartNote =
+      options.onFreshStart && (freshData || provisioned.tables.some((table) => table.created))
+        ? await options.onFreshStart({ dynamodb, kinesis, tables, provisioned, dataDir })
+        : undefined;
 
     ready = true;
     const banner = startupBanner({
@@ -269,7 +304,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       provisioned,
       functionCount: definitions.length,
       mappingCount: mappings.filter((m) => m.enabled).length,
-      demoCatalogLoaded,
+      freshStartNote,
+      hints: options.bannerHints?.({ apiUrl: http.url, tables }) ?? [],
     });
     let stopping: Promise<void> | undefined;
     return {
@@ -279,6 +315,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       dataDir,
       template,
       provisioned,
+      tables,
       mappings,
       functions: functionRunner,
       banner,
@@ -294,4 +331,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     await stopAll();
     throw error;
   }
+}
+
+/** Resolves each role's logical-id prefix to the one table it names. */
+export function tablesByRole<Role extends string>(
+  tables: readonly ProvisionedResource[],
+  roles: Readonly<Record<Role, string>> | undefined,
+): Record<Role, string> {
+  const byRole = {} as Record<Role, string>;
+  for (const [role, prefix] of Object.entries(roles ?? {}) as Array<[Role, string]>) {
+    const matches = tables.filter((table) => table.logicalId.startsWith(prefix));
+    if (matches.length !== 1)
+      throw new Error(
+        `table role '${role}': ${matches.length} tables have a logical id starting with '${prefix}' ` +
+          `(need exactly one; tables: ${tables.map((t) => t.logicalId).join(', ')})`,
+      );
+    byRole[role] = matches[0].name;
+  }
+  return byRole;
 }

@@ -8,12 +8,15 @@ import { localDynamoDbClient, localKinesisClient } from '../../local/clients';
 import type { InvocationResult } from '../../local/esm/types';
 import type { LocalFunctionDefinition } from '../../local/functions';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../local/runtime';
+import { type OrderstreamTable, orderstreamLocalApp, outboxDirOf } from '../../bin/local-app';
 
 /**
  * The whole local runtime (`npm start`: real synth into a temp cdk.out, kinesis-mock, DynamoDB
  * Local, bundled handlers, the ESM engine) in a fresh temp folder on free ports, plus what an
  * end-to-end test needs to look at it: every function log line, every record each consumer was
  * invoked with, SDK clients on the emulators, the table names, the outbox, and HTTP helpers.
+ * The app's pieces (table roles, outbox) are `npm start`'s own (bin/local-app.ts); only the demo
+ * catalogue is left out: tests set their own stock.
  */
 
 const projectDir = resolve(__dirname, '..', '..');
@@ -32,17 +35,12 @@ export interface Delivery {
 }
 
 export interface TestRuntime {
-  readonly runtime: LocalRuntime;
+  readonly runtime: LocalRuntime<OrderstreamTable>;
   readonly apiUrl: string;
   readonly dataDir: string;
   readonly outboxDir: string;
   readonly streamName: string;
-  readonly tables: {
-    readonly orders: string;
-    readonly inventory: string;
-    readonly saga: string;
-    readonly ledger: string;
-  };
+  readonly tables: Readonly<Record<OrderstreamTable, string>>;
   readonly documents: DynamoDBDocumentClient;
   readonly kinesis: KinesisClient;
   /** `[service] line`, every function log line so far. */
@@ -53,7 +51,7 @@ export interface TestRuntime {
 
 export interface StartTestRuntimeOptions {
   /** Extra runtime options (ports, dirs and observers are set here). */
-  readonly overrides?: Partial<LocalRuntimeOptions>;
+  readonly overrides?: Partial<LocalRuntimeOptions<OrderstreamTable>>;
   /** Also print function logs (ORDERSTREAM_TEST_LOGS=1 does too). */
   readonly echoLogs?: boolean;
 }
@@ -94,9 +92,10 @@ export async function startTestRuntime(options: StartTestRuntimeOptions = {}): P
     }
   };
 
-  let runtime: LocalRuntime;
+  let runtime: LocalRuntime<OrderstreamTable>;
   try {
     runtime = await startLocalRuntime({
+      ...orderstreamLocalApp({ demoCatalog: false }),
       projectDir,
       dataDir,
       cdkOutDir: join(work, 'cdk.out'),
@@ -104,7 +103,6 @@ export async function startTestRuntime(options: StartTestRuntimeOptions = {}): P
       port: 0,
       kinesisPort: 0,
       dynamoDbPort: 0,
-      demoCatalog: false,
       log: () => undefined,
       onFunctionLog: (line, fn) => {
         logs.push(`[${fn.serviceName}] ${line}`);
@@ -118,12 +116,6 @@ export async function startTestRuntime(options: StartTestRuntimeOptions = {}): P
     throw error;
   }
 
-  const tableName = (prefix: string): string => {
-    const table = runtime.provisioned.tables.find((t) => t.logicalId.startsWith(prefix));
-    if (!table)
-      throw new Error(`no ${prefix} table in ${runtime.provisioned.tables.map((t) => t.logicalId).join(', ')}`);
-    return table.name;
-  };
   const stream = runtime.provisioned.streams[0];
   if (!stream) throw new Error('the template declares no stream');
   const kinesis = localKinesisClient(runtime.kinesisEndpoint);
@@ -134,14 +126,9 @@ export async function startTestRuntime(options: StartTestRuntimeOptions = {}): P
     runtime,
     apiUrl: runtime.apiUrl,
     dataDir: runtime.dataDir,
-    outboxDir: join(runtime.dataDir, 'outbox'),
+    outboxDir: outboxDirOf(runtime.dataDir),
     streamName: stream.name,
-    tables: {
-      orders: tableName('Orders'),
-      inventory: tableName('Inventory'),
-      saga: tableName('Saga'),
-      ledger: tableName('Ledger'),
-    },
+    tables: runtime.tables,
     documents,
     kinesis,
     logs,

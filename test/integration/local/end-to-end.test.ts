@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { DEMO_ORDER } from '../../../local/banner';
+import { DEMO_ORDER, orderstreamLocalApp, outboxDirOf } from '../../../bin/local-app';
 import type { InvocationResult } from '../../../local/esm/types';
 import type { LocalFunctionDefinition } from '../../../local/functions';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../../local/runtime';
@@ -50,6 +50,7 @@ function recordDeliveries(fn: LocalFunctionDefinition, event: unknown, result: I
 
 function options(overrides: Partial<LocalRuntimeOptions> = {}): LocalRuntimeOptions {
   return {
+    ...orderstreamLocalApp(),
     projectDir,
     dataDir,
     cdkOutDir,
@@ -92,7 +93,7 @@ async function available(runtime: LocalRuntime, sku: string): Promise<number> {
   return ((await (await fetch(`${runtime.apiUrl}/inventory/${sku}`)).json()) as { available: number }).available;
 }
 
-const outboxFiles = (): string[] => (existsSync(join(dataDir, 'outbox')) ? readdirSync(join(dataDir, 'outbox')) : []);
+const outboxFiles = (): string[] => (existsSync(outboxDirOf(dataDir)) ? readdirSync(outboxDirOf(dataDir)) : []);
 
 describe('npm start end to end', () => {
   let runtime: LocalRuntime | undefined;

@@ -1,0 +1,94 @@
+import { join } from 'node:path';
+import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { LocalAppOptions } from '../local/runtime';
+
+/**
+ * orderstream's pieces for the local runtime (local/ knows nothing about this app): names for
+ * its tables, the email outbox, the demo catalogue loaded on a fresh start and the banner's
+ * sample requests. `npm start` (bin/local.ts) and the tests' runtime (test/helpers/local-runtime.ts)
+ * both use it, so they cannot drift apart.
+ */
+
+export type OrderstreamTable = 'orders' | 'inventory' | 'saga' | 'ledger';
+
+/** Tables by the start of their logical id in the stack (lib/). */
+export const TABLE_ROLES: Readonly<Record<OrderstreamTable, string>> = {
+  orders: 'Orders',
+  inventory: 'Inventory',
+  saga: 'Saga',
+  ledger: 'Ledger',
+};
+
+/** The email service writes one JSON file per email here instead of calling SES (EMAIL_OUTBOX_DIR). */
+export const outboxDirOf = (dataDir: string): string => join(dataDir, 'outbox');
+
+/**
+ * The demo catalog loaded into the inventory table on a fresh start, so a first `POST /orders`
+ * works. Item shape of the inventory adapter: `{ pk: "SKU#<sku>", sku, available, priceCents }`.
+ */
+export const DEMO_CATALOG: ReadonlyArray<{ sku: string; available: number; priceCents: number }> = [
+  { sku: 'SKU-COFFEE', available: 100, priceCents: 1250 },
+  { sku: 'SKU-MUG', available: 50, priceCents: 899 },
+  { sku: 'SKU-GRINDER', available: 10, priceCents: 4999 },
+  { sku: 'SKU-FILTERS', available: 500, priceCents: 399 },
+  { sku: 'SKU-LIMITED', available: 1, priceCents: 19900 },
+];
+
+/** A valid POST /orders body for the demo catalog. */
+export const DEMO_ORDER = {
+  customerId: 'c-1',
+  email: 'ada@example.com',
+  items: [{ sku: 'SKU-COFFEE', quantity: 2 }],
+  shippingAddress: {
+    name: 'Ada Lovelace',
+    line1: '1 Analytical St',
+    city: 'London',
+    postalCode: 'N1 1AA',
+    country: 'GB',
+  },
+};
+
+export async function loadDemoCatalog(dynamodb: DynamoDBClient, inventoryTable: string): Promise<void> {
+  const now = new Date().toISOString();
+  for (const item of DEMO_CATALOG) {
+    await dynamodb.send(
+      new PutItemCommand({
+        TableName: inventoryTable,
+        Item: {
+          pk: { S: `SKU#${item.sku}` },
+          sku: { S: item.sku },
+          available: { N: String(item.available) },
+          priceCents: { N: String(item.priceCents) },
+          updatedAt: { S: now },
+        },
+      }),
+    );
+  }
+}
+
+export interface OrderstreamLocalAppProps {
+  /** Load DEMO_CATALOG when the data is new (tests set their own stock instead). @default true */
+  readonly demoCatalog?: boolean;
+}
+
+/** The options `startLocalRuntime` needs for orderstream. */
+export function orderstreamLocalApp(props: OrderstreamLocalAppProps = {}): LocalAppOptions<OrderstreamTable> {
+  return {
+    tableRoles: TABLE_ROLES,
+    functionEnvironment: (fn, dataDir): Record<string, string> =>
+      fn.serviceName === 'email' ? { EMAIL_OUTBOX_DIR: outboxDirOf(dataDir) } : {},
+    onFreshStart:
+      props.demoCatalog === false
+        ? undefined
+        : async ({ dynamodb, tables }) => {
+            await loadDemoCatalog(dynamodb, tables.inventory);
+            return 'demo catalog loaded';
+          },
+    bannerHints: ({ apiUrl, tables }) => [
+      `curl -s ${apiUrl}/inventory/SKU-COFFEE`,
+      `curl -s -X POST ${apiUrl}/orders -H 'content-type: application/json' \\`,
+      `     -d '${JSON.stringify(DEMO_ORDER)}'`,
+      `curl -s ${apiUrl}/orders/<orderId>    (read model in table ${tables.orders})`,
+    ],
+  };
+}
