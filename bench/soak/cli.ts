@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * `npm run soak -- [--orders N] [--clients N] [--fault-rate R] [--kill-after N | --no-kill] [--seed N]`
+ * `npm run soak -- [--orders N] [--clients N] [--fault-rate R] [--kill-after N | --no-kill] [--seed N]
+ *                  [--settle-seconds S] [--work-dir DIR]`
  * The worst-day soak on the local runtime (see harness.ts); prints the report and exits 1 on any
  * violated invariant. Bounded: every wait in the harness has a deadline.
  */
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
       'kill-after': { type: 'string' },
       'no-kill': { type: 'boolean', default: false },
       seed: { type: 'string', default: '1' },
+      'settle-seconds': { type: 'string', default: '1200' },
       'work-dir': { type: 'string' },
     },
   });
@@ -35,6 +37,7 @@ async function main(): Promise<void> {
     faultRate: Number(values['fault-rate']),
     killAfterAccepted: killAfter,
     seed: positiveInteger('--seed', values.seed),
+    settleTimeoutMs: positiveInteger('--settle-seconds', values['settle-seconds']) * 1_000,
     workDir,
   });
   console.log(JSON.stringify(report, null, 2));

@@ -169,14 +169,23 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         }
       }
     };
-    await Promise.all(Array.from({ length: clients }, () => client()));
+    const progress = setInterval(
+      () => log(`[soak] ${placed.length} accepted, ${rejected.length} refused, ${retries} retries so far`),
+      15_000,
+    );
+    await Promise.all(Array.from({ length: clients }, () => client())).finally(() => clearInterval(progress));
     await restarting;
     const placingMs = Date.now() - started;
     log(
       `[soak] ${placed.length} accepted, ${rejected.length} refused, ${retries} retries; waiting for terminal states`,
     );
 
-    const finals = await waitForTerminal(api, placed, options.settleTimeoutMs ?? 240_000);
+    let lastReport = 0;
+    const finals = await waitForTerminal(api, placed, options.settleTimeoutMs ?? 240_000, (terminal, total) => {
+      if (Date.now() - lastReport < 15_000) return;
+      lastReport = Date.now();
+      log(`[soak] ${terminal} of ${total} accepted orders terminal`);
+    });
     const durationMs = Date.now() - started;
     const stuck: Record<string, string> = {};
     const cancelled: Record<string, number> = {};
@@ -310,6 +319,7 @@ async function waitForTerminal(
   api: string,
   placed: readonly PlacedOrder[],
   timeoutMs: number,
+  onProgress: (terminal: number, total: number) => void,
 ): Promise<Map<string, OrderView>> {
   const finals = new Map<string, OrderView>();
   const deadline = Date.now() + timeoutMs;
@@ -327,6 +337,7 @@ async function waitForTerminal(
     }
     open = stillOpen;
     if (open.length === 0 || Date.now() > deadline) break;
+    onProgress(placed.length - open.length, placed.length);
     await sleep(1_000);
   }
   return finals;
