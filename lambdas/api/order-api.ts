@@ -56,6 +56,12 @@ export interface OrderApiDependencies {
   readonly newId?: () => string;
   /** @default () => new Date() */
   readonly now?: () => Date;
+  /**
+   * X-Ray trace id of the current request, put in the records the API starts (ORDER_CREATED,
+   * ORDER_CANCEL_REQUESTED) so every record of the chain names it.
+   * @default () => undefined (no trace id)
+   */
+  readonly traceId?: () => string | undefined;
 }
 
 export class UnknownSkuError extends Error {
@@ -159,12 +165,14 @@ export function orderCreatedEvent(
   request: PlaceOrderRequest,
   priced: Extract<PricingResult, { ok: true }>,
   occurredAt: string,
+  traceId?: string,
 ): EventOf<'ORDER_CREATED'> {
   return originEvent({
     eventId: orderCreatedEventId(orderId),
     eventType: 'ORDER_CREATED',
     orderId,
     occurredAt,
+    traceId,
     payload: {
       customerId: request.customerId,
       email: request.email,
@@ -258,6 +266,7 @@ export class OrderApi {
       orderId,
       correlationId: orderCreatedEventId(orderId),
       occurredAt: this.now().toISOString(),
+      traceId: this.deps.traceId?.(),
       payload: { reason: 'CUSTOMER_REQUESTED' },
     });
     await this.deps.publisher.publish([event]);
@@ -322,7 +331,7 @@ export class OrderApi {
     }
     if (priced.totalCents > MAX_ORDER_TOTAL_CENTS)
       throw new OrderTotalTooLargeError(priced.totalCents, MAX_ORDER_TOTAL_CENTS);
-    const event = orderCreatedEvent(orderId, request, priced, this.now().toISOString());
+    const event = orderCreatedEvent(orderId, request, priced, this.now().toISOString(), this.deps.traceId?.());
     try {
       await this.deps.publisher.publish([event]);
     } catch (error) {

@@ -19,6 +19,12 @@ export const EventEnvelopeSchema = z.object({
   correlationId: z.string().min(1),
   /** eventId of the record that caused this one (itself for the first record). */
   causationId: z.string().min(1),
+  /**
+   * X-Ray trace id (`1-…-…`) of the API request that started this record's chain, when it was
+   * traced; copied to every record it causes. Consumers put it in their subsegment's metadata:
+   * a link between traces, not a join (each hop is a trace of its own). Optional: older records lack it.
+   */
+  traceId: z.string().min(1).max(128).optional(),
   payload: z.record(z.string(), z.unknown()),
 });
 
@@ -95,7 +101,7 @@ export interface CausedEventInput<T extends EventType> {
  * so that reprocessing the cause yields the identical event.
  */
 export function causedBy<T extends EventType>(
-  cause: Pick<EventEnvelope, 'eventId' | 'orderId' | 'correlationId'>,
+  cause: Pick<EventEnvelope, 'eventId' | 'orderId' | 'correlationId' | 'traceId'>,
   input: CausedEventInput<T>,
 ): EventOf<T> {
   return {
@@ -106,6 +112,7 @@ export function causedBy<T extends EventType>(
     orderId: cause.orderId,
     correlationId: cause.correlationId,
     causationId: cause.eventId,
+    ...withTraceId(cause.traceId),
     payload: input.payload,
   };
 }
@@ -119,6 +126,8 @@ export interface OriginEventInput<T extends EventType> {
   readonly correlationId?: string;
   readonly occurredAt: string;
   readonly payload: EventPayload<T>;
+  /** X-Ray trace id of the request that starts the chain; omitted when it was not traced. */
+  readonly traceId?: string;
 }
 
 /**
@@ -134,6 +143,10 @@ export function originEvent<T extends EventType>(input: OriginEventInput<T>): Ev
     orderId: input.orderId,
     correlationId: input.correlationId ?? input.eventId,
     causationId: input.eventId,
+    ...withTraceId(input.traceId),
     payload: input.payload,
   };
 }
+
+/** The `traceId` field when there is one: absent, not `undefined`, so records stay byte-identical without it. */
+const withTraceId = (traceId: string | undefined): { traceId?: string } => (traceId ? { traceId } : {});

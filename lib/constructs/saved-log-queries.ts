@@ -53,7 +53,8 @@ export class SavedLogQueries extends Construct {
         filterStatements: ['level = "ERROR" or level = "CRITICAL"'],
         statsStatements: [
           // errorName PoisonRecordError = a record that can never succeed (bad JSON, envelope, payload or version).
-          'count(*) as errors, count_distinct(orderId) as orders, latest(orderId) as lastOrderId by service, eventType, errorName',
+          'count(*) as errors, count_distinct(orderId) as orders, latest(orderId) as lastOrderId ' +
+            'by service, eventType, errorName',
         ],
         sort: 'errors desc',
       }),
