@@ -8,6 +8,8 @@ export interface BannerInfo {
   readonly dataDir: string;
   readonly provisioned: ProvisionResult;
   readonly functionCount: number;
+  /** The Node version the function workers run on. */
+  readonly functionNode: string;
   readonly mappingCount: number;
   /** What the app's fresh start hook did (e.g. 'demo catalog loaded'). @default none */
   readonly freshStartNote?: string;
@@ -25,7 +27,7 @@ export function startupBanner(info: BannerInfo): string {
     `  HTTP API          ${info.apiUrl}   (GET ${info.apiUrl}/health)`,
     `  Kinesis           ${info.kinesisEndpoint}   stream ${stream}`,
     `  DynamoDB          ${info.dynamoDbEndpoint}   tables ${info.provisioned.tables.map((t) => t.name).join(', ')}`,
-    `  functions         ${info.functionCount}, event-source mappings ${info.mappingCount}`,
+    `  functions         ${info.functionCount} on Node v${info.functionNode}, event-source mappings ${info.mappingCount}`,
     `  data              ${info.dataDir}${info.freshStartNote ? `   (fresh: ${info.freshStartNote})` : ''}`,
     '',
     'Try:',

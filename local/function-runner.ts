@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { InvocationResult } from './esm/types';
 import type { LocalFunctionDefinition } from './functions';
+import { resolveWorkerNode, type WorkerNode } from './worker-node';
 
 /**
  * Runs Lambda functions from their bundled assets, each execution environment in its own child
@@ -22,6 +23,8 @@ export interface FunctionRunnerOptions {
   readonly sharedEnvironment?: Readonly<Record<string, string>>;
   /** Extra variables for one function, on top of its own (e.g. a local outbox folder). */
   readonly environmentFor?: (fn: LocalFunctionDefinition) => Readonly<Record<string, string>>;
+  /** The Node the environments run on. @default resolveWorkerNode(): Node 22 from local/function-node, else this process's */
+  readonly node?: WorkerNode;
   /** Max concurrent execution environments per function. @default 4 */
   readonly maxConcurrency?: number;
   /** Receives every line a function writes. @default console, prefixed `[service] ` */
@@ -46,10 +49,13 @@ const WORKER_SCRIPT = require.resolve('./function-worker.js');
 const PROVIDED_SDK_BASE = resolve(dirname(require.resolve('@aws-sdk/client-dynamodb/package.json')), '..', '..', '..');
 
 export class FunctionRunner {
+  /** The Node every execution environment runs on. */
+  public readonly node: WorkerNode;
   private readonly pools = new Map<string, Pool>();
   private stopped = false;
 
   public constructor(private readonly options: FunctionRunnerOptions) {
+    this.node = options.node ?? resolveWorkerNode();
     for (const definition of options.functions) {
       const pool: Pool = { definition, workers: [], waiting: [] };
       this.pools.set(definition.functionName, pool);
@@ -162,8 +168,8 @@ export class FunctionRunner {
       AWS_LAMBDA_LOG_GROUP_NAME: fn.logGroupName,
       AWS_LAMBDA_LOG_STREAM_NAME: logStream,
       LAMBDA_TASK_ROOT: fn.codeDir,
-      // Workers run on this machine's Node, which may be older than the function's runtime:
-      // the SDK's "upgrade Node" warning would repeat in every environment.
+      // Without local/function-node, workers run on this machine's Node, which may be older than
+      // the function's runtime: the SDK's "upgrade Node" warning would repeat in every environment.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       ...this.options.sharedEnvironment,
       ...fn.environment,
@@ -174,6 +180,7 @@ export class FunctionRunner {
     const child = fork(WORKER_SCRIPT, [PROVIDED_SDK_BASE], {
       cwd: fn.codeDir,
       env,
+      execPath: this.node.path,
       execArgv: [],
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

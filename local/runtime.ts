@@ -9,6 +9,7 @@ import { EventSourceMappingEngine, FileCheckpointStore, FolderFailedRecordSink }
 import type { InvocationResult, MappingConfig } from './esm/types';
 import { FunctionRunner } from './function-runner';
 import { functionDefinitions, type LocalFunctionDefinition } from './functions';
+import { resolveWorkerNode, workerNodeWarning } from './worker-node';
 import { DurableKinesisProxy } from './kinesis-journal';
 import { startHttpApi, type RunningHttpApi } from './http-api';
 import { mappingConfigs } from './mappings';
@@ -233,9 +234,16 @@ export async function startLocalRuntime<Role extends string = string>(
 
     const definitions = functionDefinitions(template, cdkOutDir);
     const { functionEnvironment } = options;
+    const workerNode = resolveWorkerNode();
+    const nodeWarning = workerNodeWarning(
+      workerNode,
+      definitions.map((fn) => fn.runtime),
+    );
+    if (nodeWarning) log(nodeWarning);
     runner = new FunctionRunner({
       functions: definitions,
       region: LOCAL_REGION,
+      node: workerNode,
       maxConcurrency: options.maxConcurrency,
       onLog: options.onFunctionLog,
       onInvocation: options.onInvocation,
@@ -303,6 +311,7 @@ export async function startLocalRuntime<Role extends string = string>(
       dataDir,
       provisioned,
       functionCount: definitions.length,
+      functionNode: workerNode.version,
       mappingCount: mappings.filter((m) => m.enabled).length,
       freshStartNote,
       hints: options.bannerHints?.({ apiUrl: http.url, tables }) ?? [],
@@ -335,7 +344,7 @@ export async function startLocalRuntime<Role extends string = string>(
 
 /** Resolves each role's logical-id prefix to the one table it names. */
 export function tablesByRole<Role extends string>(
-  tables: readonly ProvisionedResource[],
+  tables: readonly Pick<ProvisionedResource, 'logicalId' | 'name'>[],
   roles: Readonly<Record<Role, string>> | undefined,
 ): Record<Role, string> {
   const byRole = {} as Record<Role, string>;

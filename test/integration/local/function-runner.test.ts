@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FunctionRunner } from '../../../local/function-runner';
 import type { LocalFunctionDefinition } from '../../../local/functions';
+import { resolveWorkerNode, runtimeNodeMajor } from '../../../local/worker-node';
 
 /**
  * The function runner with small handler bundles written to a temp folder INSIDE the project (so
@@ -48,6 +49,11 @@ exports.handler = async (event) => {
   return seen;
 };`;
 
+const VERSION_REPORT = `exports.handler = async () => ({ node: process.versions.node, execPath: process.execPath });`;
+const majorOf = (version: string): number => Number(version.split('.')[0]);
+/** local/function-node is installed (npm run setup:function-node) or ORDERSTREAM_FUNCTION_NODE is set. */
+const workerNodeInstalled = resolveWorkerNode().source !== 'machine';
+
 describe('FunctionRunner', () => {
   const logs: string[] = [];
   let runner: FunctionRunner;
@@ -79,6 +85,7 @@ exports.handler = async () => { throw new PaymentDeclined('card declined'); };`,
     ),
     aFunction('sdk', `exports.handler = async () => { require('@aws-sdk/client-kinesis'); return 'sdk ok'; };`),
     aFunction('unbundled', `const z = require('zod'); exports.handler = async () => 'should not load';`),
+    aFunction('version', VERSION_REPORT),
   ];
 
   beforeAll(() => {
@@ -210,6 +217,35 @@ exports.handler = async () => { throw new PaymentDeclined('card declined'); };`,
       errorType: 'Runtime.ImportModuleError',
       errorMessage: expect.stringContaining("Cannot find module 'zod'"),
     });
+  });
+
+  (workerNodeInstalled ? it : it.skip)(
+    "runs the functions on their deployed runtime's Node major (nodejs22.x: 22), not the machine's",
+    async () => {
+      const result = await runner.invoke('Stack-version', {});
+      const reported = (result as { payload: { node: string; execPath: string } }).payload;
+      expect(majorOf(reported.node)).toBe(runtimeNodeMajor('nodejs22.x'));
+      expect(majorOf(reported.node)).toBe(22);
+      expect(reported.execPath).toBe(runner.node.path);
+      expect(reported.node).toBe(runner.node.version);
+    },
+  );
+
+  it("runs the functions on the machine's Node when told to (what happens without local/function-node)", async () => {
+    const machine = new FunctionRunner({
+      functions: [aFunction('machine', VERSION_REPORT)],
+      region: 'us-east-1',
+      node: { path: process.execPath, version: process.versions.node, source: 'machine' },
+      onLog: () => undefined,
+    });
+    try {
+      expect(await machine.invoke('Stack-machine', {})).toEqual({
+        kind: 'success',
+        payload: { node: process.versions.node, execPath: process.execPath },
+      });
+    } finally {
+      await machine.stop();
+    }
   });
 
   it('answers ResourceNotFoundException for an unknown function', async () => {
