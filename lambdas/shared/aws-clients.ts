@@ -5,22 +5,24 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { tracer } from './powertools';
 
 // SDK clients, created once per execution environment on first use and traced in
-// X-Ray. Endpoints come from the SDK's standard configuration (AWS_REGION,
-// AWS_ENDPOINT_URL_<SERVICE>), so the same code talks to AWS or to the local emulators.
+// X-Ray (the SES client, used by the email service only, is in adapters/ses-email-sender.ts).
+// Endpoints come from the SDK's standard configuration (AWS_REGION, AWS_ENDPOINT_URL_<SERVICE>),
+// so the same code talks to AWS or to the local emulators.
 
 /**
  * Bounded network waits: the SDK's default handler waits forever for a connection or a
  * response, so one stuck socket would run a function into its timeout (a 500 at the API
  * instead of a clean 503, a whole failed batch instead of one retried call).
  */
-const requestHandler = (): NodeHttpHandler => new NodeHttpHandler({ connectionTimeout: 1_000, requestTimeout: 5_000 });
+export const boundedRequestHandler = (requestTimeoutMs = 5_000): NodeHttpHandler =>
+  new NodeHttpHandler({ connectionTimeout: 1_000, requestTimeout: requestTimeoutMs });
 
 let dynamoDb: DynamoDBClient | undefined;
 let documents: DynamoDBDocumentClient | undefined;
 let kinesis: KinesisClient | undefined;
 
 export function dynamoDbClient(): DynamoDBClient {
-  dynamoDb ??= tracer.captureAWSv3Client(new DynamoDBClient({ requestHandler: requestHandler() }));
+  dynamoDb ??= tracer.captureAWSv3Client(new DynamoDBClient({ requestHandler: boundedRequestHandler() }));
   return dynamoDb;
 }
 
@@ -39,6 +41,6 @@ export function documentClient(): DynamoDBDocumentClient {
 export function kinesisClient(): KinesisClient {
   // PutRecords over HTTP/1.1: HTTP/2 buys nothing for unary calls, and kinesis-mock
   // (the local emulator) only speaks HTTP/1.1 on its plain port.
-  kinesis ??= tracer.captureAWSv3Client(new KinesisClient({ requestHandler: requestHandler(), maxAttempts: 1 }));
+  kinesis ??= tracer.captureAWSv3Client(new KinesisClient({ requestHandler: boundedRequestHandler(), maxAttempts: 1 }));
   return kinesis;
 }
