@@ -3,6 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { LogItemExtraInput, LogItemMessage } from '@aws-lambda-powertools/logger/types';
+import { maskingJsonReplacer } from './masking';
 
 /** Log keys of the record being processed, and its child logger once something was logged. */
 interface RecordLogScope {
@@ -63,7 +64,7 @@ class RecordScopedLogger extends Logger {
  * comes from POWERTOOLS_SERVICE_NAME (set per function by the CDK construct), the
  * metrics namespace from POWERTOOLS_METRICS_NAMESPACE.
  */
-export const logger: Logger = new RecordScopedLogger();
+export const logger: Logger = new RecordScopedLogger({ jsonReplacerFn: maskingJsonReplacer }); // masks personal data
 export const tracer = new Tracer();
 export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'orderstream' });
 

@@ -105,7 +105,7 @@ describe('API handler tracing (enabled, real X-Ray segments)', () => {
     const { SendEmailCommand } = require('@aws-sdk/client-sesv2');
     const client = sesClient();
 
-    const { result: error, facade } = await underFacade(() =>
+    const { result: error, facade } = await underFacade<{ $metadata?: { attempts?: number } } | undefined>(() =>
       client
         .send(
           new SendEmailCommand({
