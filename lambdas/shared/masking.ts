@@ -13,7 +13,8 @@ const ADDRESS_KEYS: ReadonlySet<string> = new Set(['shippingAddress', 'address',
 /** Keys whose value is an email address even when it does not look like one. */
 const EMAIL_KEYS: ReadonlySet<string> = new Set(['email', 'to']);
 
-const EMAIL_PATTERN = /[^\s@"'<>(),;:]+@[^\s@"'<>(),;:]+\.[^\s@"'<>(),;:]+/g;
+/** An address: local part, `@`, dotted domain ending in a letter TLD (not `/node_modules/@aws-sdk/x.js`). */
+const EMAIL_PATTERN = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
 
 /** `ada@example.com` -> `a***@***`. */
 export function maskEmail(email: string): string {

@@ -120,6 +120,14 @@ describe('personal data masked in logs', () => {
     });
   });
 
+  it('masks addresses in text, not package paths in stack traces', () => {
+    expect(masking.maskEmailsIn('to ada.lovelace+shop@mail.example.co.uk, cc bob@x.io.')).toBe(
+      'to a***@***, cc b***@***.',
+    );
+    const frame = 'at send (/var/task/node_modules/@aws-sdk/client-sesv2/dist-cjs/index.js:12:3)';
+    expect(masking.maskEmailsIn(frame)).toBe(frame);
+  });
+
   it('maskPersonalData masks at any depth, in arrays, and copies (the input is untouched)', () => {
     const input = { orders: [{ email: 'not-an-address', shippingAddress: ADDRESS, notes: [`cc ${EMAIL}`] }] };
 
