@@ -1,7 +1,8 @@
 /**
- * Benchmarks, run with `npm run bench` (or `npm run bench -- publish`, `-- consume`).
- * Machines here are shared and noisy, so each benchmark runs two variants side by side in
- * alternating rounds on the real emulators and reports the median RATIO, not raw speed.
+ * Benchmarks, run with `npm run bench` (all, ~6-8 minutes here) or `npm run bench -- <name>...`
+ * (publish, consume, consumers, bundles, e2e). Machines here are shared and noisy, so each
+ * benchmark runs its variants side by side in alternating rounds and reports medians and the
+ * ratio to its baseline measured in the same run. Writes .tmp/bench/report.json (BENCH_REPORT).
  *
  * publish: KinesisEventPublisher (PutRecords, 100 per call) vs one PutRecord per event.
  *          Claim checked: batching is what makes publishing (and kinesis-mock) fast enough.
@@ -10,6 +11,11 @@
  *          consumer with the per-record Powertools idempotency it used to carry on top (an
  *          in-progress + completed record per eventId in DynamoDB Local). Shows what the second
  *          guard cost per record, which the consumers no longer pay.
+ * consumers: every consumer's records/s per shard under an AWS-like latency model, concurrency 1
+ *          vs the default (bench/consumers.ts).
+ * bundles: each function's bundle size and module init time, bundle vs unbundled (bench/bundles.ts).
+ * e2e:     orders/s POST -> COMPLETED on the local runtime, latency vs the emulator's delivery
+ *          floor (bench/e2e.ts).
  */
 import './quiet-env';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
@@ -19,6 +25,7 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
+import { join, resolve } from 'node:path';
 import { DynamoDbOutcomeLedger } from '../lambdas/adapters/dynamodb-outcome-ledger';
 import { KinesisEventPublisher } from '../lambdas/adapters/kinesis-event-publisher';
 import { SimulatedPaymentGateway } from '../lambdas/adapters/simulated-payment-gateway';
@@ -27,7 +34,12 @@ import { deterministicEventId, type EventEnvelope } from '../lambdas/shared/enve
 import { createStreamConsumer, type RecordHandlers } from '../lambdas/shared/stream-consumer';
 import { localDynamoDbClient, localKinesisClient } from '../local/clients';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type RunningEmulators } from '../local/emulators';
+import { synthesize } from '../local/synth';
 import { aKinesisEvent, aLambdaContext } from '../test/helpers/kinesis-events';
+import { bundlesBenchmark } from './bundles';
+import { consumersBenchmark } from './consumers';
+import { e2eBenchmark } from './e2e';
+import { alternate, median, newReport, writeReport, type Report } from './report';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -39,26 +51,31 @@ interface Variant {
 }
 
 /** Runs `slow` and `fast` in alternating order each round; prints per-round rates and the median ratio. */
-async function compare(benchmark: string, fast: Variant, slow: Variant): Promise<void> {
-  const ratios: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    const ms: Record<string, number> = {};
-    for (const variant of round % 2 === 0 ? [fast, slow] : [slow, fast]) {
-      const start = process.hrtime.bigint();
-      await variant.run(round);
-      ms[variant.name] = Number(process.hrtime.bigint() - start) / 1e6;
-    }
-    const rate = (name: string) => Math.round((EVENTS / ms[name]!) * 1000);
-    ratios.push(ms[slow.name]! / ms[fast.name]!);
+async function compare(benchmark: string, fast: Variant, slow: Variant, report: Report): Promise<void> {
+  const rateOf = (variant: Variant) => async (round: number) => {
+    const start = process.hrtime.bigint();
+    await variant.run(round);
+    return (EVENTS / Number(process.hrtime.bigint() - start)) * 1e9;
+  };
+  const rates = await alternate(ROUNDS, { [fast.name]: rateOf(fast), [slow.name]: rateOf(slow) });
+  const fastRates = rates[fast.name]!;
+  const slowRates = rates[slow.name]!;
+  fastRates.forEach((rate, round) => {
     console.log(
-      `${benchmark} round ${round + 1}: ${fast.name} ${rate(fast.name)} ev/s, ${slow.name} ${rate(slow.name)} ev/s`,
+      `${benchmark} round ${round + 1}: ${fast.name} ${Math.round(rate)} ev/s, ${slow.name} ${Math.round(slowRates[round]!)} ev/s`,
     );
-  }
-  ratios.sort((a, b) => a - b);
-  const median = ratios[Math.floor(ratios.length / 2)]!;
+  });
+  const ratio = median(fastRates.map((rate, round) => rate / slowRates[round]!));
   console.log(
-    `${benchmark}: ${slow.name} takes x${median.toFixed(2)} the time of ${fast.name} (median of ${ROUNDS} rounds, ${EVENTS} events each)`,
+    `${benchmark}: ${slow.name} takes x${ratio.toFixed(2)} the time of ${fast.name} (median of ${ROUNDS} rounds, ${EVENTS} events each)`,
   );
+  report[benchmark] = {
+    events: EVENTS,
+    rounds: ROUNDS,
+    [`${fast.name} ev/s`]: Math.round(median(fastRates)),
+    [`${slow.name} ev/s`]: Math.round(median(slowRates)),
+    ratio: Number(ratio.toFixed(2)),
+  };
 }
 
 function events(variant: string, round: number, eventType = 'ORDER_CREATED'): EventEnvelope[] {
@@ -77,7 +94,7 @@ function events(variant: string, round: number, eventType = 'ORDER_CREATED'): Ev
   });
 }
 
-async function publishBenchmark(emulators: RunningEmulators): Promise<void> {
+async function publishBenchmark(emulators: RunningEmulators, report: Report): Promise<void> {
   const kinesis = localKinesisClient(emulators.kinesisEndpoint);
   await kinesis.send(new CreateStreamCommand({ StreamName: 'bench', StreamModeDetails: { StreamMode: 'ON_DEMAND' } }));
   while (
@@ -110,11 +127,12 @@ async function publishBenchmark(emulators: RunningEmulators): Promise<void> {
         }
       },
     },
+    report,
   );
   kinesis.destroy();
 }
 
-async function consumeBenchmark(emulators: RunningEmulators): Promise<void> {
+async function consumeBenchmark(emulators: RunningEmulators, report: Report): Promise<void> {
   const dynamodb = localDynamoDbClient(emulators.dynamoDbEndpoint);
   const table = (TableName: string, keys: string[]) =>
     dynamodb.send(
@@ -180,13 +198,33 @@ async function consumeBenchmark(emulators: RunningEmulators): Promise<void> {
       name: 'ledger + per-record idempotency',
       run: consumeWith(registering(createStreamConsumer({ handlers: withIdempotency, faults: null })), 'twice'),
     },
+    report,
   );
   dynamodb.destroy();
 }
 
-const BENCHMARKS: Record<string, (emulators: RunningEmulators) => Promise<void>> = {
-  publish: publishBenchmark,
-  consume: consumeBenchmark,
+/** What a benchmark may need; each is made once, on first use. */
+interface Needs {
+  emulators(): Promise<RunningEmulators>;
+  synthesized(): Promise<{ templatePath: string; outDir: string; stackName: string }>;
+  readonly report: Report;
+}
+
+const BENCHMARKS: Record<string, (needs: Needs) => Promise<void>> = {
+  publish: async (needs) => publishBenchmark(await needs.emulators(), needs.report),
+  consume: async (needs) => consumeBenchmark(await needs.emulators(), needs.report),
+  consumers: async (needs) => consumersBenchmark(await needs.emulators(), await needs.synthesized(), needs.report),
+  bundles: async (needs) => bundlesBenchmark(await needs.synthesized(), needs.report),
+  // Last, on its own emulators: the bench's are stopped first, the runtime needs every core.
+  e2e: async (needs) => e2eBenchmark(await needs.synthesized(), needs.report, stopEmulators),
+};
+
+const BENCH_DIR = resolve(__dirname, '..', '.tmp', 'bench');
+let started: Promise<RunningEmulators> | undefined;
+const stopEmulators = async (): Promise<void> => {
+  const running = started;
+  started = undefined;
+  if (running) await (await running).stop();
 };
 
 async function main(): Promise<void> {
@@ -194,15 +232,41 @@ async function main(): Promise<void> {
   const unknown = selected.filter((name) => !BENCHMARKS[name]);
   if (unknown.length > 0)
     throw new Error(`unknown benchmark(s) ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
-  const emulators = await startEmulators();
+  const report = newReport();
+  const reportPath = process.env.BENCH_REPORT ?? join(BENCH_DIR, 'report.json');
+  let synthesized: ReturnType<Needs['synthesized']> | undefined;
+  const needs: Needs = {
+    report,
+    emulators: () => {
+      started ??= startEmulators();
+      return started;
+    },
+    synthesized: () => {
+      synthesized ??= (async () => {
+        const t0 = Date.now();
+        const result = await synthesize({ outDir: join(BENCH_DIR, 'cdk.out') });
+        console.log(`(cdk synth for the bench: ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+        return result;
+      })();
+      return synthesized;
+    },
+  };
+  const t0 = Date.now();
   try {
-    for (const name of selected.length > 0 ? selected : Object.keys(BENCHMARKS)) await BENCHMARKS[name]!(emulators);
+    for (const name of selected.length > 0 ? selected : Object.keys(BENCHMARKS)) {
+      const start = Date.now();
+      await BENCHMARKS[name]!(needs);
+      console.log(`(${name}: ${((Date.now() - start) / 1000).toFixed(0)} s)`);
+    }
   } finally {
-    await emulators.stop();
+    await stopEmulators();
+    report.durationSeconds = Math.round((Date.now() - t0) / 1000);
+    writeReport(report, reportPath);
+    console.log(`report: ${reportPath} (${report.durationSeconds} s)`);
   }
 }
 
 main().catch((error: Error) => {
-  console.error(error.message);
+  console.error(error.stack ?? error.message);
   process.exitCode = 1;
 });
