@@ -1,6 +1,11 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { LocalAppOptions } from '../local/runtime';
+import { readFailedRecords } from '../lib/ops/failed-records';
+import { OrderedPutter } from '../lib/ops/ordered-put';
+import type { RecordDescription } from '../local/console/model';
+import type { ConsoleReplayResult } from '../local/console/server';
+import type { ConsoleReplayRequest, LocalConsoleOptions, LocalAppOptions } from '../local/runtime';
 
 /**
  * orderstream's pieces for the local runtime (local/ knows nothing about this app): names for
@@ -66,6 +71,56 @@ export async function loadDemoCatalog(dynamodb: DynamoDBClient, inventoryTable: 
   }
 }
 
+/** A record of the stream as the console shows it: the envelope's orderId, eventType and eventId. */
+export function describeOrderRecord(record: { partitionKey: string; data: Buffer }): RecordDescription {
+  try {
+    const envelope = JSON.parse(record.data.toString('utf8')) as {
+      orderId?: unknown;
+      eventType?: unknown;
+      eventId?: unknown;
+    };
+    const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+    return {
+      key: text(envelope.orderId) ?? record.partitionKey,
+      type: text(envelope.eventType),
+      id: text(envelope.eventId),
+    };
+  } catch {
+    // a poison record: known by its partition key (the orderId when the publisher put it)
+    return { key: record.partitionKey, type: '(not JSON)' };
+  }
+}
+
+/**
+ * The console's Replay button: exactly `npm run replay -- --from <folder> --stream <stream>`
+ * (bin/replay-failed-records.ts): the same reader and the same ordered putter.
+ */
+export async function replayFailedRecords(request: ConsoleReplayRequest): Promise<ConsoleReplayResult> {
+  const records = existsSync(request.folder) ? readFailedRecords(request.folder) : [];
+  const result =
+    records.length === 0
+      ? { put: [], notPut: [] }
+      : await new OrderedPutter({ client: request.kinesis, streamName: request.streamName }).put(records);
+  return {
+    found: records.length,
+    put: result.put.length,
+    notPut: result.notPut.map(({ record, errorCode, errorMessage }) => ({
+      record: `${record.shardId}:${record.sequenceNumber} key=${record.partitionKey}`,
+      errorCode,
+      errorMessage,
+    })),
+    streamName: request.streamName,
+  };
+}
+
+/** orderstream's additions to the local console (/_console). */
+export const ORDERSTREAM_CONSOLE: LocalConsoleOptions<OrderstreamTable> = {
+  countBy: { title: 'Orders by status', tableRole: 'orders', attribute: 'status' },
+  describeRecord: describeOrderRecord,
+  keyLabel: 'orderId',
+  replay: replayFailedRecords,
+};
+
 export interface OrderstreamLocalAppProps {
   /** Load DEMO_CATALOG when the data is new (tests set their own stock instead). @default true */
   readonly demoCatalog?: boolean;
@@ -75,6 +130,7 @@ export interface OrderstreamLocalAppProps {
 export function orderstreamLocalApp(props: OrderstreamLocalAppProps = {}): LocalAppOptions<OrderstreamTable> {
   return {
     tableRoles: TABLE_ROLES,
+    console: ORDERSTREAM_CONSOLE,
     functionEnvironment: (fn, dataDir): Record<string, string> =>
       fn.serviceName === 'email' ? { EMAIL_OUTBOX_DIR: outboxDirOf(dataDir) } : {},
     onFreshStart:

@@ -3,6 +3,8 @@ import type { ProvisionResult } from './provision';
 /** The startup banner: where everything listens and how to look at it with the AWS CLI. */
 export interface BannerInfo {
   readonly apiUrl: string;
+  /** The local console's page. @default none */
+  readonly consoleUrl?: string;
   readonly kinesisEndpoint: string;
   readonly dynamoDbEndpoint: string;
   readonly dataDir: string;
@@ -25,6 +27,9 @@ export function startupBanner(info: BannerInfo): string {
     '',
     'orderstream is running locally',
     `  HTTP API          ${info.apiUrl}   (GET ${info.apiUrl}/health)`,
+    ...(info.consoleUrl
+      ? [`  console           ${info.consoleUrl}   (open in a browser; 127.0.0.1 only, no authentication)`]
+      : []),
     `  Kinesis           ${info.kinesisEndpoint}   stream ${stream}`,
     `  DynamoDB          ${info.dynamoDbEndpoint}   tables ${info.provisioned.tables.map((t) => t.name).join(', ')}`,
     `  functions         ${info.functionCount} on Node v${info.functionNode}, event-source mappings ${info.mappingCount}`,

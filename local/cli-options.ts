@@ -1,4 +1,7 @@
-import type { LocalRuntimeOptions } from './runtime';
+import type { LocalAppOptions, LocalRuntimeOptions } from './runtime';
+
+/** What the command line sets: the runtime's options, not the app's. */
+export type CliOptions = Omit<LocalRuntimeOptions, keyof LocalAppOptions>;
 import { parseInterval, ScheduleExpressionError } from './schedules';
 
 /**
@@ -23,10 +26,7 @@ export class UsageError extends Error {
   public readonly name = 'UsageError';
 }
 
-export function parseCliOptions(
-  argv: readonly string[],
-  env: NodeJS.ProcessEnv,
-): LocalRuntimeOptions & { help?: boolean } {
+export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv): CliOptions & { help?: boolean } {
   const port = (name: string, value: string | undefined): number | undefined => {
     if (value === undefined || value === '') return undefined;
     const parsed = Number(value);
@@ -43,7 +43,7 @@ export function parseCliOptions(
       throw error;
     }
   };
-  const options: { -readonly [K in keyof LocalRuntimeOptions]: LocalRuntimeOptions[K] } & { help?: boolean } = {
+  const options: { -readonly [K in keyof CliOptions]: CliOptions[K] } & { help?: boolean } = {
     port: port('PORT', env.PORT) ?? 3000,
     kinesisPort: port('KINESIS_PORT', env.KINESIS_PORT) ?? 4568,
     dynamoDbPort: port('DYNAMODB_PORT', env.DYNAMODB_PORT) ?? 8000,

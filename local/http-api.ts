@@ -25,6 +25,11 @@ export interface HttpApiOptions {
   readonly isReady?: () => boolean;
   /** Extra fields in the /health body. */
   readonly healthDetails?: () => Record<string, unknown>;
+  /**
+   * Asked before the routes, in order (e.g. the local console): one that answers the request
+   * returns true, else false. @default none
+   */
+  readonly handlers?: ReadonlyArray<(req: IncomingMessage, res: ServerResponse) => Promise<boolean>>;
 }
 
 export interface RunningHttpApi {
@@ -66,6 +71,7 @@ async function handle(options: HttpApiOptions, req: IncomingMessage, res: Server
       jsonResponse(ready ? 200 : 503, { status: ready ? 'ok' : 'starting', ...options.healthDetails?.() }),
     );
   }
+  for (const handler of options.handlers ?? []) if (await handler(req, res)) return;
   const api = typeof options.api === 'function' ? options.api() : options.api;
   if (!api) return send(res, problem(503, 'Service Unavailable', 'the local runtime is still starting'));
   const match = matchRoute(api.routes, method, path);

@@ -1,8 +1,16 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startupBanner } from './banner';
+import { countBy, RecordTimeline, type RecordDescriber } from './console/model';
+import {
+  CONSOLE_PATH,
+  consoleHandler,
+  type ConsoleReplayResult,
+  type ConsoleSources,
+  type StatusCounts,
+} from './console/server';
 import { localDynamoDbClient, localKinesisClient } from './clients';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type RunningEmulators } from './emulators';
 import { EventSourceMappingEngine, FileCheckpointStore, FolderFailedRecordSink } from './esm';
@@ -57,8 +65,33 @@ export interface LocalAppOptions<Role extends string = string> {
    * created. Loads demo data, for instance; a returned string is shown in the banner. @default none
    */
   readonly onFreshStart?: (context: FreshStartContext<Role>) => Promise<string | undefined>;
+  /** The local console (`/_console`): what the app adds to it. @default the app-agnostic panels only */
+  readonly console?: LocalConsoleOptions<Role>;
   /** Lines for the banner's "Try:" section. @default none */
   readonly bannerHints?: (info: { apiUrl: string; tables: Readonly<Record<Role, string>> }) => readonly string[];
+}
+
+/** What the local console cannot know without the app. */
+export interface LocalConsoleOptions<Role extends string = string> {
+  /** Counts items of a table (by role) by one attribute, e.g. orders by status. @default no such panel */
+  readonly countBy?: { readonly title: string; readonly tableRole: Role; readonly attribute: string };
+  /** Reads a record's key (the timeline is searched by it), type and id. @default the partition key only */
+  readonly describeRecord?: RecordDescriber;
+  /** What the key is called, e.g. 'orderId'. @default 'partition key' */
+  readonly keyLabel?: string;
+  /**
+   * The console's Replay button: puts the records of the on-failure folder back on the stream
+   * (the app's own replay code, e.g. `npm run replay`'s). @default no Replay button
+   */
+  readonly replay?: (request: ConsoleReplayRequest) => Promise<ConsoleReplayResult>;
+}
+
+export interface ConsoleReplayRequest {
+  /** The on-failure destination's folder. */
+  readonly folder: string;
+  readonly streamName: string;
+  /** A client on the Kinesis emulator. */
+  readonly kinesis: KinesisClient;
 }
 
 export interface LocalRuntimeOptions<Role extends string = string> extends LocalAppOptions<Role> {
@@ -104,6 +137,8 @@ export interface LocalRuntimeOptions<Role extends string = string> extends Local
 
 export interface LocalRuntime<Role extends string = string> {
   readonly apiUrl: string;
+  /** The local console: `<apiUrl>/_console`. */
+  readonly consoleUrl: string;
   readonly kinesisEndpoint: string;
   readonly dynamoDbEndpoint: string;
   readonly dataDir: string;
@@ -155,6 +190,7 @@ export async function startLocalRuntime<Role extends string = string>(
   let ready = false;
   let runner: FunctionRunner | undefined;
   let api: HttpApiDefinition | undefined;
+  let handleConsole: ReturnType<typeof consoleHandler> | undefined;
 
   try {
     // Serve /health (503) while the rest comes up.
@@ -164,6 +200,7 @@ export async function startLocalRuntime<Role extends string = string>(
       port,
       isReady: () => ready,
       healthDetails: () => ({ stack: stackName, components }),
+      handlers: [async (req, res) => (handleConsole ? handleConsole(req, res) : false)],
       invoke: async (functionArn, event) =>
         ready && runner
           ? runner.invoke(functionArn, event)
@@ -272,7 +309,11 @@ export async function startLocalRuntime<Role extends string = string>(
     if (destinations.length > 1)
       log(`[local] warning: several on-failure destinations; all go to ${bucketDirs.get(destinations[0])}`);
     const failedDir = (destinations[0] && bucketDirs.get(destinations[0])) ?? join(failedRecordsDir, 'default');
+    const serviceNames = new Map(definitions.map((fn) => [fn.functionName, fn.serviceName]));
+    const consumerName = (functionName: string): string => serviceNames.get(functionName) ?? functionName;
+    const timeline = new RecordTimeline(options.console?.describeRecord, consumerName);
     const engine = new EventSourceMappingEngine({
+      onRecordOutcome: (report) => timeline.record(report),
       kinesis,
       invoker: functionRunner,
       checkpoints: new FileCheckpointStore(join(dataDir, 'checkpoints')),
@@ -303,9 +344,25 @@ export async function startLocalRuntime<Role extends string = string>(
         ? await options.onFreshStart({ dynamodb, kinesis, tables, provisioned, dataDir })
         : undefined;
 
+    handleConsole = consoleHandler(
+      consoleSources({
+        options: options.console,
+        engine,
+        timeline,
+        consumerName,
+        failedDir,
+        tables,
+        provisioned,
+        kinesis,
+        dynamodb,
+      }),
+    );
+
     ready = true;
+    const consoleUrl = `${http.url}${CONSOLE_PATH}`;
     const banner = startupBanner({
       apiUrl: http.url,
+      consoleUrl,
       kinesisEndpoint: emulators.kinesisEndpoint,
       dynamoDbEndpoint: emulators.dynamoDbEndpoint,
       dataDir,
@@ -319,6 +376,7 @@ export async function startLocalRuntime<Role extends string = string>(
     let stopping: Promise<void> | undefined;
     return {
       apiUrl: http.url,
+      consoleUrl,
       kinesisEndpoint: emulators.kinesisEndpoint,
       dynamoDbEndpoint: emulators.dynamoDbEndpoint,
       dataDir,
@@ -340,6 +398,68 @@ export async function startLocalRuntime<Role extends string = string>(
     await stopAll();
     throw error;
   }
+}
+
+/** The console's data sources: the engine, the timeline, the on-failure folder and the app's additions. */
+function consoleSources<Role extends string>(context: {
+  options: LocalConsoleOptions<Role> | undefined;
+  engine: EventSourceMappingEngine;
+  timeline: RecordTimeline;
+  consumerName: (functionName: string) => string;
+  failedDir: string;
+  tables: Readonly<Record<Role, string>>;
+  provisioned: ProvisionResult;
+  kinesis: KinesisClient;
+  dynamodb: DynamoDBClient;
+}): ConsoleSources {
+  const { options, kinesis, dynamodb, failedDir } = context;
+  const countBy = options?.countBy;
+  const replay = options?.replay;
+  const streamName = context.provisioned.streams[0]?.name;
+  return {
+    engine: context.engine,
+    timeline: context.timeline,
+    consumerName: context.consumerName,
+    failedDir,
+    keyLabel: options?.keyLabel,
+    statusCounts:
+      countBy &&
+      (async (): Promise<StatusCounts> => {
+        const table = context.tables[countBy.tableRole];
+        return { title: countBy.title, table, counts: await countItemsBy(dynamodb, table, countBy.attribute) };
+      }),
+    replay:
+      replay && streamName
+        ? async () => {
+            // the stream must exist (it always does locally): fail clearly rather than put nowhere
+            await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
+            return replay({ folder: failedDir, streamName, kinesis });
+          }
+        : undefined,
+  };
+}
+
+/** Scans a table for one attribute and counts its values (a local table is small; a scan is fine). */
+async function countItemsBy(
+  dynamodb: DynamoDBClient,
+  table: string,
+  attribute: string,
+): Promise<{ value: string; count: number }[]> {
+  const values: Record<string, unknown>[] = [];
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await dynamodb.send(
+      new ScanCommand({
+        TableName: table,
+        ProjectionExpression: '#a',
+        ExpressionAttributeNames: { '#a': attribute },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) values.push({ [attribute]: item[attribute]?.S ?? item[attribute]?.N });
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return countBy(values, attribute);
 }
 
 /** Resolves each role's logical-id prefix to the one table it names. */

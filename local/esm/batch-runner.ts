@@ -9,6 +9,7 @@ import type {
   MappingConfig,
   OnFailureCondition,
   OnFailureRecord,
+  RecordOutcomeReport,
 } from './types';
 
 export interface RetryBackoff {
@@ -27,6 +28,12 @@ export interface BatchRunnerDeps {
   readonly clock: Clock;
   /** Records are finished with (succeeded, or sent to the destination / discarded): checkpointable. */
   readonly onDone: (records: readonly ShardRecord[]) => void;
+  /** What became of records after each invocation or discard (the console's timeline). @default none */
+  readonly onOutcome?: (
+    records: readonly ShardRecord[],
+    outcome: Exclude<RecordOutcomeReport['outcome'], 'skipped'>,
+    detail?: string,
+  ) => void;
   /** True once the engine stops: no new invocation or retry starts. */
   readonly isStopping: () => boolean;
   readonly log: (line: string) => void;
@@ -88,6 +95,7 @@ export class BatchRunner {
         mapping.reportBatchItemFailures,
       );
 
+      this.reportOutcome(batch.records, outcome);
       if (outcome.kind === 'success') {
         this.deps.onDone(batch.records);
         queue.shift();
@@ -134,6 +142,22 @@ export class BatchRunner {
     }
   }
 
+  private reportOutcome(records: readonly ShardRecord[], outcome: ReturnType<typeof interpretResult>): void {
+    const report = this.deps.onOutcome;
+    if (!report) return;
+    if (outcome.kind === 'success') {
+      report(records, 'ok');
+      return;
+    }
+    if (outcome.kind === 'failure') {
+      report(records, 'failed', outcome.reason);
+      return;
+    }
+    // partial: the records before the lowest reported one are done, the rest is retried
+    if (outcome.firstFailedIndex > 0) report(records.slice(0, outcome.firstFailedIndex), 'ok');
+    report(records.slice(outcome.firstFailedIndex), 'failed', 'batch item failures reported');
+  }
+
   private async invoke(records: readonly ShardRecord[]): Promise<InvocationResult> {
     try {
       return await this.deps.invoker.invoke(this.deps.mapping.functionName, toEvent(records));
@@ -168,10 +192,12 @@ export class BatchRunner {
       this.deps.log(
         `${this.where({ ...batch, records: [...records] })}: ${condition}, sent to the on-failure destination`,
       );
+      this.deps.onOutcome?.(records, 'sent-to-on-failure', condition);
     } else {
       this.deps.log(
         `${this.where({ ...batch, records: [...records] })}: ${condition}, discarded (no on-failure destination)`,
       );
+      this.deps.onOutcome?.(records, 'discarded', condition);
     }
     this.deps.onDone(records);
   }

@@ -8,6 +8,8 @@ import { SHARD_END, type CheckpointStore } from './types';
  */
 export class ShardCheckpointer {
   private pending: string[] = [];
+  /** Arrival time (ms) of each pending record, same index as `pending`. */
+  private arrivals: number[] = [];
   private head = 0;
   private readonly doneSet = new Set<string>();
   private current: string | undefined;
@@ -35,8 +37,14 @@ export class ShardCheckpointer {
     return this.current;
   }
 
-  public track(sequenceNumber: string): void {
+  /** Arrival time (ms) of the oldest record tracked and not done yet; undefined when none. */
+  public get oldestOutstandingArrival(): number | undefined {
+    return this.head < this.pending.length ? this.arrivals[this.head] : undefined;
+  }
+
+  public track(sequenceNumber: string, arrivalMs = Date.now()): void {
     this.pending.push(sequenceNumber);
+    this.arrivals.push(arrivalMs);
   }
 
   public done(sequenceNumbers: readonly string[]): void {
@@ -50,6 +58,7 @@ export class ShardCheckpointer {
     }
     if (this.head > 1024 && this.head * 2 > this.pending.length) {
       this.pending = this.pending.slice(this.head);
+      this.arrivals = this.arrivals.slice(this.head);
       this.head = 0;
     }
     if (advanced) void this.persist().catch((error: Error) => this.onWriteError(error));

@@ -5,12 +5,15 @@ import { RecordFilter } from './filter';
 import type { EventContext } from './records';
 import { ShardWorker } from './shard-worker';
 import { staleCheckpoint } from './stale-checkpoint';
+import { StreamTip } from './stream-tip';
 import {
   SHARD_END,
   type CheckpointStore,
   type FailedRecordSink,
   type FunctionInvoker,
   type MappingConfig,
+  type MappingSnapshot,
+  type RecordOutcomeReport,
 } from './types';
 
 export interface EventSourceMappingEngineOptions {
@@ -37,6 +40,8 @@ export interface EventSourceMappingEngineOptions {
    * it forward instead of sleeping). @default systemClock
    */
   readonly clock?: Clock;
+  /** Told what became of every record read (delivered ok, failed, filtered, sent to the destination). @default none */
+  readonly onRecordOutcome?: (report: RecordOutcomeReport) => void;
 }
 
 /**
@@ -54,6 +59,7 @@ export interface EventSourceMappingEngineOptions {
 export class EventSourceMappingEngine {
   private workers: MappingWorker[] = [];
   private readonly log: (line: string) => void;
+  private readonly tip = new StreamTip();
 
   public constructor(private readonly options: EventSourceMappingEngineOptions) {
     this.log = options.log ?? (() => undefined);
@@ -68,7 +74,7 @@ export class EventSourceMappingEngine {
         continue;
       }
       validateMapping(mapping);
-      started.push(new MappingWorker(mapping, this.options, this.log));
+      started.push(new MappingWorker(mapping, this.options, this.log, this.tip));
     }
     this.workers.push(...started);
     await Promise.all(started.map((w) => w.start()));
@@ -82,6 +88,16 @@ export class EventSourceMappingEngine {
     const workers = this.workers;
     this.workers = [];
     await Promise.all(workers.map((w) => w.stop(options.drainTimeoutMs ?? 10_000)));
+  }
+
+  /** Each running mapping's shards: checkpoint, outstanding records, distance to the tip, failures. */
+  public snapshot(): MappingSnapshot[] {
+    return this.workers.map((w) => w.snapshot());
+  }
+
+  /** New records per second on the stream(s), as the mappings read them, over the last few seconds. */
+  public eventsPerSecond(): number {
+    return this.tip.eventsPerSecond();
   }
 
   /** Records read and waiting for their batch (a batching window not over yet), over every mapping and shard. */
@@ -117,6 +133,7 @@ class MappingWorker {
     private readonly mapping: MappingConfig,
     private readonly options: EventSourceMappingEngineOptions,
     private readonly log: (line: string) => void,
+    private readonly tip: StreamTip,
   ) {
     this.filter = new RecordFilter(mapping.filterPatterns);
     this.eventContext = {
@@ -141,6 +158,14 @@ class MappingWorker {
 
   public bufferedRecords(): number {
     return [...this.shards.values()].reduce((n, s) => n + s.bufferedRecords, 0);
+  }
+
+  public snapshot(): MappingSnapshot {
+    return {
+      mappingId: this.mapping.id,
+      functionName: this.mapping.functionName,
+      shards: [...this.shards.values()].map((s) => s.snapshot()),
+    };
   }
 
   public isIdleSince(since: number): boolean {
@@ -208,6 +233,8 @@ class MappingWorker {
       clock: this.options.clock ?? systemClock,
       renewSubscriptionAfterMs: this.options.renewSubscriptionAfterMs ?? 300_000,
       maxBufferedRecords: this.options.maxBufferedRecordsPerShard ?? 10_000,
+      tip: this.tip,
+      onOutcome: this.options.onRecordOutcome,
       onFinished: () => {
         this.log(`[esm ${this.mapping.id}] ${shardId}: closed shard fully processed`);
         void this.discover().catch(() => undefined);

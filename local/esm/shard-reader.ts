@@ -45,6 +45,8 @@ export class ShardReader {
   public lastEventAt = 0;
   /** Date.now() of the last event that left the reader caught up with the shard (MillisBehindLatest 0). */
   public caughtUpAt = 0;
+  /** MillisBehindLatest of the last event. */
+  public millisBehindLatest = 0;
   public ended = false;
 
   public constructor(private readonly options: ShardReaderOptions) {
@@ -98,6 +100,7 @@ export class ShardReader {
             await this.options.onRecords(fresh);
             this.lastSequenceNumber = fresh[fresh.length - 1].SequenceNumber;
           }
+          this.millisBehindLatest = shardEvent.MillisBehindLatest ?? 0;
           if (!shardEvent.MillisBehindLatest) this.caughtUpAt = receivedAt;
           const continuation = shardEvent.ContinuationSequenceNumber ?? this.lastSequenceNumber;
           if (continuation) this.position = { Type: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: continuation };

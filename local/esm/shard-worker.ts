@@ -7,7 +7,16 @@ import type { RecordFilter } from './filter';
 import { toShardRecord, type EventContext, type ShardRecord } from './records';
 import { ShardReader } from './shard-reader';
 import { Signal } from './signal';
-import type { CheckpointStore, FailedRecordSink, FunctionInvoker, MappingConfig } from './types';
+import type { StreamTip } from './stream-tip';
+import {
+  SHARD_END,
+  type CheckpointStore,
+  type FailedRecordSink,
+  type FunctionInvoker,
+  type MappingConfig,
+  type RecordOutcomeReport,
+  type ShardSnapshot,
+} from './types';
 import { createHash } from 'node:crypto';
 
 export interface ShardWorkerDeps {
@@ -29,6 +38,10 @@ export interface ShardWorkerDeps {
   readonly maxBufferedRecords: number;
   readonly onFinished: () => void;
   readonly log: (line: string) => void;
+  /** The stream's tip, shared by every mapping: told of every record read. @default not tracked */
+  readonly tip?: StreamTip;
+  /** What became of records (EventSourceMappingEngineOptions.onRecordOutcome). @default none */
+  readonly onOutcome?: (report: RecordOutcomeReport) => void;
 }
 
 /**
@@ -48,6 +61,8 @@ export class ShardWorker {
   private closedSeenAt: number | undefined;
   private readerEnded = false;
   private finished = false;
+  private failedInvocations = 0;
+  private failedBatches = 0;
 
   public constructor(private readonly deps: ShardWorkerDeps) {
     this.checkpointer = new ShardCheckpointer(
@@ -66,6 +81,11 @@ export class ShardWorker {
       backoff: deps.backoff,
       clock: deps.clock,
       onDone: (records) => this.done(records),
+      onOutcome: (records, outcome, detail) => {
+        if (outcome === 'failed') this.failedInvocations++;
+        if (outcome === 'sent-to-on-failure' || outcome === 'discarded') this.failedBatches++;
+        this.report(records, outcome, detail);
+      },
       isStopping: () => this.stopping,
       log: deps.log,
     });
@@ -93,6 +113,25 @@ export class ShardWorker {
   /** Records read and waiting in a lane for their batch. */
   public get bufferedRecords(): number {
     return this.lanes.reduce((n, l) => n + l.assembler.size, 0);
+  }
+
+  /** Where this shard stands now (the local console's lag table). */
+  public snapshot(): ShardSnapshot {
+    const checkpoint = this.finished ? SHARD_END : this.checkpointer.checkpoint;
+    return {
+      shardId: this.deps.shardId,
+      checkpoint,
+      outstanding: this.checkpointer.outstanding,
+      oldestOutstandingArrival: this.checkpointer.oldestOutstandingArrival,
+      recordsBehindTip:
+        checkpoint === SHARD_END
+          ? 0
+          : (this.deps.tip?.recordsAfter(this.tipKey, checkpoint) ?? this.checkpointer.outstanding),
+      millisBehindLatest: this.reader.millisBehindLatest,
+      failedInvocations: this.failedInvocations,
+      failedBatches: this.failedBatches,
+      finished: this.finished,
+    };
   }
 
   public get isFinished(): boolean {
@@ -156,12 +195,35 @@ export class ShardWorker {
     await this.checkpointer.close();
   }
 
+  private get tipKey(): string {
+    return `${this.deps.mapping.streamArn}/${this.deps.shardId}`;
+  }
+
+  private report(records: readonly ShardRecord[], outcome: RecordOutcomeReport['outcome'], detail?: string): void {
+    if (!this.deps.onOutcome || records.length === 0) return;
+    const { mapping, shardId } = this.deps;
+    this.deps.onOutcome({
+      mappingId: mapping.id,
+      functionName: mapping.functionName,
+      shardId,
+      outcome,
+      detail,
+      at: Date.now(),
+      records,
+    });
+  }
+
   private async accept(raw: _Record[]): Promise<void> {
+    this.deps.tip?.observe(
+      this.tipKey,
+      raw.map((r) => r.SequenceNumber ?? '0'),
+    );
     for (const r of raw) {
       const record = toShardRecord(this.deps.shardId, r, this.deps.eventContext);
-      this.checkpointer.track(record.sequenceNumber);
+      this.checkpointer.track(record.sequenceNumber, record.approximateArrivalTimestamp.getTime());
       if (this.deps.filter.active && !this.deps.filter.matches(record)) {
         // "Lambda ... discards events that don't match": filtered records are checkpointed, never delivered
+        this.report([record], 'skipped', 'filtered out by the mapping');
         this.done([record]);
         continue;
       }

@@ -110,3 +110,53 @@ export const KINESIS_MAPPING_DEFAULTS = {
   maximumRecordAgeInSeconds: -1,
   enabled: true,
 } as const satisfies Partial<MappingConfig>;
+
+/**
+ * What became of some records of one mapping, reported as it happens (the local console's
+ * per-record timeline): `ok` the function took them; `failed` an invocation failed for them (they
+ * are retried or bisected); `skipped` the mapping's filter dropped them (never delivered);
+ * `sent-to-on-failure` retries or record age ran out (the on-failure destination has them);
+ * `discarded` the same without a destination.
+ */
+export interface RecordOutcomeReport {
+  readonly mappingId: string;
+  readonly functionName: string;
+  readonly shardId: string;
+  readonly outcome: 'ok' | 'failed' | 'skipped' | 'sent-to-on-failure' | 'discarded';
+  /** Why it failed, e.g. `Error: boom` or `batch item failures reported`. */
+  readonly detail?: string;
+  /** Date.now() when it happened. */
+  readonly at: number;
+  readonly records: readonly {
+    readonly sequenceNumber: string;
+    readonly partitionKey: string;
+    readonly data: Buffer;
+    readonly approximateArrivalTimestamp: Date;
+  }[];
+}
+
+/** One shard of one mapping, as the engine sees it now. */
+export interface ShardSnapshot {
+  readonly shardId: string;
+  /** Last record done with (processed, skipped or sent to the destination), or SHARD_END. */
+  readonly checkpoint?: string;
+  /** Records read and not done yet (waiting for a batch, in one, or being retried). */
+  readonly outstanding: number;
+  /** Arrival time (ms) of the oldest outstanding record. */
+  readonly oldestOutstandingArrival?: number;
+  /** Records read on the stream after the checkpoint (by any mapping): this mapping's distance to the tip. */
+  readonly recordsBehindTip: number;
+  /** The reader's lag reported by the stream (MillisBehindLatest of the last event). */
+  readonly millisBehindLatest: number;
+  /** Invocations that failed (function error or reported batch item failures) since the start. */
+  readonly failedInvocations: number;
+  /** Batches given up on (sent to the on-failure destination or discarded) since the start. */
+  readonly failedBatches: number;
+  readonly finished: boolean;
+}
+
+export interface MappingSnapshot {
+  readonly mappingId: string;
+  readonly functionName: string;
+  readonly shards: readonly ShardSnapshot[];
+}

@@ -1,0 +1,128 @@
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BrowserContext } from 'playwright-core';
+import { DEMO_ORDER } from '../../../bin/local-app';
+import {
+  http,
+  putStock,
+  startTestRuntime,
+  waitFor,
+  waitForTerminal,
+  type TestRuntime,
+} from '../../helpers/local-runtime';
+
+/**
+ * The local console (`/_console`) in headless Chromium (the Debian `chromium` package, driven by
+ * playwright-core): the whole local runtime runs, one order goes through, and the page shows the
+ * orders by status, every consumer's lag and the order's timeline: its records and which consumer
+ * handled each. Without /usr/bin/chromium the test is skipped locally, but fails under CI.
+ */
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium && process.env.CI)
+  throw new Error(`${CHROMIUM} is missing under CI: install the Debian package chromium (.ci/run does)`);
+if (!haveChromium) console.warn(`console.test.ts SKIPPED: ${CHROMIUM} not found (apt-get install chromium)`);
+const describeWithChromium = haveChromium ? describe : describe.skip;
+
+jest.setTimeout(120_000);
+
+describeWithChromium('local console in headless Chromium', () => {
+  let h: TestRuntime;
+  let browser: BrowserContext | undefined;
+  const work = mkdtempSync(join(tmpdir(), 'orderstream-console-'));
+
+  beforeAll(async () => {
+    h = await startTestRuntime();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await h?.stop();
+    // the screenshot is kept (its path is printed) for a look; only the browser profile goes
+    rmSync(join(work, 'profile'), { recursive: true, force: true });
+  });
+
+  it('shows orders by status, consumer lag and one order timeline with its consumers', async () => {
+    const sku = DEMO_ORDER.items[0].sku;
+    await putStock(h, sku, 10, 1250);
+    const placed = await http<{ orderId: string }>(h, 'POST', '/orders', DEMO_ORDER);
+    expect(placed.status).toBe(202);
+    const { orderId } = placed.body;
+    expect((await waitForTerminal(h, orderId)).status).toBe('COMPLETED');
+    // every consumer finished with the order's records (the saga's last events included)
+    await h.runtime.idle({ timeoutMs: 30_000 });
+
+    // the JSON behind the page
+    const overview = await http<{
+      statuses: { counts: { value: string; count: number }[] };
+      consumers: { consumer: string; recordsBehind: number }[];
+    }>(h, 'GET', '/_console/api/overview');
+    expect(overview.status).toBe(200);
+    expect(overview.body.statuses.counts).toEqual([{ value: 'COMPLETED', count: 1 }]);
+    expect(overview.body.consumers.length).toBe(h.runtime.mappings.filter((m) => m.enabled).length);
+    expect(overview.body.consumers.every((c) => c.recordsBehind === 0)).toBe(true);
+    expect((await http(h, 'GET', '/_console/api/timeline')).status).toBe(400);
+    // nothing failed, so the replay (npm run replay's code) finds nothing and puts nothing
+    const replay = await http<{ found: number; put: number }>(h, 'POST', '/_console/api/replay');
+    expect(replay.status).toBe(200);
+    expect(replay.body).toMatchObject({ found: 0, put: 0 });
+
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launchPersistentContext(join(work, 'profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1400, height: 1000 },
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    const page = browser.pages()[0] ?? (await browser.newPage());
+    const consoleUrl = h.runtime.consoleUrl;
+    expect(h.runtime.banner).toContain(consoleUrl);
+    await page.goto(consoleUrl);
+
+    // orders by status: one COMPLETED order
+    const completed = page.locator('[data-testid=statuses] [data-status=COMPLETED] b');
+    await completed.waitFor({ timeout: 10_000 });
+    expect(await completed.textContent()).toBe('1');
+
+    // the lag table: one row per consumer, none behind
+    const rows = page.locator('[data-testid=consumers] tbody tr');
+    await waitFor(h, 'the consumers table', async () => ((await rows.count()) > 0 ? true : undefined));
+    expect(await rows.count()).toBe(overview.body.consumers.length);
+    const consumerNames = await page.locator('[data-testid=consumers] tbody tr td:first-child').allTextContents();
+    expect(consumerNames.sort()).toEqual(overview.body.consumers.map((c) => c.consumer).sort());
+
+    // the order's timeline: every record of the order, with the consumers that handled it
+    await page.fill('[data-testid=timeline-key]', orderId);
+    await page.click('[data-testid=timeline-open]');
+    const timeline = page.locator('[data-testid=timeline-table]');
+    await timeline.waitFor({ timeout: 10_000 });
+    const eventTypes = new Set(
+      (await page
+        .locator('[data-testid=timeline-table] tbody tr')
+        .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-event-type')))) as string[],
+    );
+    const delivered = h.deliveries.filter((d) => d.orderId === orderId);
+    expect(delivered.length).toBeGreaterThan(0);
+    expect(eventTypes).toEqual(new Set(delivered.map((d) => d.eventType)));
+    const shownConsumers = new Set(await page.locator('[data-testid=timeline-consumer]').allTextContents());
+    expect(shownConsumers).toEqual(new Set(delivered.map((d) => d.service)));
+    expect(await timeline.textContent()).toContain('ok');
+    expect(await timeline.textContent()).toContain('ORDER_CREATED');
+
+    const screenshot = join(work, 'console.png');
+    await page.screenshot({ path: screenshot, fullPage: true });
+    console.log(`console screenshot: ${screenshot}`);
+    expect(statSync(screenshot).size).toBeGreaterThan(10 * 1024);
+  });
+});
