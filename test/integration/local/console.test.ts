@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PutRecordCommand } from '@aws-sdk/client-kinesis';
 import type { BrowserContext } from 'playwright-core';
 import { DEMO_ORDER } from '../../../bin/local-app';
 import {
@@ -44,9 +45,14 @@ describeWithChromium('local console in headless Chromium', () => {
     rmSync(join(work, 'profile'), { recursive: true, force: true });
   });
 
-  it('shows orders by status, consumer lag and one order timeline with its consumers', async () => {
+  it('shows orders by status, consumer lag, the on-failure folder with its replay, and one order timeline', async () => {
     const sku = DEMO_ORDER.items[0].sku;
     await putStock(h, sku, 10, 1250);
+    // a record no consumer can parse: every mapping retries it, then sends it to the on-failure folder
+    const poisonKey = `poison-${Date.now()}`;
+    await h.kinesis.send(
+      new PutRecordCommand({ StreamName: h.streamName, PartitionKey: poisonKey, Data: Buffer.from('not an event') }),
+    );
     const placed = await http<{ orderId: string }>(h, 'POST', '/orders', DEMO_ORDER);
     expect(placed.status).toBe(202);
     const { orderId } = placed.body;
@@ -57,17 +63,33 @@ describeWithChromium('local console in headless Chromium', () => {
     // the JSON behind the page
     const overview = await http<{
       statuses: { counts: { value: string; count: number }[] };
-      consumers: { consumer: string; recordsBehind: number }[];
+      consumers: { consumer: string; recordsBehind: number; failedInvocations: number; failedBatches: number }[];
+      failed: { objectCount: number; records: number };
     }>(h, 'GET', '/_console/api/overview');
     expect(overview.status).toBe(200);
     expect(overview.body.statuses.counts).toEqual([{ value: 'COMPLETED', count: 1 }]);
-    expect(overview.body.consumers.length).toBe(h.runtime.mappings.filter((m) => m.enabled).length);
-    expect(overview.body.consumers.every((c) => c.recordsBehind === 0)).toBe(true);
+    const consumers = overview.body.consumers;
+    expect(consumers.length).toBe(h.runtime.mappings.filter((m) => m.enabled).length);
+    for (const consumer of consumers) {
+      expect(consumer).toMatchObject({ recordsBehind: 0, failedBatches: 1 });
+      expect(consumer.failedInvocations).toBeGreaterThan(1);
+    }
+    expect(overview.body.failed).toEqual(expect.objectContaining({ objectCount: consumers.length }));
+    expect(overview.body.failed.records).toBe(consumers.length);
+    // the poison record's own timeline: failed invocations, then the on-failure folder, in every consumer
+    const poison = await http<{ records: { type: string; handlings: { consumer: string; outcome: string }[] }[] }>(
+      h,
+      'GET',
+      `/_console/api/timeline?key=${poisonKey}`,
+    );
+    expect(poison.body.records).toHaveLength(1);
+    expect(poison.body.records[0].type).toBe('(not JSON)');
+    const outcomes = poison.body.records[0].handlings;
+    expect(new Set(outcomes.map((o) => o.outcome))).toEqual(new Set(['failed', 'sent-to-on-failure']));
+    expect(new Set(outcomes.filter((o) => o.outcome === 'sent-to-on-failure').map((o) => o.consumer)).size).toBe(
+      consumers.length,
+    );
     expect((await http(h, 'GET', '/_console/api/timeline')).status).toBe(400);
-    // nothing failed, so the replay (npm run replay's code) finds nothing and puts nothing
-    const replay = await http<{ found: number; put: number }>(h, 'POST', '/_console/api/replay');
-    expect(replay.status).toBe(200);
-    expect(replay.body).toMatchObject({ found: 0, put: 0 });
 
     const { chromium } = await import('playwright-core');
     browser = await chromium.launchPersistentContext(join(work, 'profile'), {
@@ -119,6 +141,20 @@ describeWithChromium('local console in headless Chromium', () => {
     expect(shownConsumers).toEqual(new Set(delivered.map((d) => d.service)));
     expect(await timeline.textContent()).toContain('ok');
     expect(await timeline.textContent()).toContain('ORDER_CREATED');
+
+    // the on-failure folder and its Replay button (npm run replay's code): the poison record, once
+    expect(await page.locator('[data-testid=failed-summary]').textContent()).toContain(
+      `${consumers.length} object(s), ${consumers.length} record(s)`,
+    );
+    await page.click('[data-testid=replay]');
+    const replayResult = page.locator('[data-testid=replay-result]');
+    await replayResult.filter({ hasText: 'put back' }).waitFor({ timeout: 20_000 });
+    expect(await replayResult.textContent()).toContain(`1 record(s) found, 1 put back on ${h.streamName}`);
+    // it is on the stream again: every consumer reads it (and fails on it) once more
+    await waitFor(h, 'the replayed record read again', async () => {
+      const again = await http<{ records: unknown[] }>(h, 'GET', `/_console/api/timeline?key=${poisonKey}`);
+      return again.body.records.length === 2 ? true : undefined;
+    });
 
     const screenshot = join(work, 'console.png');
     await page.screenshot({ path: screenshot, fullPage: true });
