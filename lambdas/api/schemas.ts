@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_AVAILABLE } from '../domain/inventory';
 import { MAX_QUANTITY_PER_SKU, MAX_UNIT_PRICE_CENTS } from '../domain/pricing';
 

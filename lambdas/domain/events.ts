@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The catalogue of records on the order stream: commands (imperative, one consumer acts

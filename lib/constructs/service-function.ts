@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
@@ -14,6 +14,26 @@ const SERVICE_NAME_PATTERN = /^[a-z][a-z0-9-]{0,30}$/;
 
 /** CloudWatch namespace of the functions' Powertools (EMF) metrics; dimension `service`. */
 export const METRICS_NAMESPACE = 'orderstream';
+
+/**
+ * How every function is bundled (esbuild, locally, no Docker). Each bundle stays under 450 KB
+ * minified (test/unit/lambdas/shared/bundle-size.test.ts): zod is imported as a namespace
+ * (`import * as z from 'zod'`) so its unused locales are dropped.
+ */
+export const FUNCTION_BUNDLING = {
+  minify: true,
+  sourceMap: true,
+  target: 'node22',
+  format: OutputFormat.CJS,
+  forceDockerBundling: false,
+  logLevel: LogLevel.WARNING,
+  // The AWS SDK v3 ships with the nodejs22.x runtime.
+  externalModules: ['@aws-sdk/*'],
+  // ESM builds first where a package has both: esbuild drops what is never imported from them
+  // (@smithy/node-http-handler's CJS build carries ~110 KB of @smithy/core we do not use).
+  mainFields: ['module', 'main'],
+} as const satisfies BundlingOptions;
+
 export interface ServiceFunctionProps {
   /**
    * Service name. Selects the entry `lambdas/<service>/handler.ts` (unless `entry` is given)
@@ -137,16 +157,7 @@ export class ServiceFunction extends Construct {
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        target: 'node22',
-        format: OutputFormat.CJS,
-        forceDockerBundling: false,
-        logLevel: LogLevel.WARNING,
-        // The AWS SDK v3 ships with the nodejs22.x runtime.
-        externalModules: ['@aws-sdk/*'],
-      },
+      bundling: FUNCTION_BUNDLING,
     });
 
     Validations.of(this).acknowledge(
