@@ -158,6 +158,7 @@ async function costPerRecord(
   handler: Handler,
   calls: { dynamodb: () => number; kinesis: () => number },
 ): Promise<{ dynamodb: number; kinesis: number; cpuMs: number }> {
+  await consume(service, handler, 'warm-up', BATCH_SIZE);
   const before = { dynamodb: calls.dynamodb(), kinesis: calls.kinesis(), cpu: process.cpuUsage() };
   await consume(service, handler, 'cost', BATCH_SIZE);
   const cpu = process.cpuUsage(before.cpu);

@@ -20,11 +20,12 @@ export type RecordHandlers = {
 
 /**
  * How many orders (partition keys) of one batch a consumer works on at once.
- * Each record costs a few sequential calls (5-10 ms each on AWS), so one record at a time caps
- * a shard at ~100-200 records/s per consumer; 16 orders at once lifts that past a shard's 1,000
- * records/s ingress while keeping DynamoDB and Kinesis calls per function modest.
+ * A record costs 2-4 calls one after another (DynamoDB ~5 ms, Kinesis ~10 ms on AWS): 20-25 ms,
+ * so one record at a time caps a shard at ~40-50 records/s per consumer. 32 at once covers a
+ * shard's 1,000 records/s ingress with room (32 / 25 ms = 1,280/s), as long as the function's
+ * CPU keeps up (see bench/consumers.ts); the SDK's 50 sockets per client are not exhausted.
  */
-export const DEFAULT_CONSUMER_CONCURRENCY = 16;
+export const DEFAULT_CONSUMER_CONCURRENCY = 32;
 
 export interface StreamConsumerOptions {
   /** Handlers by eventType. Records of any other type are skipped (logged, counted). */
@@ -36,7 +37,7 @@ export interface StreamConsumerOptions {
   readonly faults?: FaultInjector | null;
   /**
    * Orders (partition keys) of a batch processed at once; 1 = one record at a time, in stream order.
-   * @default ORDERSTREAM_CONSUMER_CONCURRENCY, else DEFAULT_CONSUMER_CONCURRENCY (16)
+   * @default ORDERSTREAM_CONSUMER_CONCURRENCY, else DEFAULT_CONSUMER_CONCURRENCY (32)
    */
   readonly concurrency?: number;
 }

@@ -125,10 +125,10 @@ describe('createStreamConsumer, records of different orders at once', () => {
     expect(consumer.log).toEqual(names.flatMap((name) => [`start ${name}`, `end ${name}`]));
   });
 
-  it('reads its default from ORDERSTREAM_CONSUMER_CONCURRENCY, else 16', async () => {
+  it('reads its default from ORDERSTREAM_CONSUMER_CONCURRENCY, else 32', async () => {
     const inFlightOf = async (): Promise<number> => {
       const consumer = gatedConsumer();
-      const names = Array.from({ length: 20 }, (_, i) => `k${i}`);
+      const names = Array.from({ length: 40 }, (_, i) => `k${i}`);
       const done = consumer.handler(aKinesisEvent(names.map((name) => rec(name, name))), aLambdaContext());
       for (const name of names) {
         await settle();
@@ -137,7 +137,7 @@ describe('createStreamConsumer, records of different orders at once', () => {
       await done;
       return consumer.maxInFlight();
     };
-    expect(await inFlightOf()).toBe(16);
+    expect(await inFlightOf()).toBe(32);
     process.env.ORDERSTREAM_CONSUMER_CONCURRENCY = '3';
     try {
       expect(await inFlightOf()).toBe(3);
