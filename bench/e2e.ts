@@ -31,8 +31,8 @@ const BASELINE_ORDERS_PER_SECOND = 1.62;
  */
 const HOPS = 8;
 const CLIENTS = Number(process.env.BENCH_E2E_CLIENTS ?? 48);
-const LOAD_SECONDS = Number(process.env.BENCH_E2E_SECONDS ?? 75);
-const WARMUP_SECONDS = Number(process.env.BENCH_E2E_WARMUP_SECONDS ?? 15);
+const LOAD_SECONDS = Number(process.env.BENCH_E2E_SECONDS ?? 60);
+const WARMUP_SECONDS = Number(process.env.BENCH_E2E_WARMUP_SECONDS ?? 10);
 const FLOOR_SAMPLES = Number(process.env.BENCH_E2E_FLOOR_SAMPLES ?? 20);
 const SINGLE_ORDERS = Number(process.env.BENCH_E2E_SINGLE_ORDERS ?? 5);
 const SETTLE_TIMEOUT_MS = 180_000;
@@ -102,7 +102,7 @@ export async function e2eBenchmark(
         `orders/s POST -> COMPLETED (x${(load.ordersPerSecond / BASELINE_ORDERS_PER_SECOND).toFixed(1)} the ` +
         `${BASELINE_ORDERS_PER_SECOND} orders/s of issue 9), p50 ${Math.round(load.p50Ms)} ms, p95 ${Math.round(load.p95Ms)} ms ` +
         `(p50 = ${(load.p50Ms / (HOPS * floorMs)).toFixed(2)} x hops x floor); ${load.accepted} accepted, ` +
-        `${load.completed} completed, ${load.lost} lost, ${load.refused} refused`,
+        `${load.completed} completed, ${load.lost} lost, ${load.refused} refused ${JSON.stringify(load.refusedStatuses)}`,
     );
     report.e2e = {
       hops: HOPS,
@@ -125,6 +125,7 @@ export async function e2eBenchmark(
         completed: load.completed,
         lost: load.lost,
         refused: load.refused,
+        refusedStatuses: load.refusedStatuses,
       },
     };
   } finally {
@@ -154,6 +155,8 @@ function completedOrders(fn: LocalFunctionDefinition, event: unknown, result: In
 
 interface Placed {
   readonly accepted: boolean;
+  /** The API's status when it refused the order. */
+  readonly status: number;
   readonly latencyMs: number;
   readonly placedAt: number;
   readonly completedAt: number;
@@ -176,7 +179,9 @@ function orderPlacer(apiUrl: string, completions: Map<string, () => void>): () =
       }),
     });
     const body = (await response.json()) as { orderId?: string };
-    if (response.status !== 202 || !body.orderId) return { accepted: false, latencyMs: 0, placedAt, completedAt: 0 };
+    if (response.status !== 202 || !body.orderId) {
+      return { accepted: false, status: response.status, latencyMs: 0, placedAt, completedAt: 0 };
+    }
     const orderId = body.orderId;
     const completed = new Promise<void>((done) => completions.set(orderId, done));
     const timeout = sleep(SETTLE_TIMEOUT_MS).then(() => 'timeout' as const);
@@ -184,7 +189,7 @@ function orderPlacer(apiUrl: string, completions: Map<string, () => void>): () =
     completions.delete(orderId);
     if (outcome === 'timeout') throw new Error(`order ${orderId} not COMPLETED within ${SETTLE_TIMEOUT_MS / 1000} s`);
     const completedAt = Date.now();
-    return { accepted: true, latencyMs: completedAt - placedAt, placedAt, completedAt };
+    return { accepted: true, status: 202, latencyMs: completedAt - placedAt, placedAt, completedAt };
   };
 }
 
@@ -216,6 +221,7 @@ async function sustainedLoad(place: () => Promise<Placed>) {
     completed: accepted.length,
     lost,
     refused: results.length - accepted.length,
+    refusedStatuses: [...new Set(results.filter((result) => !result.accepted).map((result) => result.status))],
   };
 }
 

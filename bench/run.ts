@@ -41,7 +41,7 @@ import { consumersBenchmark } from './consumers';
 import { e2eBenchmark } from './e2e';
 import { alternate, median, newReport, writeReport, type Report } from './report';
 
-const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000);
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 500);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 interface Variant {
