@@ -239,7 +239,8 @@ async function inRecordSubsegment(envelope: EventEnvelope, work: () => Promise<v
   const subsegment = parent.addNewSubsegment(`### ${envelope.eventType}`);
   subsegment.addAnnotation('orderId', envelope.orderId);
   subsegment.addAnnotation('correlationId', envelope.correlationId);
-  const upstream = upstreamTraceId(envelope);
+  // The API request's trace (shared/envelope.ts traceId, copied by causedBy down the whole flow).
+  const upstream = envelope.traceId;
   if (upstream) {
     subsegment.addAnnotation('upstreamTraceId', upstream);
     subsegment.addMetadata('upstreamTraceId', upstream);
@@ -255,10 +256,4 @@ async function inRecordSubsegment(envelope: EventEnvelope, work: () => Promise<v
   } finally {
     subsegment.close();
   }
-}
-
-/** The X-Ray trace id of the API request behind this record, when the envelope carries one. */
-function upstreamTraceId(envelope: EventEnvelope): string | undefined {
-  const traceId = (envelope as { readonly traceId?: unknown }).traceId;
-  return typeof traceId === 'string' && traceId !== '' ? traceId : undefined;
 }
