@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RawRecord } from '../../lambdas/adapters/kinesis-event-publisher';
 import { PlaceOrderRequestSchema, type PlaceOrderRequest } from '../../lambdas/api/schemas';
 import type { Catalog } from '../../lambdas/ports/catalog';
