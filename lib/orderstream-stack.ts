@@ -185,10 +185,103 @@ const pascal = (name: string): string =>
     .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
     .join('');
 
+/** The props with their defaults applied, validated: everything the construction steps read. */
+interface StackSettings {
+  readonly stageName: string;
+  readonly streamRetention: Duration;
+  readonly streamEncryption: StreamEncryptionMode;
+  readonly emailSender?: string;
+  readonly alarmEmail?: string;
+  readonly failedRecordsExpirationDays: number;
+  readonly dataRemovalPolicy: RemovalPolicy;
+  readonly mapping?: ConsumerMappingOptions;
+  readonly stepTimeoutSeconds: number;
+  readonly maxRedrives: number;
+  readonly faultRate: number;
+  readonly api: Pick<
+    OrderstreamStackProps,
+    'apiAuth' | 'jwtIssuer' | 'jwtAudience' | 'apiThrottlingRateLimit' | 'apiThrottlingBurstLimit'
+  >;
+}
+
+/** Applies the defaults and validates every prop (pure: fails at synth, before any resource exists). */
+function resolveSettings(props: OrderstreamStackProps): StackSettings {
+  const stageName = props.stageName ?? 'dev';
+  if (!STAGE_PATTERN.test(stageName)) {
+    throw new Error(`OrderstreamStack: stageName must match ${STAGE_PATTERN}; got '${stageName}'`);
+  }
+  const streamRetention = props.streamRetention ?? Duration.hours(24);
+  const retentionHours = streamRetention.toHours({ integral: false });
+  if (!Number.isInteger(retentionHours) || retentionHours < 24 || retentionHours > 8760) {
+    throw new Error(`OrderstreamStack: streamRetention must be whole hours in 24..8760; got ${retentionHours} h`);
+  }
+  const streamEncryption = props.streamEncryption ?? 'CUSTOMER_MANAGED';
+  if (streamEncryption !== 'CUSTOMER_MANAGED' && streamEncryption !== 'AWS_MANAGED') {
+    throw new Error(
+      `OrderstreamStack: streamEncryption must be 'CUSTOMER_MANAGED' or 'AWS_MANAGED'; got '${String(streamEncryption)}'`,
+    );
+  }
+  if (props.emailSender !== undefined && !EMAIL_PATTERN.test(props.emailSender)) {
+    throw new Error(`OrderstreamStack: emailSender must be an email address; got '${props.emailSender}'`);
+  }
+  if (props.alarmEmail !== undefined && !EMAIL_PATTERN.test(props.alarmEmail)) {
+    throw new Error(`OrderstreamStack: alarmEmail must be an email address; got '${props.alarmEmail}'`);
+  }
+  const expirationDays = (props.failedRecordsExpiration ?? Duration.days(30)).toDays({ integral: false });
+  if (!Number.isInteger(expirationDays) || expirationDays < 1 || expirationDays > 3650) {
+    throw new Error(`OrderstreamStack: failedRecordsExpiration must be whole days in 1..3650; got ${expirationDays}`);
+  }
+  // Checked once here so a bad value fails with one message, not six.
+  resolveMappingOptions('OrderstreamStack.mapping', props.mapping, streamRetention);
+  const isLocal = stageName === LOCAL_STAGE;
+  const stepTimeoutSeconds = (props.sagaStepTimeout ?? Duration.seconds(isLocal ? 30 : 300)).toSeconds({
+    integral: false,
+  });
+  if (!Number.isInteger(stepTimeoutSeconds) || stepTimeoutSeconds < 10 || stepTimeoutSeconds > 86400) {
+    throw new Error(
+      `OrderstreamStack: sagaStepTimeout must be whole seconds in 10..86400; got ${stepTimeoutSeconds} s`,
+    );
+  }
+  const maxRedrives = props.sagaMaxRedrives ?? 2;
+  if (!Number.isInteger(maxRedrives) || maxRedrives < 0 || maxRedrives > 10) {
+    throw new Error(`OrderstreamStack: sagaMaxRedrives must be an integer in 0..10; got ${maxRedrives}`);
+  }
+  const faultRate = parseFaultRate(props.faultInjectionRate ?? 0, 'OrderstreamStack: faultInjectionRate');
+  if (faultRate > 0 && !isLocal) {
+    throw new Error(
+      `OrderstreamStack: faultInjectionRate is a local-only soak-test switch; refused for stage '${stageName}' ` +
+        `(only stage '${LOCAL_STAGE}' may fail records on purpose)`,
+    );
+  }
+  return {
+    stageName,
+    streamRetention,
+    streamEncryption,
+    emailSender: props.emailSender,
+    alarmEmail: props.alarmEmail,
+    failedRecordsExpirationDays: expirationDays,
+    dataRemovalPolicy: props.dataRemovalPolicy ?? RemovalPolicy.RETAIN,
+    mapping: props.mapping,
+    stepTimeoutSeconds,
+    maxRedrives,
+    faultRate,
+    api: {
+      apiAuth: props.apiAuth,
+      jwtIssuer: props.jwtIssuer,
+      jwtAudience: props.jwtAudience,
+      apiThrottlingRateLimit: props.apiThrottlingRateLimit,
+      apiThrottlingBurstLimit: props.apiThrottlingBurstLimit,
+    },
+  };
+}
+
 /**
  * The whole orderstream backend in one environment-agnostic stack: the KMS-encrypted on-demand
  * stream, five DynamoDB tables, the HTTP API and its function, six consumers (each on its own
  * enhanced fan-out consumer and mapping), the on-failure bucket, and alarms to an SNS topic.
+ *
+ * The constructor is a sequence of named steps; their order is the order of the template's
+ * resources, so keep it when adding a step.
  */
 export class OrderstreamStack extends Stack {
   public readonly stageName: string;
@@ -209,77 +302,52 @@ export class OrderstreamStack extends Stack {
 
   public constructor(scope: Construct, id: string, props: OrderstreamStackProps = {}) {
     super(scope, id, props);
+    const settings = resolveSettings(props);
+    this.stageName = settings.stageName;
 
-    // ---- props: defaults and validation (fail at synth, before any resource exists) ----
-    this.stageName = props.stageName ?? 'dev';
-    if (!STAGE_PATTERN.test(this.stageName)) {
-      throw new Error(`OrderstreamStack: stageName must match ${STAGE_PATTERN}; got '${this.stageName}'`);
-    }
-    const streamRetention = props.streamRetention ?? Duration.hours(24);
-    const retentionHours = streamRetention.toHours({ integral: false });
-    if (!Number.isInteger(retentionHours) || retentionHours < 24 || retentionHours > 8760) {
-      throw new Error(`OrderstreamStack: streamRetention must be whole hours in 24..8760; got ${retentionHours} h`);
-    }
-    const streamEncryption = props.streamEncryption ?? 'CUSTOMER_MANAGED';
-    if (streamEncryption !== 'CUSTOMER_MANAGED' && streamEncryption !== 'AWS_MANAGED') {
-      throw new Error(
-        `OrderstreamStack: streamEncryption must be 'CUSTOMER_MANAGED' or 'AWS_MANAGED'; got '${String(streamEncryption)}'`,
-      );
-    }
-    if (props.emailSender !== undefined && !EMAIL_PATTERN.test(props.emailSender)) {
-      throw new Error(`OrderstreamStack: emailSender must be an email address; got '${props.emailSender}'`);
-    }
-    if (props.alarmEmail !== undefined && !EMAIL_PATTERN.test(props.alarmEmail)) {
-      throw new Error(`OrderstreamStack: alarmEmail must be an email address; got '${props.alarmEmail}'`);
-    }
-    const expirationDays = (props.failedRecordsExpiration ?? Duration.days(30)).toDays({ integral: false });
-    if (!Number.isInteger(expirationDays) || expirationDays < 1 || expirationDays > 3650) {
-      throw new Error(`OrderstreamStack: failedRecordsExpiration must be whole days in 1..3650; got ${expirationDays}`);
-    }
-    // Checked once here so a bad value fails with one message, not six.
-    resolveMappingOptions('OrderstreamStack.mapping', props.mapping, streamRetention);
-    const dataRemovalPolicy = props.dataRemovalPolicy ?? RemovalPolicy.RETAIN;
-    const isLocal = this.stageName === LOCAL_STAGE;
-    const stepTimeoutSeconds = (props.sagaStepTimeout ?? Duration.seconds(isLocal ? 30 : 300)).toSeconds({
-      integral: false,
+    this.streamKey = this.createStreamKey(settings);
+    this.stream = this.createStream(settings);
+    this.tables = this.createTables(settings);
+    this.failedRecordsBucket = this.createFailedRecordsBucket(settings);
+    this.alarmTopic = this.createAlarmTopic(settings);
+
+    this.apiFunction = this.createServiceFunction(API_SERVICE, Duration.seconds(10), settings);
+    this.consumers = this.createConsumers(settings);
+    this.sweeperFunction = this.createServiceFunction(SWEEPER_SERVICE, Duration.seconds(50), settings);
+    this.sweepSchedule = this.scheduleSweeper();
+    this.stepsTimedOutAlarm = this.createSweeperAlarms();
+
+    this.api = this.createApi(settings);
+    this.dashboard = this.createDashboard();
+    this.savedQueries = this.createSavedQueries();
+    this.addOutputs();
+  }
+
+  /** The stream's customer-managed KMS key (rotated yearly, policy in this stack), unless 'AWS_MANAGED'. */
+  private createStreamKey(settings: StackSettings): kms.Key | undefined {
+    if (settings.streamEncryption !== 'CUSTOMER_MANAGED') return undefined;
+    const key = new kms.Key(this, 'StreamKey', {
+      description: `orderstream ${settings.stageName}: encrypts the order event stream`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
     });
-    if (!Number.isInteger(stepTimeoutSeconds) || stepTimeoutSeconds < 10 || stepTimeoutSeconds > 86400) {
-      throw new Error(
-        `OrderstreamStack: sagaStepTimeout must be whole seconds in 10..86400; got ${stepTimeoutSeconds} s`,
-      );
-    }
-    const maxRedrives = props.sagaMaxRedrives ?? 2;
-    if (!Number.isInteger(maxRedrives) || maxRedrives < 0 || maxRedrives > 10) {
-      throw new Error(`OrderstreamStack: sagaMaxRedrives must be an integer in 0..10; got ${maxRedrives}`);
-    }
-    const faultRate = parseFaultRate(props.faultInjectionRate ?? 0, 'OrderstreamStack: faultInjectionRate');
-    if (faultRate > 0 && !isLocal) {
-      throw new Error(
-        `OrderstreamStack: faultInjectionRate is a local-only soak-test switch; refused for stage '${this.stageName}' ` +
-          `(only stage '${LOCAL_STAGE}' may fail records on purpose)`,
-      );
-    }
+    pinLogicalId(key, 'StreamKey');
+    return key;
+  }
 
-    // ---- the stream ----
-    if (streamEncryption === 'CUSTOMER_MANAGED') {
-      this.streamKey = new kms.Key(this, 'StreamKey', {
-        description: `orderstream ${this.stageName}: encrypts the order event stream`,
-        enableKeyRotation: true,
-        removalPolicy: RemovalPolicy.DESTROY,
-      });
-    }
-    this.stream = new kinesis.Stream(this, 'EventStream', {
+  /** The on-demand Kinesis stream that carries every command and event between the services. */
+  private createStream(settings: StackSettings): kinesis.Stream {
+    const stream = new kinesis.Stream(this, 'EventStream', {
       streamMode: kinesis.StreamMode.ON_DEMAND,
-      retentionPeriod: streamRetention,
+      retentionPeriod: settings.streamRetention,
       encryption: this.streamKey ? kinesis.StreamEncryption.KMS : kinesis.StreamEncryption.MANAGED,
       encryptionKey: this.streamKey,
       // Records are transient (retention-bound); the durable state is in the tables.
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    pinLogicalId(this.stream, 'EventStream');
+    pinLogicalId(stream, 'EventStream');
     if (this.streamKey) {
-      pinLogicalId(this.streamKey, 'StreamKey');
-      Validations.of(this.stream).acknowledge({
+      Validations.of(stream).acknowledge({
         id: 'AwsSolutions-KDS3',
         reason:
           'The customer-managed key is the documented default: its key policy lives in this stack (auditable, revocable, ' +
@@ -287,8 +355,11 @@ export class OrderstreamStack extends Stack {
           "which Kinesis amortises by caching data keys) is accepted; streamEncryption 'AWS_MANAGED' switches to alias/aws/kinesis.",
       });
     }
+    return stream;
+  }
 
-    // ---- tables ----
+  /** The five on-demand tables that hold the durable state, keyed as TABLE_SCHEMAS says. */
+  private createTables(settings: StackSettings): Record<TableKey, dynamodb.Table> {
     const tables = {} as Record<TableKey, dynamodb.Table>;
     for (const key of Object.keys(TABLE_SCHEMAS) as TableKey[]) {
       const schema = TABLE_SCHEMAS[key];
@@ -298,7 +369,7 @@ export class OrderstreamStack extends Stack {
         timeToLiveAttribute: schema.timeToLiveAttribute,
         billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-        removalPolicy: dataRemovalPolicy,
+        removalPolicy: settings.dataRemovalPolicy,
       });
       pinLogicalId(tables[key], schema.id);
     }
@@ -310,10 +381,12 @@ export class OrderstreamStack extends Stack {
       projectionType: dynamodb.ProjectionType.INCLUDE,
       nonKeyAttributes: [...SAGA_DEADLINE_INDEX.projected],
     });
-    this.tables = tables;
+    return tables;
+  }
 
-    // ---- on-failure destination ----
-    this.failedRecordsBucket = new s3.Bucket(this, 'FailedRecordsBucket', {
+  /** The on-failure destination of the mappings: records of batches that failed every retry, kept until they expire. */
+  private createFailedRecordsBucket(settings: StackSettings): s3.Bucket {
+    const bucket = new s3.Bucket(this, 'FailedRecordsBucket', {
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -322,14 +395,14 @@ export class OrderstreamStack extends Stack {
       lifecycleRules: [
         {
           id: 'ExpireFailedRecords',
-          expiration: Duration.days(expirationDays),
+          expiration: Duration.days(settings.failedRecordsExpirationDays),
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
       ],
-      removalPolicy: dataRemovalPolicy,
+      removalPolicy: settings.dataRemovalPolicy,
     });
-    pinLogicalId(this.failedRecordsBucket, 'FailedRecordsBucket');
-    Validations.of(this.failedRecordsBucket).acknowledge({
+    pinLogicalId(bucket, 'FailedRecordsBucket');
+    Validations.of(bucket).acknowledge({
       id: 'AwsSolutions-S1',
       reason:
         'Only the Lambda event-source mappings write here (failed batches, expiring after the lifecycle period); ' +
@@ -337,10 +410,13 @@ export class OrderstreamStack extends Stack {
         'objects expire by lifecycle). This stack enables no S3 server access logs and no CloudTrail data events, so ' +
         'object-level reads by operators are not logged; an access-log bucket would itself need this exemption.',
     });
+    return bucket;
+  }
 
-    // ---- alarms topic ----
+  /** The KMS-encrypted SNS topic every alarm of the stack publishes to (and only those alarms). */
+  private createAlarmTopic(settings: StackSettings): sns.Topic {
     const alarmKey = new kms.Key(this, 'AlarmTopicKey', {
-      description: `orderstream ${this.stageName}: encrypts the alarm topic`,
+      description: `orderstream ${settings.stageName}: encrypts the alarm topic`,
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.DESTROY,
     });
@@ -354,20 +430,20 @@ export class OrderstreamStack extends Stack {
         conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
       }),
     );
-    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
-      displayName: `orderstream ${this.stageName} alarms`,
+    const topic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: `orderstream ${settings.stageName} alarms`,
       masterKey: alarmKey,
       enforceSSL: true,
     });
     // A topic policy replaces SNS's default one, and enforceSSL's holds only a Deny: without this
     // Allow, CloudWatch may not publish ("no resource-based policy allows the SNS:Publish action").
     // Scoped to this stack's alarms by ARN (resolved at synth, so alarms added later count too).
-    this.alarmTopic.addToResourcePolicy(
+    topic.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowThisStacksAlarmsToPublish',
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['sns:Publish'],
-        resources: [this.alarmTopic.topicArn],
+        resources: [topic.topicArn],
         conditions: {
           StringEquals: { 'aws:SourceAccount': this.account },
           ArnEquals: {
@@ -382,99 +458,43 @@ export class OrderstreamStack extends Stack {
         },
       }),
     );
-    if (props.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    if (settings.alarmEmail) topic.addSubscription(new subscriptions.EmailSubscription(settings.alarmEmail));
+    return topic;
+  }
 
-    // ---- functions: one definition table, no copy-pasted blocks ----
-    const environmentOf = (service: ServiceDefinition): Record<string, string> => {
-      const env: Record<string, string> = {};
-      for (const key of tablesOf(service)) env[TABLE_ENV[key]] = tables[key].tableName;
-      if (service.publishes) env.STREAM_NAME = this.stream.streamName;
-      if (service.sendsEmail && props.emailSender) env.EMAIL_SENDER = props.emailSender;
-      if (service.name === 'saga') {
-        env.SAGA_STEP_TIMEOUT_SECONDS = String(stepTimeoutSeconds);
-        env.SAGA_MAX_REDRIVES = String(maxRedrives);
-      }
-      if (faultRate > 0 && CONSUMER_SERVICES.includes(service)) env[FAULT_RATE_ENV] = String(faultRate);
-      return env;
-    };
-    const grantServiceAccess = (service: ServiceDefinition, serviceFunction: ServiceFunction): void => {
-      const fn = serviceFunction.function;
-      // Exactly the actions the service's code performs (lib/services.ts), table by table or index
-      // by index: no grantReadData/grantReadWriteData (Scan, Query, BatchWrite, DescribeTable...).
-      for (const access of service.tables) {
-        const table = tables[access.table];
-        fn.addToRolePolicy(
-          new iam.PolicyStatement({
-            sid: `${pascal(access.table)}${access.index ?? 'Table'}Access`,
-            actions: access.actions.map((action) => `dynamodb:${action}`),
-            resources: [access.index ? `${table.tableArn}/index/${access.index}` : table.tableArn],
-            conditions: access.leadingKeyPrefix
-              ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${access.leadingKeyPrefix}*`] } }
-              : undefined,
-          }),
-        );
-      }
-      if (service.publishes) {
-        fn.addToRolePolicy(
-          new iam.PolicyStatement({
-            sid: 'PublishToStream',
-            actions: [...OTHER_GRANTS.publish],
-            resources: [this.stream.streamArn],
-          }),
-        );
-        if (this.streamKey) {
-          fn.addToRolePolicy(
-            new iam.PolicyStatement({
-              sid: 'EncryptStreamRecords',
-              actions: [...OTHER_GRANTS.encrypt],
-              resources: [this.streamKey.keyArn],
-              // Only when Kinesis uses the key on the function's behalf (PutRecords), never directly.
-              conditions: kinesisViaService(this),
-            }),
-          );
-        }
-      }
-      if (service.sendsEmail && props.emailSender) {
-        fn.addToRolePolicy(
-          new iam.PolicyStatement({
-            sid: 'SendEmailFromConfiguredSender',
-            actions: [...OTHER_GRANTS.sendEmail],
-            resources: [this.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' })],
-            conditions: { StringEquals: { 'ses:FromAddress': props.emailSender } },
-          }),
-        );
-        Validations.of(serviceFunction.role).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]`,
-          reason:
-            'SES authorizes SendEmail against the sender identity and, in the SES sandbox, every recipient identity, so ' +
-            'the resource must be identity/*; the statement is restricted by the ses:FromAddress condition to the configured sender.',
-        });
-      }
-    };
-
-    this.apiFunction = new ServiceFunction(this, 'Api', {
-      service: API_SERVICE.name,
-      description: API_SERVICE.description,
-      environment: environmentOf(API_SERVICE),
-      timeout: Duration.seconds(10),
+  /** A function that is not a stream consumer (the API's, the sweeper's), with its environment and grants. */
+  private createServiceFunction(
+    service: ServiceDefinition,
+    timeout: Duration,
+    settings: StackSettings,
+  ): ServiceFunction {
+    const serviceFunction = new ServiceFunction(this, pascal(service.name), {
+      service: service.name,
+      description: service.description,
+      environment: this.environmentOf(service, settings),
+      timeout,
     });
-    grantServiceAccess(API_SERVICE, this.apiFunction);
-    pinLogicalId(this.apiFunction.function, `${pascal(API_SERVICE.name)}Function`);
+    this.grantServiceAccess(service, serviceFunction, settings);
+    pinLogicalId(serviceFunction.function, `${pascal(service.name)}Function`);
+    return serviceFunction;
+  }
 
+  /** The six consumers, each on its own enhanced fan-out consumer and event-source mapping, keyed by service name. */
+  private createConsumers(settings: StackSettings): Record<string, StreamConsumerFunction> {
     const consumers: Record<string, StreamConsumerFunction> = {};
     for (const service of CONSUMER_SERVICES) {
       const consumer = new StreamConsumerFunction(this, pascal(service.name), {
         service: service.name,
         description: service.description,
-        environment: environmentOf(service),
+        environment: this.environmentOf(service, settings),
         stream: this.stream,
-        streamRetention,
+        streamRetention: settings.streamRetention,
         streamKey: this.streamKey,
         failedRecordsBucket: this.failedRecordsBucket,
-        mapping: props.mapping,
+        mapping: settings.mapping,
         alarmTopic: this.alarmTopic,
       });
-      grantServiceAccess(service, consumer.serviceFunction);
+      this.grantServiceAccess(service, consumer.serviceFunction, settings);
       pinLogicalId(consumer.function, `${pascal(service.name)}Function`);
       pinLogicalId(consumer.streamConsumer, `${pascal(service.name)}StreamConsumer`);
       pinLogicalId(consumer.eventSourceMapping, `${pascal(service.name)}EventSourceMapping`);
@@ -487,18 +507,12 @@ export class OrderstreamStack extends Stack {
       });
       consumers[service.name] = consumer;
     }
-    this.consumers = consumers;
+    return consumers;
+  }
 
-    // ---- saga deadlines: a scheduled sweeper and an alarm on timed-out steps ----
-    this.sweeperFunction = new ServiceFunction(this, 'Sweeper', {
-      service: SWEEPER_SERVICE.name,
-      description: SWEEPER_SERVICE.description,
-      environment: environmentOf(SWEEPER_SERVICE),
-      timeout: Duration.seconds(50),
-    });
-    grantServiceAccess(SWEEPER_SERVICE, this.sweeperFunction);
-    pinLogicalId(this.sweeperFunction.function, `${pascal(SWEEPER_SERVICE.name)}Function`);
-    this.sweepSchedule = new events.Rule(this, 'SagaSweepSchedule', {
+  /** The rule that runs the saga deadline sweeper every minute (re-drives or times out stalled steps). */
+  private scheduleSweeper(): events.Rule {
+    const rule = new events.Rule(this, 'SagaSweepSchedule', {
       description: `orderstream ${this.stageName}: run the saga deadline sweeper`,
       schedule: events.Schedule.rate(Duration.minutes(1)),
       // A missed run is made up by the next one: no retries, no stale runs.
@@ -509,9 +523,14 @@ export class OrderstreamStack extends Stack {
         }),
       ],
     });
-    pinLogicalId(this.sweepSchedule, 'SagaSweepSchedule');
+    pinLogicalId(rule, 'SagaSweepSchedule');
+    return rule;
+  }
+
+  /** Alarms on timed-out saga steps and on a failing sweeper; returns the timed-out-steps alarm. */
+  private createSweeperAlarms(): cloudwatch.Alarm {
     const alarmAction = new cwActions.SnsAction(this.alarmTopic);
-    this.stepsTimedOutAlarm = new cloudwatch.Alarm(this, 'SagaStepsTimedOutAlarm', {
+    const stepsTimedOutAlarm = new cloudwatch.Alarm(this, 'SagaStepsTimedOutAlarm', {
       alarmDescription:
         `orderstream ${this.stageName}: saga steps timed out (orders cancelled with STEP_TIMED_OUT, ` +
         'or compensations still unanswered after their re-drives)',
@@ -527,7 +546,7 @@ export class OrderstreamStack extends Stack {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    pinLogicalId(this.stepsTimedOutAlarm, 'SagaStepsTimedOutAlarm');
+    pinLogicalId(stepsTimedOutAlarm, 'SagaStepsTimedOutAlarm');
     const sweeperErrorsAlarm = new cloudwatch.Alarm(this, 'SweeperErrorsAlarm', {
       alarmDescription: `orderstream ${this.stageName}: saga deadline sweeper failing (stalled sagas go unnoticed)`,
       metric: this.sweeperFunction.function.metricErrors({ statistic: 'Sum', period: Duration.minutes(5) }),
@@ -536,38 +555,50 @@ export class OrderstreamStack extends Stack {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    for (const alarm of [this.stepsTimedOutAlarm, sweeperErrorsAlarm]) alarm.addAlarmAction(alarmAction);
+    for (const alarm of [stepsTimedOutAlarm, sweeperErrorsAlarm]) alarm.addAlarmAction(alarmAction);
+    return stepsTimedOutAlarm;
+  }
 
-    // ---- API ----
-    this.api = new OrderHttpApi(this, 'HttpApi', {
+  /** The HTTP API in front of the API function, with its authorization, throttling and alarms. */
+  private createApi(settings: StackSettings): OrderHttpApi {
+    return new OrderHttpApi(this, 'HttpApi', {
       handler: this.apiFunction.function,
-      auth: props.apiAuth,
-      jwtIssuer: props.jwtIssuer,
-      jwtAudience: props.jwtAudience,
-      throttlingRateLimit: props.apiThrottlingRateLimit,
-      throttlingBurstLimit: props.apiThrottlingBurstLimit,
+      auth: settings.api.apiAuth,
+      jwtIssuer: settings.api.jwtIssuer,
+      jwtAudience: settings.api.jwtAudience,
+      throttlingRateLimit: settings.api.apiThrottlingRateLimit,
+      throttlingBurstLimit: settings.api.apiThrottlingBurstLimit,
       alarmTopic: this.alarmTopic,
     });
+  }
 
-    this.dashboard = new OperationsDashboard(this, 'Operations', {
+  /** The CloudWatch dashboard of the API, the consumers and the business metrics. */
+  private createDashboard(): OperationsDashboard {
+    return new OperationsDashboard(this, 'Operations', {
       stageName: this.stageName,
       httpApi: this.api.httpApi,
       consumers: CONSUMER_SERVICES.map((service) => ({
         service: service.name,
-        function: consumers[service.name].function,
+        function: this.consumers[service.name].function,
       })),
       metricsNamespace: METRICS_NAMESPACE,
     });
-    this.savedQueries = new SavedLogQueries(this, 'SavedQueries', {
+  }
+
+  /** Saved Logs Insights queries over every function's log group, for tracing an order across services. */
+  private createSavedQueries(): SavedLogQueries {
+    return new SavedLogQueries(this, 'SavedQueries', {
       stageName: this.stageName,
       logGroups: [
         this.apiFunction.logGroup,
-        ...CONSUMER_SERVICES.map((service) => consumers[service.name].serviceFunction.logGroup),
+        ...CONSUMER_SERVICES.map((service) => this.consumers[service.name].serviceFunction.logGroup),
         this.sweeperFunction.logGroup,
       ],
     });
+  }
 
-    // ---- outputs ----
+  /** Stack outputs the scripts and operators read: API URL, stream, bucket, alarm topic and table names. */
+  private addOutputs(): void {
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the order API' });
     new CfnOutput(this, 'StreamName', {
       value: this.stream.streamName,
@@ -579,7 +610,80 @@ export class OrderstreamStack extends Stack {
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'SNS topic of the alarms' });
     for (const key of Object.keys(TABLE_SCHEMAS) as TableKey[]) {
-      new CfnOutput(this, `${TABLE_SCHEMAS[key].id}Name`, { value: tables[key].tableName });
+      new CfnOutput(this, `${TABLE_SCHEMAS[key].id}Name`, { value: this.tables[key].tableName });
+    }
+  }
+
+  /** The environment of a service's function: its tables, the stream, and its own settings. */
+  private environmentOf(service: ServiceDefinition, settings: StackSettings): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const key of tablesOf(service)) env[TABLE_ENV[key]] = this.tables[key].tableName;
+    if (service.publishes) env.STREAM_NAME = this.stream.streamName;
+    if (service.sendsEmail && settings.emailSender) env.EMAIL_SENDER = settings.emailSender;
+    if (service.name === 'saga') {
+      env.SAGA_STEP_TIMEOUT_SECONDS = String(settings.stepTimeoutSeconds);
+      env.SAGA_MAX_REDRIVES = String(settings.maxRedrives);
+    }
+    if (settings.faultRate > 0 && CONSUMER_SERVICES.includes(service)) env[FAULT_RATE_ENV] = String(settings.faultRate);
+    return env;
+  }
+
+  /** Grants a service's function exactly the actions its code performs (lib/services.ts), resource by resource. */
+  private grantServiceAccess(
+    service: ServiceDefinition,
+    serviceFunction: ServiceFunction,
+    settings: StackSettings,
+  ): void {
+    const fn = serviceFunction.function;
+    // Table by table or index by index: no grantReadData/grantReadWriteData (Scan, Query, BatchWrite, DescribeTable...).
+    for (const access of service.tables) {
+      const table = this.tables[access.table];
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: `${pascal(access.table)}${access.index ?? 'Table'}Access`,
+          actions: access.actions.map((action) => `dynamodb:${action}`),
+          resources: [access.index ? `${table.tableArn}/index/${access.index}` : table.tableArn],
+          conditions: access.leadingKeyPrefix
+            ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${access.leadingKeyPrefix}*`] } }
+            : undefined,
+        }),
+      );
+    }
+    if (service.publishes) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'PublishToStream',
+          actions: [...OTHER_GRANTS.publish],
+          resources: [this.stream.streamArn],
+        }),
+      );
+      if (this.streamKey) {
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            sid: 'EncryptStreamRecords',
+            actions: [...OTHER_GRANTS.encrypt],
+            resources: [this.streamKey.keyArn],
+            // Only when Kinesis uses the key on the function's behalf (PutRecords), never directly.
+            conditions: kinesisViaService(this),
+          }),
+        );
+      }
+    }
+    if (service.sendsEmail && settings.emailSender) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'SendEmailFromConfiguredSender',
+          actions: [...OTHER_GRANTS.sendEmail],
+          resources: [this.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' })],
+          conditions: { StringEquals: { 'ses:FromAddress': settings.emailSender } },
+        }),
+      );
+      Validations.of(serviceFunction.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]`,
+        reason:
+          'SES authorizes SendEmail against the sender identity and, in the SES sandbox, every recipient identity, so ' +
+          'the resource must be identity/*; the statement is restricted by the ses:FromAddress condition to the configured sender.',
+      });
     }
   }
 }
