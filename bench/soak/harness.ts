@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -352,26 +352,32 @@ async function getOrder(api: string, orderId: string): Promise<OrderView | undef
   }
 }
 
-/** Every terminal order has exactly one email, of the kind its status implies (outbox/sent.ndjson). */
+/**
+ * Every terminal order has exactly one email, of the kind its status implies: its outbox file
+ * (`<orderId>.<kind>.json`, the customer's inbox) and no file of the other kind, and at most one
+ * delivery of it in `sent.ndjson` (two would mean the sender delivered the same email twice).
+ */
 function checkEmails(outboxDir: string, placed: readonly PlacedOrder[], finals: Map<string, OrderView>): string[] {
   const sentLog = join(outboxDir, 'sent.ndjson');
-  const sent = new Map<string, string[]>();
+  const deliveries = new Map<string, number>();
   if (existsSync(sentLog)) {
     for (const line of readFileSync(sentLog, 'utf8').split('\n').filter(Boolean)) {
       const { orderId, kind } = JSON.parse(line) as { orderId: string; kind: string };
-      sent.set(orderId, [...(sent.get(orderId) ?? []), kind]);
+      deliveries.set(`${orderId}.${kind}`, (deliveries.get(`${orderId}.${kind}`) ?? 0) + 1);
     }
   }
+  const inbox = new Set(existsSync(outboxDir) ? readdirSync(outboxDir) : []);
   const problems: string[] = [];
   for (const order of placed) {
     const status = finals.get(order.orderId)?.status;
-    const expected =
-      status === 'COMPLETED' ? 'ORDER_COMPLETED' : status === 'CANCELLED' ? 'ORDER_CANCELLED' : undefined;
-    if (!expected) continue;
-    const kinds = sent.get(order.orderId) ?? [];
-    if (kinds.length !== 1 || kinds[0] !== expected) {
-      problems.push(`${order.orderId} (${status}) got [${kinds.join(', ')}]`);
-    }
+    if (status !== 'COMPLETED' && status !== 'CANCELLED') continue;
+    const [expected, other] =
+      status === 'COMPLETED' ? ['ORDER_COMPLETED', 'ORDER_CANCELLED'] : ['ORDER_CANCELLED', 'ORDER_COMPLETED'];
+    if (!inbox.has(`${order.orderId}.${expected}.json`))
+      problems.push(`${order.orderId} (${status}): no ${expected} email`);
+    if (inbox.has(`${order.orderId}.${other}.json`)) problems.push(`${order.orderId} (${status}): also got ${other}`);
+    const delivered = deliveries.get(`${order.orderId}.${expected}`) ?? 0;
+    if (delivered > 1) problems.push(`${order.orderId} (${status}): ${expected} delivered ${delivered} times`);
   }
   return problems;
 }

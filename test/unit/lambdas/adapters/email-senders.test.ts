@@ -84,12 +84,12 @@ describe('OutboxEmailSender', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('writes one JSON file per (order, kind), overwritten when sent again, and logs every send', async () => {
+  it('delivers each (order, kind) once, like a provider with an idempotency key, and logs each delivery', async () => {
     // Prepare
     const sender = new OutboxEmailSender(join(dir, 'outbox'));
     // Act
     await sender.send(anEmail());
-    await sender.send(anEmail());
+    await sender.send(anEmail({ subject: 'a second send of the same email' }));
     await sender.send(anEmail({ kind: 'ORDER_CANCELLED', subject: 'cancelled' }));
     // Assess
     const files = (await readdir(join(dir, 'outbox'))).sort();
@@ -102,9 +102,19 @@ describe('OutboxEmailSender', () => {
       .map((line) => JSON.parse(line) as { orderId: string; kind: string });
     expect(sends.map(({ orderId, kind }) => `${orderId}/${kind}`)).toEqual([
       'o-1/ORDER_COMPLETED',
-      'o-1/ORDER_COMPLETED',
       'o-1/ORDER_CANCELLED',
     ]);
+  });
+
+  it('delivers once when the same email is sent concurrently', async () => {
+    // Prepare
+    const sender = new OutboxEmailSender(join(dir, 'outbox'));
+    // Act
+    await Promise.all(Array.from({ length: 8 }, () => sender.send(anEmail())));
+    // Assess
+    const sends = (await readFile(join(dir, 'outbox', SENT_LOG), 'utf8')).trim().split('\n');
+    expect(sends).toHaveLength(1);
+    expect((await readdir(join(dir, 'outbox'))).sort()).toEqual(['o-1.ORDER_COMPLETED.json', SENT_LOG]);
   });
 
   it('keeps file names safe whatever the order id contains', () => {
