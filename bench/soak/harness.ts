@@ -211,7 +211,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       stockDrift[item.sku] = item.available - available - sold;
     }
 
-    const emailProblems = checkEmails(join(dataDir, 'outbox'), placed, finals);
+    // The email consumer reads ORDER_COMPLETED / ORDER_CANCELLED on its own, possibly after the
+    // projector: give it until the settle deadline to catch up before counting.
+    const outboxDir = join(dataDir, 'outbox');
+    const emailDeadline = started + placingMs + (options.settleTimeoutMs ?? 240_000);
+    let emailProblems = checkEmails(outboxDir, placed, finals);
+    while (emailProblems.length > 0 && Date.now() < emailDeadline) {
+      await sleep(1_000);
+      emailProblems = checkEmails(outboxDir, placed, finals);
+    }
     const moneyProblems = await checkMoney(dynamoDbPort, placed, finals);
     return {
       accepted: placed.length,
