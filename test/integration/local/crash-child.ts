@@ -23,9 +23,15 @@ async function main(): Promise<void> {
   const emulators = await startEmulators({ dataDir });
   const kinesis = localKinesisClient(emulators.kinesisEndpoint);
   const streamFile = join(dataDir, 'stream.json');
-  const stream: TestStream = existsSync(streamFile)
-    ? JSON.parse(readFileSync(streamFile, 'utf8'))
-    : await createStream(kinesis, 2);
+  let stream: TestStream;
+  if (existsSync(streamFile)) {
+    stream = JSON.parse(readFileSync(streamFile, 'utf8'));
+  } else {
+    stream = await createStream(kinesis, 2);
+    // The stream itself is in kinesis-mock's snapshot only after its next save (PERSIST_INTERVAL,
+    // 10 s); `npm start` re-provisions a stream a crash lost, this child does not: wait for it.
+    await waitForSnapshotOf(join(dataDir, 'kinesis', 'kinesis-data.json'), stream.streamName);
+  }
   writeFileSync(streamFile, JSON.stringify(stream));
 
   const log = (line: string): void => emit({ log: line });
@@ -71,3 +77,11 @@ main().catch((error: unknown) => {
   emit({ error: (error as Error).stack ?? String(error) });
   process.exit(1);
 });
+
+async function waitForSnapshotOf(snapshotFile: string, streamName: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!(existsSync(snapshotFile) && readFileSync(snapshotFile, 'utf8').includes(streamName))) {
+    if (Date.now() > deadline) throw new Error(`${streamName} not in ${snapshotFile} after 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

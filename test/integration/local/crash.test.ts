@@ -139,7 +139,7 @@ describe('local runtime: SIGKILL mid-load, restart on the same data', () => {
       }
     };
     const loops = Array.from({ length: 4 }, putLoop);
-    // load long enough for kinesis-mock snapshots (every 1 s) to lag behind the last puts
+    // load until kinesis-mock's snapshot (every 10 s) lags behind the last puts
     await waitFor(() => (acknowledged.size >= 150 && first.effects.size >= 50) || undefined, 30_000);
     const acknowledgedEffects = new Set(first.effects);
     killed = true;
