@@ -8,7 +8,12 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { dirname } from 'node:path';
-import { GetShardIteratorCommand, type KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type KinesisClient,
+  PutRecordCommand,
+} from '@aws-sdk/client-kinesis';
 import { compareSequenceNumbers } from './esm/records';
 
 /**
@@ -165,22 +170,33 @@ export class DurableKinesisProxy {
     return { present: entries.length - missing.length, reput: reput.length };
   }
 
-  /** kinesis-mock answers ResourceNotFoundException for a sequence number it does not have. */
+  /**
+   * Whether the stream lacks the journaled record: an iterator AT its sequence number must exist
+   * AND its first record must be that very record. kinesis-mock refuses (ResourceNotFoundException)
+   * a sequence number past a shard's last record, but hands out an iterator on a shard that has
+   * no record at all (a crash before its first snapshot with records), which then reads nothing.
+   */
   private async isMissing(entry: JournalEntry): Promise<boolean> {
+    const { kinesis } = this.options;
+    let iterator: string | undefined;
     try {
-      await this.options.kinesis.send(
+      ({ ShardIterator: iterator } = await kinesis.send(
         new GetShardIteratorCommand({
           ...entry.stream,
           ShardId: entry.shardId,
           ShardIteratorType: 'AT_SEQUENCE_NUMBER',
           StartingSequenceNumber: entry.sequenceNumber,
         }),
-      );
-      return false;
+      ));
     } catch (error) {
       if ((error as Error).name === 'ResourceNotFoundException') return true;
       throw error;
     }
+    if (!iterator) return true;
+    const { Records } = await kinesis.send(
+      new GetRecordsCommand({ ShardIterator: iterator, Limit: 1, StreamARN: entry.stream.StreamARN }),
+    );
+    return Records?.[0]?.SequenceNumber !== entry.sequenceNumber;
   }
 
   private startServer(): Promise<string> {

@@ -198,4 +198,55 @@ describe('local runtime: SIGKILL mid-load, restart on the same data', () => {
       kinesis.destroy();
     }
   }, 120_000);
+
+  it('puts back what was acknowledged before kinesis-mock ever saved a record of the shard', async () => {
+    // Prepare: a fresh stream, just saved EMPTY in kinesis-mock's snapshot (the next save is 10 s away)
+    const emptyDataDir = mkdtempSync(join(tmpdir(), 'orderstream-crash-empty-'));
+    try {
+      const first = startChild(emptyDataDir);
+      children.push(first);
+      const { proxyEndpoint, kinesisEndpoint, stream } = await first.ready;
+      const client = localKinesisClient(proxyEndpoint);
+      const acknowledged: number[] = [];
+      for (let n = 1; n <= 20; n++) {
+        await client.send(
+          new PutRecordCommand({
+            StreamARN: stream.streamArn,
+            PartitionKey: `order-${n}`,
+            Data: Buffer.from(JSON.stringify({ kind: 'order', n })),
+          }),
+        );
+        acknowledged.push(n);
+      }
+      client.destroy();
+
+      // Act: killed before the next snapshot, then started again on the same data
+      await killGroup(first.process);
+      await waitFor(() => closed(kinesisEndpoint), 10_000);
+      const second = startChild(emptyDataDir);
+      children.push(second);
+      const ready = await second.ready;
+
+      // Assess: every acknowledged order is back on the stream, once, and gets its effect
+      const kinesis = localKinesisClient(ready.kinesisEndpoint);
+      try {
+        const orders = (await readStream(kinesis, stream.streamArn)).filter((r) => r.kind === 'order').map((r) => r.n);
+        expect([...orders].sort((a, b) => a - b)).toEqual(acknowledged);
+        await waitFor(
+          async () => {
+            const effects = new Set(
+              (await readStream(kinesis, stream.streamArn)).filter((r) => r.kind === 'effect').map((r) => r.n),
+            );
+            return acknowledged.every((n) => effects.has(n)) || undefined;
+          },
+          20_000,
+          500,
+        );
+      } finally {
+        kinesis.destroy();
+      }
+    } finally {
+      rmSync(emptyDataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
