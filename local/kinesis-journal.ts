@@ -8,13 +8,9 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { dirname } from 'node:path';
-import {
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  type KinesisClient,
-  PutRecordCommand,
-} from '@aws-sdk/client-kinesis';
+import { type KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { compareSequenceNumbers } from './esm/records';
+import { hasRecordAt } from './esm/stale-checkpoint';
 
 /**
  * Durable puts for the local Kinesis emulator. kinesis-mock keeps records in memory and writes
@@ -170,33 +166,8 @@ export class DurableKinesisProxy {
     return { present: entries.length - missing.length, reput: reput.length };
   }
 
-  /**
-   * Whether the stream lacks the journaled record: an iterator AT its sequence number must exist
-   * AND its first record must be that very record. kinesis-mock refuses (ResourceNotFoundException)
-   * a sequence number past a shard's last record, but hands out an iterator on a shard that has
-   * no record at all (a crash before its first snapshot with records), which then reads nothing.
-   */
   private async isMissing(entry: JournalEntry): Promise<boolean> {
-    const { kinesis } = this.options;
-    let iterator: string | undefined;
-    try {
-      ({ ShardIterator: iterator } = await kinesis.send(
-        new GetShardIteratorCommand({
-          ...entry.stream,
-          ShardId: entry.shardId,
-          ShardIteratorType: 'AT_SEQUENCE_NUMBER',
-          StartingSequenceNumber: entry.sequenceNumber,
-        }),
-      ));
-    } catch (error) {
-      if ((error as Error).name === 'ResourceNotFoundException') return true;
-      throw error;
-    }
-    if (!iterator) return true;
-    const { Records } = await kinesis.send(
-      new GetRecordsCommand({ ShardIterator: iterator, Limit: 1, StreamARN: entry.stream.StreamARN }),
-    );
-    return Records?.[0]?.SequenceNumber !== entry.sequenceNumber;
+    return !(await hasRecordAt(this.options.kinesis, entry.stream, entry.shardId, entry.sequenceNumber));
   }
 
   private startServer(): Promise<string> {

@@ -21,19 +21,7 @@ export interface CheckpointCheck {
  */
 export async function staleCheckpoint(check: CheckpointCheck): Promise<{ tip: string | undefined } | undefined> {
   const { kinesis, streamArn, shardId, checkpoint } = check;
-  try {
-    await kinesis.send(
-      new GetShardIteratorCommand({
-        StreamARN: streamArn,
-        ShardId: shardId,
-        ShardIteratorType: 'AFTER_SEQUENCE_NUMBER',
-        StartingSequenceNumber: checkpoint,
-      }),
-    );
-    return undefined;
-  } catch (error) {
-    if ((error as Error).name !== 'ResourceNotFoundException') throw error;
-  }
+  if (await hasRecordAt(kinesis, { StreamARN: streamArn }, shardId, checkpoint)) return undefined;
   let tip: string | undefined;
   let { ShardIterator: iterator } = await kinesis.send(
     new GetShardIteratorCommand({ StreamARN: streamArn, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }),
@@ -49,4 +37,37 @@ export async function staleCheckpoint(check: CheckpointCheck): Promise<{ tip: st
     iterator = page.NextShardIterator;
   }
   return { tip };
+}
+
+/**
+ * Whether the shard holds the record `sequenceNumber`: an iterator AT it must exist AND its first
+ * record must be that very record. kinesis-mock refuses (ResourceNotFoundException) a sequence
+ * number past a shard's last record, but hands out an iterator on a shard that has no record at
+ * all (a crash before its first snapshot with records), which then reads nothing.
+ */
+export async function hasRecordAt(
+  kinesis: KinesisClient,
+  stream: { readonly StreamARN?: string; readonly StreamName?: string },
+  shardId: string,
+  sequenceNumber: string,
+): Promise<boolean> {
+  let iterator: string | undefined;
+  try {
+    ({ ShardIterator: iterator } = await kinesis.send(
+      new GetShardIteratorCommand({
+        ...stream,
+        ShardId: shardId,
+        ShardIteratorType: 'AT_SEQUENCE_NUMBER',
+        StartingSequenceNumber: sequenceNumber,
+      }),
+    ));
+  } catch (error) {
+    if ((error as Error).name === 'ResourceNotFoundException') return false;
+    throw error;
+  }
+  if (!iterator) return false;
+  const { Records } = await kinesis.send(
+    new GetRecordsCommand({ ShardIterator: iterator, Limit: 1, StreamARN: stream.StreamARN }),
+  );
+  return Records?.[0]?.SequenceNumber === sequenceNumber;
 }
