@@ -1,5 +1,5 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 
@@ -89,7 +89,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
       // every record ever put (11 MB after ~700 orders, which at 1 s kept a core busy and pushed puts
       // past the publish deadline), and durability does not depend on it: puts acknowledged since the
       // last snapshot are kept by the runtime's journal (kinesis-journal.ts) and put back at start.
-      PERSIST_INTERVAL: '10s',
+      PERSIST_INTERVAL: `${KINESIS_PERSIST_INTERVAL_S}s`,
     });
     dynamoArgs.push('-dbPath', join(dir, 'dynamodb'));
   } else {
@@ -98,6 +98,9 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
 
   const children: ChildProcess[] = [];
   const stop = async (): Promise<void> => {
+    // kinesis-mock does not save on SIGTERM: let it take one more snapshot after the last put, so
+    // a graceful stop leaves nothing for the journal to put back (no redelivery after a restart).
+    if (options.dataDir) await waitForSnapshotAfter(join(resolve(options.dataDir), 'kinesis', 'kinesis-data.json'));
     await Promise.all(children.map((child) => stopChild(child)));
     process.removeListener('exit', killAllSync);
   };
@@ -201,6 +204,19 @@ async function waitUntilReady(name: string, isReady: () => Promise<boolean>, tim
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${name} was not ready after ${timeoutMs} ms`);
+}
+
+/** Seconds between kinesis-mock's snapshots (PERSIST_INTERVAL). */
+const KINESIS_PERSIST_INTERVAL_S = 3;
+
+/** Resolves once `snapshotFile` was rewritten after this call (bounded by two intervals). */
+async function waitForSnapshotAfter(snapshotFile: string): Promise<void> {
+  const since = Date.now();
+  const deadline = since + 2 * KINESIS_PERSIST_INTERVAL_S * 1_000 + 1_000;
+  while (Date.now() < deadline) {
+    if (existsSync(snapshotFile) && statSync(snapshotFile).mtimeMs > since) return;
+    await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+  }
 }
 
 function stopChild(child: ChildProcess): Promise<void> {

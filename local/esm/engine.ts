@@ -271,8 +271,8 @@ class MappingWorker {
         `${stale.tip ?? '(empty shard)'} (its record was lost in a crash): resuming ` +
         `${stale.tip ? `after ${stale.tip}` : 'from the shard start'}`,
     );
-    if (stale.tip) await this.options.checkpoints.save(this.mapping.id, shardId, stale.tip);
-    // no record before it: read the shard from its start, whatever the mapping's StartingPosition
+    // no record before it: forget it and read the shard from its start, whatever the StartingPosition
+    await this.options.checkpoints.save(this.mapping.id, shardId, stale.tip);
     return { checkpoint: stale.tip, fromShardStart: stale.tip === undefined };
   }
 

@@ -27,9 +27,10 @@ export class FileCheckpointStore implements CheckpointStore {
     return (await this.shards(mappingId))[shardId];
   }
 
-  public async save(mappingId: string, shardId: string, sequenceNumber: string): Promise<void> {
+  public async save(mappingId: string, shardId: string, sequenceNumber: string | undefined): Promise<void> {
     const shards = await this.shards(mappingId);
-    shards[shardId] = sequenceNumber;
+    if (sequenceNumber === undefined) delete shards[shardId];
+    else shards[shardId] = sequenceNumber;
     const previous = this.writes.get(mappingId) ?? Promise.resolve();
     const write = previous
       .catch(() => undefined)

@@ -48,7 +48,8 @@ export interface FunctionInvoker {
 /** Checkpoint per (mapping, shard): the sequence number of the last record done with, or SHARD_END. */
 export interface CheckpointStore {
   load(mappingId: string, shardId: string): Promise<string | undefined>;
-  save(mappingId: string, shardId: string, sequenceNumber: string): Promise<void>;
+  /** `undefined` forgets the shard's checkpoint (read it from its start). */
+  save(mappingId: string, shardId: string, sequenceNumber: string | undefined): Promise<void>;
 }
 
 /** Checkpoint value of a closed shard whose records were all processed. */

@@ -24,6 +24,17 @@ describe('FileCheckpointStore and FolderFailedRecordSink', () => {
     expect(readdirSync(dir)).toEqual(['MapA.json']);
   });
 
+  test('saving undefined forgets a shard checkpoint, on disk too', async () => {
+    const store = new FileCheckpointStore(dir);
+    await store.save('MapA', 'shardId-000000000000', '1');
+    await store.save('MapA', 'shardId-000000000001', '2');
+    await store.save('MapA', 'shardId-000000000000', undefined);
+
+    const reopened = new FileCheckpointStore(dir);
+    expect(await reopened.load('MapA', 'shardId-000000000000')).toBeUndefined();
+    expect(await reopened.load('MapA', 'shardId-000000000001')).toBe('2');
+  });
+
   test('on-failure records are written under the S3 destination key layout', async () => {
     const sink = new FolderFailedRecordSink(dir);
     const record = { timestamp: '2026-11-27T05:06:07.123Z', version: '1.0' } as unknown as OnFailureRecord;
