@@ -100,7 +100,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
   const stop = async (): Promise<void> => {
     // kinesis-mock does not save on SIGTERM: let it take one more snapshot after the last put, so
     // a graceful stop leaves nothing for the journal to put back (no redelivery after a restart).
-    if (options.dataDir) await waitForSnapshotAfter(join(resolve(options.dataDir), 'kinesis', 'kinesis-data.json'));
+    if (options.dataDir) await waitForSnapshotOfJournal(join(resolve(options.dataDir), 'kinesis'));
     await Promise.all(children.map((child) => stopChild(child)));
     process.removeListener('exit', killAllSync);
   };
@@ -207,14 +207,20 @@ async function waitUntilReady(name: string, isReady: () => Promise<boolean>, tim
 }
 
 /** Seconds between kinesis-mock's snapshots (PERSIST_INTERVAL). */
-const KINESIS_PERSIST_INTERVAL_S = 3;
+const KINESIS_PERSIST_INTERVAL_S = 10;
 
-/** Resolves once `snapshotFile` was rewritten after this call (bounded by two intervals). */
-async function waitForSnapshotAfter(snapshotFile: string): Promise<void> {
-  const since = Date.now();
-  const deadline = since + 2 * KINESIS_PERSIST_INTERVAL_S * 1_000 + 1_000;
-  while (Date.now() < deadline) {
-    if (existsSync(snapshotFile) && statSync(snapshotFile).mtimeMs > since) return;
+/**
+ * When the journal (kinesis-journal.ts) took puts after the last snapshot, resolves once a newer
+ * snapshot is written (bounded by two intervals); at once otherwise.
+ */
+async function waitForSnapshotOfJournal(kinesisDir: string): Promise<void> {
+  const snapshot = join(kinesisDir, 'kinesis-data.json');
+  const journal = join(kinesisDir, 'journal.jsonl');
+  const mtime = (file: string): number => (existsSync(file) ? statSync(file).mtimeMs : 0);
+  const lastPut = mtime(journal);
+  if (lastPut === 0 || mtime(snapshot) > lastPut) return;
+  const deadline = Date.now() + 2 * KINESIS_PERSIST_INTERVAL_S * 1_000 + 1_000;
+  while (Date.now() < deadline && mtime(snapshot) <= lastPut) {
     await new Promise((resolveWait) => setTimeout(resolveWait, 100));
   }
 }

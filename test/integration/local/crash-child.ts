@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   } else {
     stream = await createStream(kinesis, 2);
     // The stream itself is in kinesis-mock's snapshot only after its next save (PERSIST_INTERVAL,
-    // 3 s); `npm start` re-provisions a stream a crash lost, this child does not: wait for it.
+    // 10 s); `npm start` re-provisions a stream a crash lost, this child does not: wait for it.
     await waitForSnapshotOf(join(dataDir, 'kinesis', 'kinesis-data.json'), stream.streamName);
   }
   writeFileSync(streamFile, JSON.stringify(stream));

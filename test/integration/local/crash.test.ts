@@ -139,7 +139,7 @@ describe('local runtime: SIGKILL mid-load, restart on the same data', () => {
       }
     };
     const loops = Array.from({ length: 4 }, putLoop);
-    // load until kinesis-mock's snapshot (every 3 s) lags behind the last puts
+    // load until kinesis-mock's snapshot (every 10 s) lags behind the last puts
     await waitFor(() => (acknowledged.size >= 150 && first.effects.size >= 50) || undefined, 30_000);
     const acknowledgedEffects = new Set(first.effects);
     killed = true;
@@ -200,7 +200,7 @@ describe('local runtime: SIGKILL mid-load, restart on the same data', () => {
   }, 120_000);
 
   it('puts back what was acknowledged before kinesis-mock ever saved a record of the shard', async () => {
-    // Prepare: a fresh stream, just saved EMPTY in kinesis-mock's snapshot (the next save is 3 s away)
+    // Prepare: a fresh stream, just saved EMPTY in kinesis-mock's snapshot (the next save is 10 s away)
     const emptyDataDir = mkdtempSync(join(tmpdir(), 'orderstream-crash-empty-'));
     try {
       const first = startChild(emptyDataDir);
