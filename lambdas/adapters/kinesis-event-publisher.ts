@@ -2,7 +2,13 @@ import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } fr
 import type { EventEnvelope } from '../shared/envelope';
 import { kinesisClient } from '../shared/aws-clients';
 import { requiredEnv } from '../shared/config';
-import { DEFAULT_PUBLISH_DEADLINE_MS, PublishError, type EventPublisher } from '../ports/event-publisher';
+import {
+  CONSUMER_PUBLISH_DEADLINE_MS,
+  DEFAULT_PUBLISH_DEADLINE_MS,
+  PublishError,
+  type EventPublisher,
+} from '../ports/event-publisher';
+import { CoalescingEventPublisher } from './coalescing-event-publisher';
 
 export interface KinesisEventPublisherOptions {
   /**
@@ -60,6 +66,12 @@ const FINAL = new Set([
 /** Network errors raised before the request could reach Kinesis: nothing was sent. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
+/** Entries a put could not confirm, and the error that says so for `failed` of `of` records. */
+interface Unconfirmed {
+  readonly entries: ReadonlySet<PutRecordsRequestEntry>;
+  error(failed: number, of: number): PublishError;
+}
+
 /** What a whole-call failure means for the entries it carried. */
 interface CallFailure {
   readonly code: string;
@@ -112,11 +124,50 @@ export class KinesisEventPublisher implements EventPublisher {
   public async putRecords(records: readonly RawRecord[]): Promise<void> {
     const deadline = this.now() + this.deadlineMs;
     for (const chunk of chunkEntries(records.map(toEntry))) {
-      await this.putWithRetry(chunk, deadline);
+      const unconfirmed = await this.putWithRetry(chunk, deadline);
+      if (unconfirmed) throw unconfirmed.error(unconfirmed.entries.size, chunk.length);
     }
   }
 
-  private async putWithRetry(entries: PutRecordsRequestEntry[], deadline: number): Promise<void> {
+  /**
+   * Publishes several independent groups of events in as few PutRecords calls as they fit
+   * (500 records, 5 MiB each), with the retry policy of `publish` and one deadline for the
+   * whole call, and says for each group whether all its events are on the stream (undefined)
+   * or not (the PublishError `publish` would have thrown for it). One group's failure does not
+   * fail the others. (adapters/coalescing-event-publisher.ts gathers concurrent `publish` calls
+   * into groups.)
+   */
+  public async publishGroups(groups: readonly (readonly EventEnvelope[])[]): Promise<(PublishError | undefined)[]> {
+    const deadline = this.now() + this.deadlineMs;
+    const outcomes: (PublishError | undefined)[] = groups.map(() => undefined);
+    const groupOf = new Map<PutRecordsRequestEntry, number>();
+    const entries: PutRecordsRequestEntry[] = [];
+    groups.forEach((events, group) => {
+      try {
+        const own = events.map((event) => toEntry(serialize(event)));
+        for (const entry of own) groupOf.set(entry, group);
+        entries.push(...own);
+      } catch (error) {
+        outcomes[group] = error as PublishError; // an oversized event: its group fails alone, before any call
+      }
+    });
+    for (const chunk of chunkEntries(entries)) {
+      const unconfirmed = await this.putWithRetry(chunk, deadline);
+      if (!unconfirmed) continue;
+      const failedPerGroup = new Map<number, number>();
+      for (const entry of unconfirmed.entries) {
+        const group = groupOf.get(entry)!;
+        failedPerGroup.set(group, (failedPerGroup.get(group) ?? 0) + 1);
+      }
+      for (const [group, failed] of failedPerGroup) {
+        outcomes[group] ??= unconfirmed.error(failed, groups[group]!.length);
+      }
+    }
+    return outcomes;
+  }
+
+  /** Puts `entries`, retrying the unconfirmed ones; undefined when all are on the stream. */
+  private async putWithRetry(entries: PutRecordsRequestEntry[], deadline: number): Promise<Unconfirmed | undefined> {
     let pending = entries;
     let lastErrorCodes: string[] = [];
     let mayHaveBeenAccepted = false;
@@ -137,7 +188,7 @@ export class KinesisEventPublisher implements EventPublisher {
         const failed = pending.filter(
           (_, index) => results[index]?.ErrorCode !== undefined || results[index] === undefined,
         );
-        if (failed.length === 0) return;
+        if (failed.length === 0) return undefined;
         lastErrorCodes = results.flatMap((result) => (result.ErrorCode ? [result.ErrorCode] : []));
         pending = failed;
       } catch (error) {
@@ -145,24 +196,27 @@ export class KinesisEventPublisher implements EventPublisher {
         mayHaveBeenAccepted ||= failure.mayHaveBeenAccepted;
         lastErrorCodes = [failure.code];
         if (!failure.retryable) {
-          throw new PublishError(
-            `PutRecords failed with ${failure.code}: ${(error as Error).message}`,
-            pending.length,
-            [failure.code],
-            mayHaveBeenAccepted,
-          );
+          const message = `PutRecords failed with ${failure.code}: ${(error as Error).message}`;
+          return {
+            entries: new Set(pending),
+            error: (failed) => new PublishError(message, failed, [failure.code], mayHaveBeenAccepted),
+          };
         }
       }
     }
     const codes = [...new Set(lastErrorCodes)];
-    throw new PublishError(
-      `${pending.length} of ${entries.length} records not confirmed after ${attempts} attempt(s) ` +
-        `within the ${this.deadlineMs} ms deadline (${codes.join(', ') || 'no attempt left'})` +
-        (mayHaveBeenAccepted ? '; they may have been accepted' : ''),
-      pending.length,
-      codes,
-      mayHaveBeenAccepted,
-    );
+    return {
+      entries: new Set(pending),
+      error: (failed, of) =>
+        new PublishError(
+          `${failed} of ${of} records not confirmed after ${attempts} attempt(s) ` +
+            `within the ${this.deadlineMs} ms deadline (${codes.join(', ') || 'no attempt left'})` +
+            (mayHaveBeenAccepted ? '; they may have been accepted' : ''),
+          failed,
+          codes,
+          mayHaveBeenAccepted,
+        ),
+    };
   }
 
   /** One PutRecords call, aborted when it would outlive the deadline. */
@@ -187,15 +241,23 @@ export class KinesisEventPublisher implements EventPublisher {
 
 /**
  * The publisher configured from the function's environment: STREAM_NAME, and optionally
- * PUBLISH_DEADLINE_MS (a positive integer; @default DEFAULT_PUBLISH_DEADLINE_MS).
+ * PUBLISH_DEADLINE_MS (a positive integer; @default `defaultDeadlineMs`).
  */
-export function eventPublisherFromEnv(): KinesisEventPublisher {
+export function eventPublisherFromEnv(defaultDeadlineMs = DEFAULT_PUBLISH_DEADLINE_MS): KinesisEventPublisher {
   const configured = process.env.PUBLISH_DEADLINE_MS;
-  const deadlineMs = configured === undefined || configured === '' ? undefined : Number(configured);
-  if (deadlineMs !== undefined && !(Number.isInteger(deadlineMs) && deadlineMs > 0)) {
+  const deadlineMs = configured === undefined || configured === '' ? defaultDeadlineMs : Number(configured);
+  if (!(Number.isInteger(deadlineMs) && deadlineMs > 0)) {
     throw new Error(`PUBLISH_DEADLINE_MS must be a positive integer (milliseconds), got '${configured}'`);
   }
   return new KinesisEventPublisher({ client: kinesisClient(), streamName: requiredEnv('STREAM_NAME'), deadlineMs });
+}
+
+/**
+ * A stream consumer's publisher: the concurrent records of a batch share PutRecords calls
+ * (CoalescingEventPublisher), with the consumers' longer deadline (CONSUMER_PUBLISH_DEADLINE_MS).
+ */
+export function consumerEventPublisherFromEnv(): EventPublisher {
+  return new CoalescingEventPublisher(eventPublisherFromEnv(CONSUMER_PUBLISH_DEADLINE_MS));
 }
 
 /** One record as Kinesis stores it. */

@@ -1,5 +1,5 @@
 import { DynamoDbInventory } from '../adapters/dynamodb-inventory';
-import { eventPublisherFromEnv } from '../adapters/kinesis-event-publisher';
+import { consumerEventPublisherFromEnv } from '../adapters/kinesis-event-publisher';
 import { documentClient } from '../shared/aws-clients';
 import { requiredEnv } from '../shared/config';
 import { logger } from '../shared/powertools';
@@ -8,7 +8,7 @@ import { InventoryService } from './inventory-service';
 
 const inventory = new InventoryService(
   new DynamoDbInventory(documentClient(), { tableName: requiredEnv('INVENTORY_TABLE') }),
-  eventPublisherFromEnv(),
+  consumerEventPublisherFromEnv(),
   logger,
 );
 

@@ -1,5 +1,5 @@
 import { DynamoDbOutcomeLedger } from '../adapters/dynamodb-outcome-ledger';
-import { eventPublisherFromEnv } from '../adapters/kinesis-event-publisher';
+import { consumerEventPublisherFromEnv } from '../adapters/kinesis-event-publisher';
 import { SimulatedPaymentGateway } from '../adapters/simulated-payment-gateway';
 import { documentClient } from '../shared/aws-clients';
 import { requiredEnv } from '../shared/config';
@@ -11,7 +11,7 @@ import { PaymentService } from './payment-service';
 const payments = new PaymentService(
   new SimulatedPaymentGateway(),
   new DynamoDbOutcomeLedger(documentClient(), requiredEnv('LEDGER_TABLE')),
-  eventPublisherFromEnv(),
+  consumerEventPublisherFromEnv(),
   logger,
 );
 

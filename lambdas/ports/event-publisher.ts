@@ -7,6 +7,14 @@ import type { EventEnvelope } from '../shared/envelope';
  */
 export const DEFAULT_PUBLISH_DEADLINE_MS = 3_000;
 
+/**
+ * The publish deadline of the stream consumers unless configured otherwise. They have 30 s,
+ * and no client waits on them: with the API's 3 s, a stream slow for a few seconds failed
+ * their records, whose retries put more load on it (seen in the local soak). A coalesced
+ * publish may wait for the put in flight first, so a record's publish takes at most 2 x 8 s.
+ */
+export const CONSUMER_PUBLISH_DEADLINE_MS = 8_000;
+
 /** Puts envelopes on the order stream, partitioned by orderId (per-order ordering). */
 export interface EventPublisher {
   /**

@@ -1,6 +1,6 @@
 import { DEFAULT_SAGA_DEADLINE_POLICY, SAGA_INPUT_TYPES, type SagaDeadlinePolicy } from '../domain/order-saga';
 import { DynamoDbSagaRepository } from '../adapters/dynamodb-saga-repository';
-import { eventPublisherFromEnv } from '../adapters/kinesis-event-publisher';
+import { consumerEventPublisherFromEnv } from '../adapters/kinesis-event-publisher';
 import { documentClient } from '../shared/aws-clients';
 import { integerEnv, requiredEnv } from '../shared/config';
 import { logger, metrics } from '../shared/powertools';
@@ -21,7 +21,7 @@ const deadlinePolicy: SagaDeadlinePolicy = {
 
 const saga = new OrderSagaService(
   new DynamoDbSagaRepository(documentClient(), requiredEnv('SAGA_TABLE')),
-  eventPublisherFromEnv(),
+  consumerEventPublisherFromEnv(),
   logger,
   { onTransition: sagaMetrics(metrics, deadlinePolicy), deadlinePolicy },
 );

@@ -1,5 +1,5 @@
 import { DynamoDbOutcomeLedger } from '../adapters/dynamodb-outcome-ledger';
-import { eventPublisherFromEnv } from '../adapters/kinesis-event-publisher';
+import { consumerEventPublisherFromEnv } from '../adapters/kinesis-event-publisher';
 import { SimulatedShippingProvider } from '../adapters/simulated-shipping-provider';
 import { documentClient } from '../shared/aws-clients';
 import { requiredEnv } from '../shared/config';
@@ -11,7 +11,7 @@ import { ShippingService } from './shipping-service';
 const shipping = new ShippingService(
   new SimulatedShippingProvider(),
   new DynamoDbOutcomeLedger(documentClient(), requiredEnv('LEDGER_TABLE')),
-  eventPublisherFromEnv(),
+  consumerEventPublisherFromEnv(),
   logger,
 );
 

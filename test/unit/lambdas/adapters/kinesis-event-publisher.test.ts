@@ -259,3 +259,62 @@ describe('KinesisEventPublisher', () => {
     expect(kinesis.calls).toHaveLength(0);
   });
 });
+
+describe('KinesisEventPublisher.publishGroups', () => {
+  it('puts every group in one call and says each group is on the stream', async () => {
+    const kinesis = new ScriptedKinesis([]);
+    const { publisher } = publisherWith(kinesis);
+    const groups = [[anEnvelope(), anEnvelope()], [anEnvelope()], [anEnvelope()]];
+    const outcomes = await publisher.publishGroups(groups);
+    expect(outcomes).toEqual([undefined, undefined, undefined]);
+    expect(kinesis.calls).toHaveLength(1);
+    expect(kinesis.calls[0]!.eventIds).toEqual(groups.flat().map((event) => event.eventId));
+  });
+
+  it('fails only the groups whose entries stayed unconfirmed, each with its own count', async () => {
+    // Prepare: entries 1 and 2 (group A's second, group B's only) throttled on every attempt
+    const kinesis = new ScriptedKinesis([failIndexes(1, 2), failIndexes(0, 1), failIndexes(0, 1)]);
+    const { publisher } = publisherWith(kinesis, 3);
+    const groupA = [anEnvelope(), anEnvelope()];
+    const groupB = [anEnvelope()];
+    const groupC = [anEnvelope()];
+    // Act
+    const [a, b, c] = await publisher.publishGroups([groupA, groupB, groupC]);
+    // Assess
+    expect(a).toMatchObject({ failedCount: 1, errorCodes: ['ProvisionedThroughputExceededException'] });
+    expect(a!.message).toMatch(/^1 of 2 records not confirmed/);
+    expect(b).toMatchObject({ failedCount: 1 });
+    expect(c).toBeUndefined();
+    // the retries carried only the failed entries
+    expect(kinesis.calls.map((call) => call.eventIds)).toEqual([
+      [...groupA, ...groupB, ...groupC].map((event) => event.eventId),
+      [groupA[1]!.eventId, groupB[0]!.eventId],
+      [groupA[1]!.eventId, groupB[0]!.eventId],
+    ]);
+  });
+
+  it('fails an oversized event’s group alone, before any call', async () => {
+    const kinesis = new ScriptedKinesis([]);
+    const { publisher } = publisherWith(kinesis);
+    const fine = [anEnvelope()];
+    const [oversized, ok] = await publisher.publishGroups([
+      [anEnvelope({ payload: { blob: 'x'.repeat(1024 * 1024) } })],
+      fine,
+    ]);
+    expect(oversized?.message).toMatch(/1 MiB/);
+    expect(ok).toBeUndefined();
+    expect(kinesis.calls.map((call) => call.eventIds)).toEqual([[fine[0]!.eventId]]);
+  });
+
+  it('fails every group of a call refused for good, and still puts the groups of the next call', async () => {
+    const kinesis = new ScriptedKinesis([serviceError('AccessDeniedException', 400)]);
+    const { publisher } = publisherWith(kinesis);
+    const first = Array.from({ length: 300 }, () => anEnvelope());
+    const second = Array.from({ length: 300 }, () => anEnvelope());
+    const outcomes = await publisher.publishGroups([first, second]);
+    expect(kinesis.calls.map((call) => call.eventIds.length)).toEqual([500, 100]);
+    // the refused call carried all of the first group and 200 of the second
+    expect(outcomes[0]).toMatchObject({ failedCount: 300, errorCodes: ['AccessDeniedException'] });
+    expect(outcomes[1]).toMatchObject({ failedCount: 200, errorCodes: ['AccessDeniedException'] });
+  });
+});
