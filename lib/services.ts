@@ -79,8 +79,15 @@ export function tablesOf(service: ServiceDefinition): TableKey[] {
  */
 export const API_IDEMPOTENCY_KEY_PREFIX = 'api#POST/orders#';
 
-/** Versioned one-item-per-order state (VersionedOrderItems): consistent get, conditional put. */
-const VERSIONED_ITEMS: readonly DynamoDbAction[] = ['GetItem', 'PutItem'];
+/**
+ * A consumer's reads of its own items: strongly consistent, batched across the concurrent records
+ * of a batch (BatchGetItem, adapters/dynamodb-coalescing-item-reader.ts); GetItem stays because the
+ * adapters' one-at-a-time default reader is in the same code (the same items either way).
+ */
+const CONSUMER_READS: readonly DynamoDbAction[] = ['GetItem', 'BatchGetItem'];
+
+/** Versioned one-item-per-order state (VersionedOrderItems) in a consumer: consistent reads, conditional put. */
+const VERSIONED_ITEMS: readonly DynamoDbAction[] = [...CONSUMER_READS, 'PutItem'];
 
 /** The API function: validates requests, publishes commands, answers GETs from the read model. */
 export const API_SERVICE: ServiceDefinition = {
@@ -125,14 +132,14 @@ export const CONSUMER_SERVICES: readonly ServiceDefinition[] = [
   {
     name: 'payment',
     description: 'Charges and refunds payments (ledgered)',
-    tables: [{ table: 'ledger', actions: ['GetItem', 'PutItem'] }],
+    tables: [{ table: 'ledger', actions: [...CONSUMER_READS, 'PutItem'] }],
     publishes: true,
     sendsEmail: false,
   },
   {
     name: 'shipping',
     description: 'Ships orders (ledgered)',
-    tables: [{ table: 'ledger', actions: ['GetItem', 'PutItem'] }],
+    tables: [{ table: 'ledger', actions: [...CONSUMER_READS, 'PutItem'] }],
     publishes: true,
     sendsEmail: false,
   },

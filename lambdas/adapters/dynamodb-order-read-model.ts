@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { OrderView } from '../domain/order-status';
 import { ReadModelVersionConflictError, type OrderReadModelWriter } from '../ports/order-read-model';
+import type { ItemReader } from './dynamodb-item-reader';
 import { VersionedOrderItems } from './dynamodb-versioned-order-items';
 
 /**
@@ -10,11 +11,13 @@ import { VersionedOrderItems } from './dynamodb-versioned-order-items';
 export class DynamoDbOrderReadModel implements OrderReadModelWriter {
   private readonly items: VersionedOrderItems<OrderView>;
 
-  public constructor(client: DynamoDBDocumentClient, tableName: string) {
+  /** `reader`: how views are read. @default one GetItem per read */
+  public constructor(client: DynamoDBDocumentClient, tableName: string, reader?: ItemReader) {
     this.items = new VersionedOrderItems(
       client,
       tableName,
       (orderId, expected) => new ReadModelVersionConflictError(orderId, expected),
+      reader,
     );
   }
 

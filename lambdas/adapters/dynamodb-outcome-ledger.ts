@@ -1,4 +1,5 @@
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DirectItemReader, type ItemReader } from './dynamodb-item-reader';
 import type { OutcomeLedger } from '../ports/outcome-ledger';
 import { isConditionalCheckFailed } from './dynamodb-errors';
 
@@ -11,13 +12,12 @@ export class DynamoDbOutcomeLedger implements OutcomeLedger {
   public constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** How entries are read (strongly consistent). @default one GetItem per read */
+    private readonly reader: ItemReader = new DirectItemReader(client),
   ) {}
 
   public async get<T extends Record<string, unknown>>(orderId: string, entry: string): Promise<T | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { orderId, entry }, ConsistentRead: true }),
-    );
-    return Item?.outcome as T | undefined;
+    return (await this.reader.get(this.tableName, { orderId, entry }))?.outcome as T | undefined;
   }
 
   public async recordOnce<T extends Record<string, unknown>>(

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DueSaga, SagaState } from '../domain/order-saga';
 import { type SagaDeadlines, SagaVersionConflictError, type SagaRepository } from '../ports/saga-repository';
+import type { ItemReader } from './dynamodb-item-reader';
 import { VersionedOrderItems } from './dynamodb-versioned-order-items';
 import { SAGA_DEADLINE_INDEX } from './saga-deadline-index';
 
@@ -17,11 +18,13 @@ type SagaItem = SagaState & { readonly deadlineShard?: string };
 export class DynamoDbSagaRepository implements SagaRepository {
   private readonly items: VersionedOrderItems<SagaItem>;
 
-  public constructor(client: DynamoDBDocumentClient, tableName: string) {
+  /** `reader`: how saga items are read. @default one GetItem per read */
+  public constructor(client: DynamoDBDocumentClient, tableName: string, reader?: ItemReader) {
     this.items = new VersionedOrderItems(
       client,
       tableName,
       (orderId, expected) => new SagaVersionConflictError(orderId, expected),
+      reader,
     );
   }
 

@@ -1,5 +1,6 @@
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed } from './dynamodb-errors';
+import { DirectItemReader, type ItemReader } from './dynamodb-item-reader';
 
 /**
  * One whole item per order (partition key `orderId`) with optimistic locking on its
@@ -13,13 +14,12 @@ export class VersionedOrderItems<T extends { readonly orderId: string }> {
     private readonly tableName: string,
     /** The port's conflict error, thrown when the condition fails. */
     private readonly conflictError: (orderId: string, expectedVersion: number | undefined) => Error,
+    /** How items are read (strongly consistent). @default one GetItem per read */
+    private readonly reader: ItemReader = new DirectItemReader(client),
   ) {}
 
   public async get(orderId: string): Promise<T | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { orderId }, ConsistentRead: true }),
-    );
-    return Item ? (Item as T) : undefined;
+    return (await this.reader.get(this.tableName, { orderId })) as T | undefined;
   }
 
   public async save(item: T, expectedVersion: number | undefined): Promise<void> {

@@ -1,5 +1,6 @@
 import { DynamoDbOutcomeLedger } from '../adapters/dynamodb-outcome-ledger';
 import { consumerEventPublisherFromEnv } from '../adapters/kinesis-event-publisher';
+import { CoalescingItemReader } from '../adapters/dynamodb-coalescing-item-reader';
 import { SimulatedPaymentGateway } from '../adapters/simulated-payment-gateway';
 import { documentClient } from '../shared/aws-clients';
 import { requiredEnv } from '../shared/config';
@@ -10,7 +11,7 @@ import { PaymentService } from './payment-service';
 /** The simulator is the only gateway today; a real provider is another PaymentGateway adapter. */
 const payments = new PaymentService(
   new SimulatedPaymentGateway(),
-  new DynamoDbOutcomeLedger(documentClient(), requiredEnv('LEDGER_TABLE')),
+  new DynamoDbOutcomeLedger(documentClient(), requiredEnv('LEDGER_TABLE'), new CoalescingItemReader(documentClient())),
   consumerEventPublisherFromEnv(),
   logger,
 );

@@ -1,4 +1,5 @@
 import { PROJECTED_EVENT_TYPES } from '../domain/order-projection';
+import { CoalescingItemReader } from '../adapters/dynamodb-coalescing-item-reader';
 import { DynamoDbOrderReadModel } from '../adapters/dynamodb-order-read-model';
 import { documentClient } from '../shared/aws-clients';
 import { requiredEnv } from '../shared/config';
@@ -6,7 +7,10 @@ import { logger } from '../shared/powertools';
 import { createStreamConsumer, handleAll } from '../shared/stream-consumer';
 import { OrderProjector } from './order-projector';
 
-const projector = new OrderProjector(new DynamoDbOrderReadModel(documentClient(), requiredEnv('ORDERS_TABLE')), logger);
+const projector = new OrderProjector(
+  new DynamoDbOrderReadModel(documentClient(), requiredEnv('ORDERS_TABLE'), new CoalescingItemReader(documentClient())),
+  logger,
+);
 
 /** The read model behind GET /orders/{orderId}: one status per lifecycle event. */
 export const handler = createStreamConsumer({

@@ -1,5 +1,6 @@
 import { DEFAULT_SAGA_DEADLINE_POLICY, SAGA_INPUT_TYPES, type SagaDeadlinePolicy } from '../domain/order-saga';
 import { DynamoDbSagaRepository } from '../adapters/dynamodb-saga-repository';
+import { CoalescingItemReader } from '../adapters/dynamodb-coalescing-item-reader';
 import { consumerEventPublisherFromEnv } from '../adapters/kinesis-event-publisher';
 import { documentClient } from '../shared/aws-clients';
 import { integerEnv, requiredEnv } from '../shared/config';
@@ -20,7 +21,7 @@ const deadlinePolicy: SagaDeadlinePolicy = {
 };
 
 const saga = new OrderSagaService(
-  new DynamoDbSagaRepository(documentClient(), requiredEnv('SAGA_TABLE')),
+  new DynamoDbSagaRepository(documentClient(), requiredEnv('SAGA_TABLE'), new CoalescingItemReader(documentClient())),
   consumerEventPublisherFromEnv(),
   logger,
   { onTransition: sagaMetrics(metrics, deadlinePolicy), deadlinePolicy },

@@ -1,5 +1,6 @@
 import { DynamoDbOutcomeLedger } from '../adapters/dynamodb-outcome-ledger';
 import { consumerEventPublisherFromEnv } from '../adapters/kinesis-event-publisher';
+import { CoalescingItemReader } from '../adapters/dynamodb-coalescing-item-reader';
 import { SimulatedShippingProvider } from '../adapters/simulated-shipping-provider';
 import { documentClient } from '../shared/aws-clients';
 import { requiredEnv } from '../shared/config';
@@ -10,7 +11,7 @@ import { ShippingService } from './shipping-service';
 /** The simulator is the only carrier today; a real one is another ShippingProvider adapter. */
 const shipping = new ShippingService(
   new SimulatedShippingProvider(),
-  new DynamoDbOutcomeLedger(documentClient(), requiredEnv('LEDGER_TABLE')),
+  new DynamoDbOutcomeLedger(documentClient(), requiredEnv('LEDGER_TABLE'), new CoalescingItemReader(documentClient())),
   consumerEventPublisherFromEnv(),
   logger,
 );
