@@ -113,7 +113,8 @@ export async function consumersBenchmark(
       `DynamoDB call and ${AWS_LIKE_LATENCY.kinesisMs} ms per Kinesis call on top of the emulators`,
   );
   const figures: ConsumerFigures[] = [];
-  for (const service of Object.keys(INPUTS)) {
+  const only = process.env.BENCH_CONSUMERS?.split(',');
+  for (const service of Object.keys(INPUTS).filter((name) => !only || only.includes(name))) {
     const fn = functions.find((candidate) => candidate.serviceName === service);
     if (!fn) throw new Error(`the template has no ${service} function`);
     const sequential = loadHandler(fn, 1);

@@ -30,7 +30,7 @@ const ISSUE_BASELINE_ORDERS_PER_SECOND = 1.62;
  * PAYMENT_PROCESSED -> saga, SHIP_ORDER -> shipping, ORDER_SHIPPED -> saga, ORDER_COMPLETED -> projector.
  */
 const HOPS = 8;
-const CLIENTS = Number(process.env.BENCH_E2E_CLIENTS ?? 32);
+const CLIENTS = Number(process.env.BENCH_E2E_CLIENTS ?? 128);
 const LOAD_SECONDS = Number(process.env.BENCH_E2E_SECONDS ?? 45);
 const WARMUP_SECONDS = Number(process.env.BENCH_E2E_WARMUP_SECONDS ?? 10);
 const FLOOR_SAMPLES = Number(process.env.BENCH_E2E_FLOOR_SAMPLES ?? 20);
