@@ -54,7 +54,7 @@ const INPUTS: Record<string, (orderId: string, i: number) => EventEnvelope> = {
 
 export interface ConsumerFigures {
   readonly service: string;
-  /** SDK calls per record (median record of a 100-record batch) and this process's CPU per record. */
+  /** SDK calls and this process's CPU per record at the default concurrency (medians over the rounds). */
   readonly dynamoDbCallsPerRecord: number;
   readonly kinesisCallsPerRecord: number;
   readonly cpuMsPerRecord: number;
@@ -119,11 +119,22 @@ export async function consumersBenchmark(
     if (!fn) throw new Error(`the template has no ${service} function`);
     const sequential = loadHandler(fn, 1);
     const concurrent = loadHandler(fn, DEFAULT_CONSUMER_CONCURRENCY);
-    const cost = await costPerRecord(service, concurrent, calls);
+    await consume(service, concurrent, 'warm-up', BATCH_SIZE);
+    const costs: Cost[] = [];
     const rates = await alternate(ROUNDS, {
       sequential: (round) => consume(service, sequential, `seq-${round}`, SEQUENTIAL_RECORDS),
-      concurrent: (round) => consume(service, concurrent, `conc-${round}`, CONCURRENT_RECORDS),
+      concurrent: async (round) => {
+        const measure = startMeasuring(calls);
+        const rate = await consume(service, concurrent, `conc-${round}`, CONCURRENT_RECORDS);
+        costs.push(measure(CONCURRENT_RECORDS));
+        return rate;
+      },
     });
+    const cost = {
+      dynamodb: median(costs.map((each) => each.dynamodb)),
+      kinesis: median(costs.map((each) => each.kinesis)),
+      cpuMs: median(costs.map((each) => each.cpuMs)),
+    };
     const serialMs = cost.dynamodb * AWS_LIKE_LATENCY.dynamoDbMs + cost.kinesis * AWS_LIKE_LATENCY.kinesisMs;
     const result: ConsumerFigures = {
       service,
@@ -153,20 +164,22 @@ export async function consumersBenchmark(
   };
 }
 
-/** SDK calls and CPU time of this process per record, over one 100-record batch. */
-async function costPerRecord(
-  service: string,
-  handler: Handler,
-  calls: { dynamodb: () => number; kinesis: () => number },
-): Promise<{ dynamodb: number; kinesis: number; cpuMs: number }> {
-  await consume(service, handler, 'warm-up', BATCH_SIZE);
+interface Cost {
+  readonly dynamodb: number;
+  readonly kinesis: number;
+  readonly cpuMs: number;
+}
+
+/** Starts counting SDK calls and this process's CPU; the returned function gives them per record. */
+function startMeasuring(calls: { dynamodb: () => number; kinesis: () => number }): (records: number) => Cost {
   const before = { dynamodb: calls.dynamodb(), kinesis: calls.kinesis(), cpu: process.cpuUsage() };
-  await consume(service, handler, 'cost', BATCH_SIZE);
-  const cpu = process.cpuUsage(before.cpu);
-  return {
-    dynamodb: (calls.dynamodb() - before.dynamodb) / BATCH_SIZE,
-    kinesis: (calls.kinesis() - before.kinesis) / BATCH_SIZE,
-    cpuMs: (cpu.user + cpu.system) / 1000 / BATCH_SIZE,
+  return (records) => {
+    const cpu = process.cpuUsage(before.cpu);
+    return {
+      dynamodb: (calls.dynamodb() - before.dynamodb) / records,
+      kinesis: (calls.kinesis() - before.kinesis) / records,
+      cpuMs: (cpu.user + cpu.system) / 1000 / records,
+    };
   };
 }
 
