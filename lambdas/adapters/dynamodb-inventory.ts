@@ -193,23 +193,9 @@ export class DynamoDbInventory implements Catalog, InventoryStore {
       const reservation = await this.getReservation(orderId);
       if (!reservation) {
         // Never reserved: leave a tombstone so a late RESERVE_INVENTORY cannot take stock.
-        try {
-          await this.client.send(
-            new PutCommand({
-              TableName: this.tableName,
-              Item: {
-                pk: reservationKey(orderId),
-                orderId,
-                status: 'RELEASED',
-                lines: [],
-                releasedAt: new Date().toISOString(),
-              },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            }),
-          );
+        const now = new Date().toISOString();
+        if (await this.decideOnce(orderId, { status: 'RELEASED', lines: [], releasedAt: now })) {
           return { outcome: 'NOTHING_RESERVED' };
-        } catch (error) {
-          if (!isConditionalCheckFailed(error)) throw error;
         }
       } else if (reservation.status === 'REJECTED') {
         // Refused, so nothing to give back; the REJECTED item already blocks any later reservation.
@@ -280,19 +266,20 @@ export class DynamoDbInventory implements Catalog, InventoryStore {
   }
 
   /** Records that the order was refused; false when the order was already decided. */
-  private async recordRejection(orderId: string, lines: OrderLine[], unavailable: Shortfall[]): Promise<boolean> {
+  private recordRejection(orderId: string, lines: OrderLine[], unavailable: Shortfall[]): Promise<boolean> {
+    return this.decideOnce(orderId, { status: 'REJECTED', lines, unavailable, rejectedAt: new Date().toISOString() });
+  }
+
+  /**
+   * Writes the order's reservation item with `decision` unless the order already has one
+   * (first decision wins); false when it had.
+   */
+  private async decideOnce(orderId: string, decision: Record<string, unknown>): Promise<boolean> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: {
-            pk: reservationKey(orderId),
-            orderId,
-            status: 'REJECTED',
-            lines,
-            unavailable,
-            rejectedAt: new Date().toISOString(),
-          },
+          Item: { pk: reservationKey(orderId), orderId, ...decision },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
