@@ -20,6 +20,7 @@ import { localDynamoDbClient, localKinesisClient } from '../local/clients';
 import type { InvocationResult } from '../local/esm/types';
 import type { LocalFunctionDefinition } from '../local/functions';
 import { startLocalRuntime } from '../local/runtime';
+import { postOrder } from './place-order';
 import { median, percentile, type Report } from './report';
 
 /** The issue's figure (issue 9): 200 orders from 20 clients on this machine, before this work. */
@@ -37,7 +38,6 @@ const FLOOR_SAMPLES = Number(process.env.BENCH_E2E_FLOOR_SAMPLES ?? 20);
 const SINGLE_ORDERS = Number(process.env.BENCH_E2E_SINGLE_ORDERS ?? 5);
 const SETTLE_TIMEOUT_MS = 180_000;
 const SKU = 'BENCH-E2E';
-const ADDRESS = { name: 'Ada Lovelace', line1: '1 Analytical St', city: 'London', postalCode: 'N1 1AA', country: 'GB' };
 
 /**
  * The baseline measured in the same run: the same code with the issue-9 levers off, every
@@ -200,22 +200,8 @@ function orderPlacer(apiUrl: string, completions: Map<string, () => void>): () =
   let n = 0;
   return async () => {
     const placedAt = Date.now();
-    const customer = `bench-${++n}`;
-    const response = await fetch(`${apiUrl}/orders`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        customerId: customer,
-        email: `${customer}@example.com`,
-        items: [{ sku: SKU, quantity: 1 }],
-        shippingAddress: ADDRESS,
-      }),
-    });
-    const body = (await response.json()) as { orderId?: string };
-    if (response.status !== 202 || !body.orderId) {
-      return { accepted: false, status: response.status, latencyMs: 0, placedAt, completedAt: 0 };
-    }
-    const orderId = body.orderId;
+    const { status, orderId } = await postOrder(apiUrl, `bench-${++n}`, SKU);
+    if (!orderId) return { accepted: false, status, latencyMs: 0, placedAt, completedAt: 0 };
     const completed = new Promise<void>((done) => completions.set(orderId, done));
     const timeout = sleep(SETTLE_TIMEOUT_MS).then(() => 'timeout' as const);
     const outcome = await Promise.race([completed, timeout]);

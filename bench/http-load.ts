@@ -11,10 +11,10 @@
  */
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { postOrder } from './place-order';
 import { percentile } from './report';
 
 const SKU = 'LOAD-SKU';
-const ADDRESS = { name: 'Ada Lovelace', line1: '1 Analytical St', city: 'London', postalCode: 'N1 1AA', country: 'GB' };
 const POLL_MS = 500;
 const GIVE_UP_MS = 180_000;
 
@@ -58,25 +58,14 @@ async function main(): Promise<void> {
 
   const placeAndWait = async (): Promise<void> => {
     const placedAt = Date.now();
-    const customer = `load-${++placed}`;
-    const response = await fetch(`${apiUrl}/orders`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        customerId: customer,
-        email: `${customer}@example.com`,
-        items: [{ sku: SKU, quantity: 1 }],
-        shippingAddress: ADDRESS,
-      }),
-    });
-    const body = (await response.json()) as { orderId?: string };
-    if (response.status !== 202 || !body.orderId) {
+    const { orderId } = await postOrder(apiUrl, `load-${++placed}`, SKU);
+    if (!orderId) {
       refused++;
       return;
     }
     while (Date.now() - placedAt < GIVE_UP_MS) {
       await sleep(POLL_MS);
-      const view = await fetch(`${apiUrl}/orders/${body.orderId}`);
+      const view = await fetch(`${apiUrl}/orders/${orderId}`);
       if (view.status !== 200) continue; // 404 until the projector has it
       const { status } = (await view.json()) as { status: string };
       if (status === 'COMPLETED' || status === 'CANCELLED') {
