@@ -5,58 +5,42 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { LogItemExtraInput, LogItemMessage } from '@aws-lambda-powertools/logger/types';
 import { maskingJsonReplacer } from './masking';
 
-/** Log keys of the record being processed, and its child logger once something was logged. */
-interface RecordLogScope {
-  readonly keys: Record<string, string>;
-  child?: Logger;
-}
-
-const recordScopes = new AsyncLocalStorage<RecordLogScope>();
+/** Log keys of the record being processed (orderId, eventId, eventType). */
+const recordKeys = new AsyncLocalStorage<Readonly<Record<string, string>>>();
 
 /**
  * The function's logger. Inside `withRecordLogKeys` (the stream consumer runs each record in one)
- * every line goes through a child logger carrying that record's keys (orderId, eventId,
- * eventType): records of several orders are processed at once, so keys appended to one shared
- * logger would land on the other records' lines. Use cases keep receiving this one logger.
+ * every line also carries that record's keys: records of several orders are processed at once,
+ * so keys appended to the shared logger would land on the other records' lines. The keys go in
+ * as one more attribute object of the call, so no per-record logger is built.
+ * Use cases keep receiving this one logger.
  */
 class RecordScopedLogger extends Logger {
   public override debug(input: LogItemMessage, ...extra: LogItemExtraInput): void {
-    const child = this.recordChild();
-    if (child) child.debug(input, ...extra);
-    else super.debug(input, ...extra);
+    super.debug(input, ...withRecordKeys(extra));
   }
 
   public override info(input: LogItemMessage, ...extra: LogItemExtraInput): void {
-    const child = this.recordChild();
-    if (child) child.info(input, ...extra);
-    else super.info(input, ...extra);
+    super.info(input, ...withRecordKeys(extra));
   }
 
   public override warn(input: LogItemMessage, ...extra: LogItemExtraInput): void {
-    const child = this.recordChild();
-    if (child) child.warn(input, ...extra);
-    else super.warn(input, ...extra);
+    super.warn(input, ...withRecordKeys(extra));
   }
 
   public override error(input: LogItemMessage, ...extra: LogItemExtraInput): void {
-    const child = this.recordChild();
-    if (child) child.error(input, ...extra);
-    else super.error(input, ...extra);
+    super.error(input, ...withRecordKeys(extra));
   }
 
   public override critical(input: LogItemMessage, ...extra: LogItemExtraInput): void {
-    const child = this.recordChild();
-    if (child) child.critical(input, ...extra);
-    else super.critical(input, ...extra);
+    super.critical(input, ...withRecordKeys(extra));
   }
+}
 
-  /** Created on the first line a record logs: most records log nothing at INFO. */
-  private recordChild(): Logger | undefined {
-    const scope = recordScopes.getStore();
-    if (!scope) return undefined;
-    scope.child ??= this.createChild({ persistentKeys: scope.keys });
-    return scope.child;
-  }
+/** `extra` with the current record's keys first (a call's own attributes win). */
+function withRecordKeys(extra: LogItemExtraInput): LogItemExtraInput {
+  const keys = recordKeys.getStore();
+  return keys ? ([keys, ...extra] as LogItemExtraInput) : extra;
 }
 
 /**
@@ -70,5 +54,5 @@ export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_N
 
 /** Runs `fn` with `keys` on every line `logger` writes from it (and from what it awaits). */
 export function withRecordLogKeys<T>(keys: Record<string, string>, fn: () => T): T {
-  return recordScopes.run({ keys }, fn);
+  return recordKeys.run(keys, fn);
 }
