@@ -3,11 +3,10 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/emulators';
-import { functionDefinitions, type LocalFunctionDefinition } from '../local/functions';
-import { LOCAL_ACCOUNT_ID } from '../local/runtime';
-import { LocalTemplate } from '../local/template';
+import type { LocalFunctionDefinition } from '../local/functions';
 import { resolveWorkerNode } from '../local/worker-node';
 import { alternate, median, type Report } from './report';
+import type { SynthesizedApp } from './synthesized';
 
 /** The budget of issue 9 for one minified function bundle. */
 export const BUNDLE_BUDGET_BYTES = 450 * 1024;
@@ -30,15 +29,7 @@ export interface BundleFigures {
  * loading the same code unbundled (lambdas/ transpiled file by file, packages from node_modules).
  * The AWS SDK is outside both, as on Lambda where the runtime provides it.
  */
-export async function bundlesBenchmark(
-  synthesized: { templatePath: string; outDir: string; stackName: string },
-  report: Report,
-): Promise<void> {
-  const template = LocalTemplate.fromFile(synthesized.templatePath, {
-    stackName: synthesized.stackName,
-    region: LOCAL_REGION,
-    accountId: LOCAL_ACCOUNT_ID,
-  });
+export async function bundlesBenchmark({ functions }: SynthesizedApp, report: Report): Promise<void> {
   await build({
     entryPoints: ['lambdas/**/*.ts'],
     outdir: join(UNBUNDLED_DIR, 'lambdas'),
@@ -52,7 +43,7 @@ export async function bundlesBenchmark(
   const node = resolveWorkerNode();
   console.log(`bundles: size (budget ${BUNDLE_BUDGET_BYTES / 1024} KB) and module init on Node ${node.version}`);
   const figures: BundleFigures[] = [];
-  for (const fn of functionDefinitions(template, synthesized.outDir)) {
+  for (const fn of functions) {
     const unbundled = join(UNBUNDLED_DIR, 'lambdas', fn.serviceName, 'handler.js');
     if (!existsSync(unbundled)) throw new Error(`no source handler for ${fn.serviceName} (expected ${unbundled})`);
     const times = await alternate(ROUNDS, {

@@ -8,14 +8,13 @@ import { documentClient, dynamoDbClient, kinesisClient } from '../lambdas/shared
 import { DEFAULT_CONSUMER_CONCURRENCY } from '../lambdas/shared/stream-consumer';
 import { localDynamoDbClient, localKinesisClient } from '../local/clients';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, type RunningEmulators } from '../local/emulators';
-import { functionDefinitions, type LocalFunctionDefinition } from '../local/functions';
+import type { LocalFunctionDefinition } from '../local/functions';
 import { provision } from '../local/provision';
-import { LOCAL_ACCOUNT_ID } from '../local/runtime';
-import { LocalTemplate } from '../local/template';
 import { aKinesisEvent, aLambdaContext, anEnvelope } from '../test/helpers/kinesis-events';
 import { anOrderCreated } from '../test/helpers/order-events';
 import { addCallLatency, AWS_LIKE_LATENCY, countCalls } from './latency-model';
 import { alternate, median, type Report } from './report';
+import type { SynthesizedApp } from './synthesized';
 
 type Handler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
 
@@ -77,14 +76,9 @@ export interface ConsumerFigures {
  */
 export async function consumersBenchmark(
   emulators: RunningEmulators,
-  synthesized: { templatePath: string; outDir: string; stackName: string },
+  { template, functions }: SynthesizedApp,
   report: Report,
 ): Promise<void> {
-  const template = LocalTemplate.fromFile(synthesized.templatePath, {
-    stackName: synthesized.stackName,
-    region: LOCAL_REGION,
-    accountId: LOCAL_ACCOUNT_ID,
-  });
   const kinesis = localKinesisClient(emulators.kinesisEndpoint);
   const dynamodb = localDynamoDbClient(emulators.dynamoDbEndpoint);
   await provision({ template, kinesis, dynamodb, failedRecordsDir: mkdtempSync(join(tmpdir(), 'bench-failed-')) });
@@ -102,7 +96,6 @@ export async function consumersBenchmark(
   addCallLatency(kinesisClient(), AWS_LIKE_LATENCY.kinesisMs);
   const calls = { dynamodb: countCalls(dynamoDbClient()), kinesis: countCalls(kinesisClient()) };
 
-  const functions = functionDefinitions(template, synthesized.outDir);
   const inventory = functions.find((fn) => fn.serviceName === 'inventory');
   if (!inventory) throw new Error('the template has no inventory function');
   const stock = new DynamoDbInventory(documentClient(), { tableName: inventory.environment.INVENTORY_TABLE! });

@@ -1,11 +1,4 @@
-/** The shipping address of every benchmark order. */
-export const BENCH_ADDRESS = {
-  name: 'Ada Lovelace',
-  line1: '1 Analytical St',
-  city: 'London',
-  postalCode: 'N1 1AA',
-  country: 'GB',
-} as const;
+import { DEMO_ORDER } from '../bin/local-app';
 
 /** POSTs one order of one unit of `sku` for `customer`; the API's status and, when accepted (202), the orderId. */
 export async function postOrder(
@@ -20,7 +13,7 @@ export async function postOrder(
       customerId: customer,
       email: `${customer}@example.com`,
       items: [{ sku, quantity: 1 }],
-      shippingAddress: BENCH_ADDRESS,
+      shippingAddress: DEMO_ORDER.shippingAddress,
     }),
   });
   const body = (await response.json()) as { orderId?: string };

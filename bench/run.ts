@@ -34,12 +34,12 @@ import { deterministicEventId, type EventEnvelope } from '../lambdas/shared/enve
 import { createStreamConsumer, type RecordHandlers } from '../lambdas/shared/stream-consumer';
 import { localDynamoDbClient, localKinesisClient } from '../local/clients';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type RunningEmulators } from '../local/emulators';
-import { synthesize } from '../local/synth';
 import { aKinesisEvent, aLambdaContext } from '../test/helpers/kinesis-events';
 import { bundlesBenchmark } from './bundles';
 import { consumersBenchmark } from './consumers';
 import { e2eBenchmark } from './e2e';
 import { alternate, median, newReport, writeReport, type Report } from './report';
+import { type SynthesizedApp, synthesizeForBench } from './synthesized';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 500);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -206,7 +206,7 @@ async function consumeBenchmark(emulators: RunningEmulators, report: Report): Pr
 /** What a benchmark may need; each is made once, on first use. */
 interface Needs {
   emulators(): Promise<RunningEmulators>;
-  synthesized(): Promise<{ templatePath: string; outDir: string; stackName: string }>;
+  synthesized(): Promise<SynthesizedApp>;
   readonly report: Report;
 }
 
@@ -242,12 +242,7 @@ async function main(): Promise<void> {
       return started;
     },
     synthesized: () => {
-      synthesized ??= (async () => {
-        const t0 = Date.now();
-        const result = await synthesize({ outDir: join(BENCH_DIR, 'cdk.out') });
-        console.log(`(cdk synth for the bench: ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-        return result;
-      })();
+      synthesized ??= synthesizeForBench(join(BENCH_DIR, 'cdk.out'));
       return synthesized;
     },
   };
