@@ -1,3 +1,4 @@
+import { DEMO_ORDER } from '../../../bin/local-app';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,7 +34,7 @@ jest.setTimeout(120_000);
 const run = randomUUID().slice(0, 8);
 const sku = (name: string): string => `E2E-${name}-${run}`;
 
-const ADDRESS = { name: 'Ada Lovelace', line1: '1 Analytical St', city: 'London', postalCode: 'N1 1AA', country: 'GB' };
+const ADDRESS = DEMO_ORDER.shippingAddress;
 
 function orderBody(email: string, items: { sku: string; quantity: number }[], extra: Record<string, unknown> = {}) {
   return {

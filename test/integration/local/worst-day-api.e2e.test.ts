@@ -1,3 +1,4 @@
+import { DEMO_ORDER } from '../../../bin/local-app';
 import { randomUUID } from 'node:crypto';
 import { PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { MAX_ORDER_TOTAL_CENTS, MAX_UNIT_PRICE_CENTS } from '../../../lambdas/domain/pricing';
@@ -31,13 +32,7 @@ function orderBody(items: { sku: string; quantity: number }[], email = 'worst@ex
     customerId: `c-${run}`,
     email,
     items,
-    shippingAddress: {
-      name: 'Ada Lovelace',
-      line1: '1 Analytical St',
-      city: 'London',
-      postalCode: 'N1 1AA',
-      country: 'GB',
-    },
+    shippingAddress: DEMO_ORDER.shippingAddress,
   };
 }
 
