@@ -20,8 +20,10 @@ export type RecordHandlers = {
 
 /**
  * How many orders (partition keys) of one batch a consumer works on at once.
- * A record costs 2-4 calls one after another (DynamoDB ~5 ms, Kinesis ~10 ms on AWS): 20-25 ms,
- * so one record at a time caps a shard at ~40-50 records/s per consumer. 32 at once covers a
+ * A record waits for 2-4 calls one after another (DynamoDB ~5 ms, Kinesis ~10 ms on AWS, the reads
+ * and publishes shared with other records: adapters/dynamodb-coalescing-item-reader.ts,
+ * adapters/coalescing-event-publisher.ts): 20-25 ms, so one record at a time caps a shard at
+ * ~40-50 records/s per consumer. 32 at once covers a
  * shard's 1,000 records/s ingress with room (32 / 25 ms = 1,280/s), as long as the function's
  * CPU keeps up (see bench/consumers.ts); the SDK's 50 sockets per client are not exhausted.
  */
