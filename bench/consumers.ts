@@ -2,10 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import type { EventEnvelope } from '../lambdas/shared/envelope';
+import type { EventEnvelope } from '../lambdas/contract/envelope';
 import { DynamoDbInventory } from '../lambdas/adapters/dynamodb-inventory';
-import { documentClient, dynamoDbClient, kinesisClient } from '../lambdas/shared/aws-clients';
-import { DEFAULT_CONSUMER_CONCURRENCY } from '../lambdas/shared/stream-consumer';
+import { documentClient, dynamoDbClient, kinesisClient } from '../lambdas/runtime/aws-clients';
+import { DEFAULT_CONSUMER_CONCURRENCY } from '../lambdas/runtime/stream-consumer';
 import { localDynamoDbClient, localKinesisClient } from '../local/clients';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, type RunningEmulators } from '../local/emulators';
 import type { LocalFunctionDefinition } from '../local/functions';
@@ -91,7 +91,7 @@ export async function consumersBenchmark(
     AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoDbEndpoint,
     AWS_ENDPOINT_URL_KINESIS: emulators.kinesisEndpoint,
   });
-  // The handlers' own clients (shared/aws-clients.ts singletons), before any handler uses them.
+  // The handlers' own clients (runtime/aws-clients.ts singletons), before any handler uses them.
   addCallLatency(dynamoDbClient(), AWS_LIKE_LATENCY.dynamoDbMs);
   addCallLatency(kinesisClient(), AWS_LIKE_LATENCY.kinesisMs);
   const calls = { dynamodb: countCalls(dynamoDbClient()), kinesis: countCalls(kinesisClient()) };

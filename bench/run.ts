@@ -30,8 +30,8 @@ import { DynamoDbOutcomeLedger } from '../lambdas/adapters/dynamodb-outcome-ledg
 import { KinesisEventPublisher } from '../lambdas/adapters/kinesis-event-publisher';
 import { SimulatedPaymentGateway } from '../lambdas/adapters/simulated-payment-gateway';
 import { PaymentService } from '../lambdas/payment/payment-service';
-import { deterministicEventId, type EventEnvelope } from '../lambdas/shared/envelope';
-import { createStreamConsumer, type RecordHandlers } from '../lambdas/shared/stream-consumer';
+import { deterministicEventId, type EventEnvelope } from '../lambdas/contract/envelope';
+import { createStreamConsumer, type RecordHandlers } from '../lambdas/runtime/stream-consumer';
 import { localDynamoDbClient, localKinesisClient } from '../local/clients';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type RunningEmulators } from '../local/emulators';
 import { aKinesisEvent, aLambdaContext } from '../test/helpers/kinesis-events';

@@ -1,6 +1,7 @@
 import { LOCAL_REGION } from '../local/emulators';
 import { functionDefinitions, type LocalFunctionDefinition } from '../local/functions';
 import { LOCAL_ACCOUNT_ID } from '../local/runtime';
+import { stackNameForStage } from '../lib/app-config';
 import { synthesize } from '../local/synth';
 import { LocalTemplate } from '../local/template';
 
@@ -14,7 +15,7 @@ export interface SynthesizedApp {
 /** Runs `cdk synth` into `outDir` (bundling every function) and reads the local template. */
 export async function synthesizeForBench(outDir: string): Promise<SynthesizedApp> {
   const t0 = Date.now();
-  const { templatePath, stackName } = await synthesize({ outDir });
+  const { templatePath, stackName } = await synthesize({ outDir, stackName: stackNameForStage('local') });
   console.log(`(cdk synth for the bench: ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   const template = LocalTemplate.fromFile(templatePath, {
     stackName,

@@ -6,9 +6,8 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { propsFromContext } from '../lib/app-config';
+import { propsFromContext, stackNameForStage } from '../lib/app-config';
 import { OrderstreamStack } from '../lib/orderstream-stack';
-import { stackNameForStage } from '../local/synth';
 
 const app = new App();
 const props = propsFromContext((key) => app.node.tryGetContext(key));

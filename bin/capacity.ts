@@ -6,17 +6,17 @@
  *   npm run capacity -- --records-per-second 1000 --record-bytes 1024 ...
  *
  * With --orders-per-second, records per order and bytes per record are measured on the real
- * happy path (lib/ops/order-flow.ts). Prices: lib/ops/prices.json. Lambda durations: the file
+ * happy path (lambdas/ops/order-flow.ts). Prices: lambdas/ops/prices.json. Lambda durations: the file
  * given with --durations (default .orderstream/bench/durations.json when present), else the
- * documented defaults of lib/ops/capacity-defaults.json.
+ * documented defaults of lambdas/ops/capacity-defaults.json.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CONSUMER_SERVICES } from '../lib/services';
-import { planCapacity, type CapacityPlan, type LambdaProfile, type Workload } from '../lib/ops/capacity';
-import defaults from '../lib/ops/capacity-defaults.json';
-import { orderWorkload } from '../lib/ops/order-flow';
-import prices from '../lib/ops/prices.json';
+import { planCapacity, type CapacityPlan, type LambdaProfile, type Workload } from '../lambdas/ops/capacity';
+import defaults from '../lambdas/ops/capacity-defaults.json';
+import { orderWorkload } from '../lambdas/ops/order-flow';
+import prices from '../lambdas/ops/prices.json';
 
 const DEFAULT_DURATIONS_FILE = '.orderstream/bench/durations.json';
 const USAGE =

@@ -19,8 +19,8 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { createReadStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DynamoDbInventory } from '../lambdas/adapters/dynamodb-inventory';
-import { cursorPathFor, importLegacyOrders, type ImportProgress } from '../lib/ops/legacy-import';
-import { OrderedPutter } from '../lib/ops/ordered-put';
+import { cursorPathFor, importLegacyOrders, type ImportProgress } from '../lambdas/ops/legacy-import';
+import { OrderedPutter } from '../lambdas/ops/ordered-put';
 
 // Node 20 is what this machine runs (README): the SDK's "2027 releases need Node 22" notice is known.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

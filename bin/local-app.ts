@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { readFailedRecords } from '../lib/ops/failed-records';
-import { OrderedPutter } from '../lib/ops/ordered-put';
+import { stackNameForStage } from '../lib/app-config';
+import { readFailedRecords } from '../lambdas/ops/failed-records';
+import { OrderedPutter } from '../lambdas/ops/ordered-put';
 import type { RecordDescription } from '../local/console/model';
 import type { ConsoleReplayResult } from '../local/console/server';
 import type { ConsoleReplayRequest, LocalConsoleOptions, LocalAppOptions } from '../local/runtime';
@@ -129,6 +130,7 @@ export interface OrderstreamLocalAppProps {
 /** The options `startLocalRuntime` needs for orderstream. */
 export function orderstreamLocalApp(props: OrderstreamLocalAppProps = {}): LocalAppOptions<OrderstreamTable> {
   return {
+    stackNameFor: stackNameForStage,
     tableRoles: TABLE_ROLES,
     console: ORDERSTREAM_CONSOLE,
     functionEnvironment: (fn, dataDir): Record<string, string> =>

@@ -16,8 +16,8 @@
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { parseArgs } from 'node:util';
-import { readFailedRecords } from '../lib/ops/failed-records';
-import { OrderedPutter } from '../lib/ops/ordered-put';
+import { readFailedRecords } from '../lambdas/ops/failed-records';
+import { OrderedPutter } from '../lambdas/ops/ordered-put';
 
 // Node 20 is what this machine runs (README): the SDK's "2027 releases need Node 22" notice is known.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

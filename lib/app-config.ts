@@ -1,7 +1,10 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ApiAuthMode } from './constructs/order-api';
-import { parseFaultRate } from '../lambdas/shared/fault-injection';
+import { parseFaultRate } from '../lambdas/runtime/fault-injection';
 import { LOCAL_STAGE, type OrderstreamStackProps, type StreamEncryptionMode } from './orderstream-stack';
+
+/** The stack name of a stage, for the CDK app (bin/app.ts) and the local runtime (bin/local-app.ts) alike. */
+export const stackNameForStage = (stage: string): string => `Orderstream-${stage}`;
 
 /**
  * CDK context keys read by bin/app.ts (`npx cdk synth -c stage=prod -c apiAuth=JWT ...`, or the

@@ -30,7 +30,7 @@ import {
   resolveMappingOptions,
   StreamConsumerFunction,
 } from './constructs/stream-consumer-function';
-import { FAULT_RATE_ENV, parseFaultRate } from '../lambdas/shared/fault-injection';
+import { FAULT_RATE_ENV, parseFaultRate } from '../lambdas/runtime/fault-injection';
 import { SAGA_DEADLINE_INDEX } from '../lambdas/adapters/saga-deadline-index';
 import {
   API_SERVICE,

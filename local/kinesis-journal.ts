@@ -9,7 +9,7 @@ import {
 } from 'node:http';
 import { dirname } from 'node:path';
 import { type KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
-import { compareSequenceNumbers } from './esm/records';
+import { compareSequenceNumbers } from './sequence-numbers';
 import { hasRecordAt } from './esm/stale-checkpoint';
 
 /**

@@ -25,7 +25,7 @@ import { assertPortsFree } from './ports';
 import { LocalScheduler, scheduleDefinitions } from './schedules';
 import { provision, type ProvisionedResource, type ProvisionResult } from './provision';
 import { httpApiDefinition, type HttpApiDefinition } from './routes';
-import { synthesize, stackNameForStage } from './synth';
+import { synthesize } from './synth';
 import { LocalTemplate } from './template';
 
 /**
@@ -52,6 +52,8 @@ export interface FreshStartContext<Role extends string = string> {
 
 /** Where the app's pieces plug in. */
 export interface LocalAppOptions<Role extends string = string> {
+  /** The app's stack name for a stage (the stack `cdk synth` builds and the runtime reads). */
+  readonly stackNameFor: (stage: string) => string;
   /**
    * Names for the tables the app's own code needs, by the start of their logical id, e.g.
    * `{ inventory: 'Inventory' }`; each must match exactly one table of the template. Resolved
@@ -107,7 +109,7 @@ export interface LocalRuntimeOptions<Role extends string = string> extends Local
   readonly kinesisPort?: number;
   /** DynamoDB Local port (0 = free port). @default 8000 */
   readonly dynamoDbPort?: number;
-  /** CDK stage; the stack is `Orderstream-<stage>`. @default 'local' */
+  /** CDK stage; the stack is `stackNameFor(stage)`. @default 'local' */
   readonly stage?: string;
   /** cdk synth output folder. @default '<projectDir>/cdk.out' */
   readonly cdkOutDir?: string;
@@ -156,7 +158,7 @@ export interface LocalRuntime<Role extends string = string> {
 }
 
 export async function startLocalRuntime<Role extends string = string>(
-  options: LocalRuntimeOptions<Role> = {},
+  options: LocalRuntimeOptions<Role>,
 ): Promise<LocalRuntime<Role>> {
   const log = options.log ?? ((message: string) => console.log(message));
   const projectDir = resolve(options.projectDir ?? process.cwd());
@@ -165,7 +167,7 @@ export async function startLocalRuntime<Role extends string = string>(
   const freshData = options.fresh === true;
   mkdirSync(dataDir, { recursive: true });
   const stage = options.stage ?? 'local';
-  const stackName = stackNameForStage(stage);
+  const stackName = options.stackNameFor(stage);
   const cdkOutDir = resolve(options.cdkOutDir ?? join(projectDir, 'cdk.out'));
 
   const cleanups: Array<() => Promise<void>> = [];
@@ -213,10 +215,12 @@ export async function startLocalRuntime<Role extends string = string>(
     const [synthesized, started] = await Promise.allSettled([
       options.skipSynth
         ? Promise.resolve(join(cdkOutDir, `${stackName}.template.json`))
-        : synthesize({ projectDir, stage, outDir: cdkOutDir, context: options.synthContext }).then((result) => {
-            components.synth = true;
-            return result.templatePath;
-          }),
+        : synthesize({ projectDir, stackName, stage, outDir: cdkOutDir, context: options.synthContext }).then(
+            (result) => {
+              components.synth = true;
+              return result.templatePath;
+            },
+          ),
       startEmulators({
         dataDir,
         // 0 = let startEmulators pick a free port.

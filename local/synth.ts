@@ -11,7 +11,9 @@ import { dirname, join, resolve } from 'node:path';
 export interface SynthOptions {
   /** Project root (where cdk.json is). @default process.cwd() */
   readonly projectDir?: string;
-  /** Stage passed as `-c stage=<stage>`; the stack is `Orderstream-<stage>`. @default 'local' */
+  /** The stack to synthesize (the app's name for the stage). */
+  readonly stackName: string;
+  /** Stage passed as `-c stage=<stage>`. @default 'local' */
   readonly stage?: string;
   /** Output folder. @default '<projectDir>/cdk.out' */
   readonly outDir?: string;
@@ -25,14 +27,11 @@ export interface SynthResult {
   readonly templatePath: string;
 }
 
-/** The stack name of a stage, for the CDK app (bin/app.ts) and the local runtime alike. */
-export const stackNameForStage = (stage: string): string => `Orderstream-${stage}`;
-
-export async function synthesize(options: SynthOptions = {}): Promise<SynthResult> {
+export async function synthesize(options: SynthOptions): Promise<SynthResult> {
   const projectDir = resolve(options.projectDir ?? process.cwd());
   const stage = options.stage ?? 'local';
   const outDir = resolve(options.outDir ?? join(projectDir, 'cdk.out'));
-  const stackName = stackNameForStage(stage);
+  const { stackName } = options;
   const cdkCli = join(dirname(require.resolve('aws-cdk/package.json')), 'bin', 'cdk');
   const contextArgs = Object.entries({ stage, ...options.context }).flatMap(([key, value]) => [
     '-c',

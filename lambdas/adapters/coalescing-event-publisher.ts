@@ -1,6 +1,6 @@
 import type { EventPublisher } from '../ports/event-publisher';
-import type { EventEnvelope } from '../shared/envelope';
-import { GroupCommit } from '../shared/group-commit';
+import type { EventEnvelope } from '../contract/envelope';
+import { GroupCommit } from '../runtime/group-commit';
 
 /** Puts several independent groups of events at once; one outcome per group (undefined = all on the stream). */
 export interface GroupPublisher {
@@ -8,8 +8,8 @@ export interface GroupPublisher {
 }
 
 /**
- * Group commit for a consumer's publishes (shared/group-commit.ts): the records of a batch run
- * concurrently (shared/stream-consumer.ts), and each would otherwise cost its own PutRecords
+ * Group commit for a consumer's publishes (runtime/group-commit.ts): the records of a batch run
+ * concurrently (runtime/stream-consumer.ts), and each would otherwise cost its own PutRecords
  * call, about as much CPU as the rest of its work and most of what the local Kinesis emulator
  * can take. `publish` calls made while a put is in flight go together in the next one, each as
  * its own group (KinesisEventPublisher.publishGroups), and each caller still learns its own

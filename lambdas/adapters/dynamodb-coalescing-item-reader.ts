@@ -1,5 +1,5 @@
 import { BatchGetCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GroupCommit, type Outcome } from '../shared/group-commit';
+import { GroupCommit, type Outcome } from '../runtime/group-commit';
 import type { Item, ItemKey, ItemReader } from './dynamodb-item-reader';
 
 /** Keys per BatchGetItem call (DynamoDB's limit). */
@@ -15,7 +15,7 @@ interface Read {
 /**
  * A stream consumer's reads: the concurrent records of a batch share BatchGetItem calls
  * (strongly consistent, like the GetItem they replace), one call in flight at a time
- * (shared/group-commit.ts). Keys DynamoDB leaves unprocessed are asked again with a short
+ * (runtime/group-commit.ts). Keys DynamoDB leaves unprocessed are asked again with a short
  * back-off; a read still unanswered after MAX_ATTEMPTS calls, or carried by a call that
  * failed, rejects, and its record fails and is retried like any failed call.
  */

@@ -7,7 +7,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type { OrderLine } from '../domain/events';
+import type { OrderLine } from '../contract/events';
 import { isConditionalCheckFailed } from './dynamodb-errors';
 import { findShortfalls, type Shortfall } from '../domain/inventory';
 import { mergeLines } from '../domain/pricing';

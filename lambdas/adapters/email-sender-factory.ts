@@ -1,6 +1,6 @@
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { EmailSender } from '../ports/email-sender';
-import { optionalEnv } from '../shared/config';
+import { optionalEnv } from '../runtime/config';
 import type { Log } from '../ports/log';
 import { LogEmailSender } from './log-email-sender';
 import { OutboxEmailSender } from './outbox-email-sender';

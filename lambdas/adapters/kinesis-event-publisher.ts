@@ -1,7 +1,7 @@
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
-import type { EventEnvelope } from '../shared/envelope';
-import { kinesisClient } from '../shared/aws-clients';
-import { requiredEnv } from '../shared/config';
+import type { EventEnvelope } from '../contract/envelope';
+import { kinesisClient } from '../runtime/aws-clients';
+import { requiredEnv } from '../runtime/config';
 import {
   CONSUMER_PUBLISH_DEADLINE_MS,
   DEFAULT_PUBLISH_DEADLINE_MS,
@@ -13,7 +13,7 @@ import { CoalescingEventPublisher } from './coalescing-event-publisher';
 export interface KinesisEventPublisherOptions {
   /**
    * The client to put with. It should make a single attempt per call (SDK `maxAttempts: 1`, as
-   * shared/aws-clients.ts configures it): this publisher is the one retry layer.
+   * runtime/aws-clients.ts configures it): this publisher is the one retry layer.
    */
   readonly client: KinesisClient;
   readonly streamName: string;

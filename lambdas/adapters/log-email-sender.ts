@@ -1,7 +1,7 @@
 import type { OrderEmail } from '../domain/order-email';
 import type { EmailSender } from '../ports/email-sender';
 import type { Log } from '../ports/log';
-import { maskPersonalData } from '../shared/masking';
+import { maskPersonalData } from '../runtime/masking';
 
 /**
  * Sends nothing: logs that the email would have been sent. The default when no sender address is

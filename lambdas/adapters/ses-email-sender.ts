@@ -1,13 +1,13 @@
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import type { OrderEmail } from '../domain/order-email';
 import type { EmailSender } from '../ports/email-sender';
-import { boundedRequestHandler } from '../shared/aws-clients';
-import { tracer } from '../shared/powertools';
+import { boundedRequestHandler } from '../runtime/aws-clients';
+import { tracer } from '../runtime/powertools';
 
 let ses: SESv2Client | undefined;
 
 /**
- * The email service's SES v2 client, traced in X-Ray like the other clients (shared/aws-clients.ts;
+ * The email service's SES v2 client, traced in X-Ray like the other clients (runtime/aws-clients.ts;
  * kept here so only the email function loads the SES SDK). One send is bounded (1 s connect + 3 s
  * response, one attempt: a failed send releases the claim and the mapping retries the record), so
  * it always ends inside the email ledger's 5 s claim lease.

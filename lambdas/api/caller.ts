@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { HttpProblem } from '../shared/http';
+import { HttpProblem } from './http';
 
 /**
  * The scope of a caller's Idempotency-Keys: two callers never share a key, so one caller's key

@@ -2,10 +2,10 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { DynamoDbInventory } from '../adapters/dynamodb-inventory';
 import { DynamoDbOrderReadModel } from '../adapters/dynamodb-order-read-model';
 import { eventPublisherFromEnv } from '../adapters/kinesis-event-publisher';
-import { documentClient, dynamoDbClient } from '../shared/aws-clients';
-import { requiredEnv } from '../shared/config';
-import { traceHandler } from '../shared/handler-tracing';
-import { logger, tracer } from '../shared/powertools';
+import { documentClient, dynamoDbClient } from '../runtime/aws-clients';
+import { requiredEnv } from '../runtime/config';
+import { traceHandler } from '../runtime/handler-tracing';
+import { logger, tracer } from '../runtime/powertools';
 import { powertoolsIdempotency } from './idempotency';
 import { OrderApi } from './order-api';
 import { createRouter } from './router';

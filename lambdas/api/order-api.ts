@@ -5,7 +5,7 @@ import { MAX_ORDER_TOTAL_CENTS, type PricingResult, priceOrder } from '../domain
 import type { Catalog, CatalogItem, CatalogWriteResult, ExpectedVersion } from '../ports/catalog';
 import { PublishError, type EventPublisher } from '../ports/event-publisher';
 import type { OrderReadModel } from '../ports/order-read-model';
-import { deterministicEventId, type EventOf, originEvent } from '../shared/envelope';
+import { deterministicEventId, type EventOf, originEvent } from '../contract/envelope';
 import type { PlaceOrderRequest, PutInventoryRequest } from './schemas';
 
 /** What POST /orders answers. */
@@ -158,7 +158,7 @@ export function orderCreatedEventId(orderId: string): string {
 /**
  * The ORDER_CREATED record of a priced order: eventId = correlationId = causationId derived from
  * the orderId, so the same order always gives the same eventId. Built here for the API and for
- * the legacy import (lib/ops/order-created.ts) alike.
+ * the legacy import (lambdas/ops/order-created.ts) alike.
  */
 export function orderCreatedEvent(
   orderId: string,

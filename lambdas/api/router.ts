@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { PublishError } from '../ports/event-publisher';
 import { MAX_AVAILABLE } from '../domain/inventory';
-import { entityTag, HttpProblem, problemResponse, ProblemType, type ProblemInit } from '../shared/http';
+import { entityTag, HttpProblem, problemResponse, ProblemType, type ProblemInit } from './http';
 import {
   OrderNotCancellableError,
   OrderNotFoundError,

@@ -7,10 +7,10 @@ import {
   validate,
   validationProblem,
   versionPrecondition,
-} from '../shared/http';
+} from './http';
 import { callerScope } from './caller';
 import type { OrderApi, StockWritePrecondition } from './order-api';
-import type { RouteKey } from './route-table';
+import type { RouteKey } from '../contract/routes';
 import type { RouteHandler } from './router';
 import {
   AdjustInventoryRequestSchema,
@@ -23,7 +23,7 @@ import {
 
 /**
  * The routes: parse and validate -> use case -> response. Errors are the router's job.
- * One handler per key of the route table (./route-table.ts): a missing or extra one does not compile.
+ * One handler per key of the route table (../contract/routes.ts): a missing or extra one does not compile.
  */
 export function apiRoutes(api: OrderApi): Readonly<Record<RouteKey, RouteHandler>> {
   return {

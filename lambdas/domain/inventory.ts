@@ -1,4 +1,4 @@
-import type { OrderLine } from './events';
+import type { OrderLine } from '../contract/events';
 
 /**
  * Most units of one SKU an admin may set (PUT) or adjust to (POST .../adjustments). Releases

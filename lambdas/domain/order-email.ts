@@ -1,4 +1,4 @@
-import type { CancellationReason, EventPayload, PricedOrderLine } from './events';
+import type { CancellationReason, EventPayload, PricedOrderLine } from '../contract/events';
 
 /** The two customer emails, named after the terminal event that triggers each. */
 export type OrderEmailKind = 'ORDER_COMPLETED' | 'ORDER_CANCELLED';

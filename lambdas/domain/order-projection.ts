@@ -1,5 +1,5 @@
-import type { EventEnvelope } from '../shared/envelope';
-import type { EventPayload, EventType } from './events';
+import type { EventEnvelope } from '../contract/envelope';
+import type { EventPayload, EventType } from '../contract/events';
 import { isTerminalStatus, type OrderStatus, type OrderView } from './order-status';
 
 /**

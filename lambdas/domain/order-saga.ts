@@ -1,5 +1,5 @@
-import { causedBy, deterministicEventId, type EventEnvelope, type EventOf, originEvent } from '../shared/envelope';
-import type { CancellationReason, EventPayload, EventType, PricedOrderLine, ShippingAddress } from './events';
+import { causedBy, deterministicEventId, type EventEnvelope, type EventOf, originEvent } from '../contract/envelope';
+import type { CancellationReason, EventPayload, EventType, PricedOrderLine, ShippingAddress } from '../contract/events';
 
 /**
  * The order saga: an orchestrator with one state machine per order, as a PURE function

@@ -1,4 +1,4 @@
-import type { CancellationReason, PricedOrderLine } from './events';
+import type { CancellationReason, PricedOrderLine } from '../contract/events';
 
 /** The customer-visible status of an order, as shown by GET /orders/{orderId}. */
 export type OrderStatus =

@@ -1,4 +1,4 @@
-import type { OrderLine, PricedOrderLine } from './events';
+import type { OrderLine, PricedOrderLine } from '../contract/events';
 
 /** The one currency of the catalogue (ISO 4217). Prices are integer cents. */
 export const CURRENCY = 'USD';

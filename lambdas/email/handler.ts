@@ -1,10 +1,10 @@
 import { DynamoDbEmailLedger } from '../adapters/dynamodb-email-ledger';
 import { emailSenderFromEnv } from '../adapters/email-sender-factory';
 import { sesClient } from '../adapters/ses-email-sender';
-import { documentClient } from '../shared/aws-clients';
-import { requiredEnv } from '../shared/config';
-import { logger } from '../shared/powertools';
-import { createStreamConsumer } from '../shared/stream-consumer';
+import { documentClient } from '../runtime/aws-clients';
+import { requiredEnv } from '../runtime/config';
+import { logger } from '../runtime/powertools';
+import { createStreamConsumer } from '../runtime/stream-consumer';
 import { OrderEmailService } from './order-email-service';
 
 const emails = new OrderEmailService(

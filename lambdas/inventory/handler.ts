@@ -1,9 +1,9 @@
 import { DynamoDbInventory } from '../adapters/dynamodb-inventory';
 import { consumerEventPublisherFromEnv } from '../adapters/kinesis-event-publisher';
-import { documentClient } from '../shared/aws-clients';
-import { requiredEnv } from '../shared/config';
-import { logger } from '../shared/powertools';
-import { createStreamConsumer } from '../shared/stream-consumer';
+import { documentClient } from '../runtime/aws-clients';
+import { requiredEnv } from '../runtime/config';
+import { logger } from '../runtime/powertools';
+import { createStreamConsumer } from '../runtime/stream-consumer';
 import { InventoryService } from './inventory-service';
 
 const inventory = new InventoryService(

@@ -2,10 +2,10 @@ import { DynamoDbOutcomeLedger } from '../adapters/dynamodb-outcome-ledger';
 import { consumerEventPublisherFromEnv } from '../adapters/kinesis-event-publisher';
 import { CoalescingItemReader } from '../adapters/dynamodb-coalescing-item-reader';
 import { SimulatedPaymentGateway } from '../adapters/simulated-payment-gateway';
-import { documentClient } from '../shared/aws-clients';
-import { requiredEnv } from '../shared/config';
-import { logger } from '../shared/powertools';
-import { createStreamConsumer } from '../shared/stream-consumer';
+import { documentClient } from '../runtime/aws-clients';
+import { requiredEnv } from '../runtime/config';
+import { logger } from '../runtime/powertools';
+import { createStreamConsumer } from '../runtime/stream-consumer';
 import { PaymentService } from './payment-service';
 
 /** The simulator is the only gateway today; a real provider is another PaymentGateway adapter. */

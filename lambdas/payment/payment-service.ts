@@ -1,9 +1,9 @@
-import type { EventPayload } from '../domain/events';
+import type { EventPayload } from '../contract/events';
 import { NO_PAYMENT_ID, refundFor, type ChargeOutcome, type RefundOutcome } from '../domain/payment';
 import type { EventPublisher } from '../ports/event-publisher';
 import { LedgerEntry, type OutcomeLedger, outcomeOnce } from '../ports/outcome-ledger';
 import type { PaymentGateway } from '../ports/payment-gateway';
-import { causedBy, type EventEnvelope } from '../shared/envelope';
+import { causedBy, type EventEnvelope } from '../contract/envelope';
 import type { Log } from '../ports/log';
 
 /**

@@ -1,4 +1,4 @@
-import type { EventEnvelope } from '../shared/envelope';
+import type { EventEnvelope } from '../contract/envelope';
 
 /**
  * How long one `publish` call may take, retries included, unless configured otherwise: well

@@ -1,4 +1,4 @@
-import type { OrderLine } from '../domain/events';
+import type { OrderLine } from '../contract/events';
 import type { Shortfall } from '../domain/inventory';
 
 export type ReserveResult =

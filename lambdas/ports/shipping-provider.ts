@@ -1,4 +1,4 @@
-import type { OrderLine, ShippingAddress } from '../domain/events';
+import type { OrderLine, ShippingAddress } from '../contract/events';
 import type { ShipmentOutcome } from '../domain/shipping';
 
 export interface ShipmentRequest {

@@ -1,10 +1,10 @@
 import { PROJECTED_EVENT_TYPES } from '../domain/order-projection';
 import { CoalescingItemReader } from '../adapters/dynamodb-coalescing-item-reader';
 import { DynamoDbOrderReadModel } from '../adapters/dynamodb-order-read-model';
-import { documentClient } from '../shared/aws-clients';
-import { requiredEnv } from '../shared/config';
-import { logger } from '../shared/powertools';
-import { createStreamConsumer, handleAll } from '../shared/stream-consumer';
+import { documentClient } from '../runtime/aws-clients';
+import { requiredEnv } from '../runtime/config';
+import { logger } from '../runtime/powertools';
+import { createStreamConsumer, handleAll } from '../runtime/stream-consumer';
 import { OrderProjector } from './order-projector';
 
 const projector = new OrderProjector(

@@ -1,6 +1,6 @@
 import { projectOrderEvent, type ProjectionDecision } from '../domain/order-projection';
 import { ReadModelVersionConflictError, type OrderReadModelWriter } from '../ports/order-read-model';
-import type { EventEnvelope } from '../shared/envelope';
+import type { EventEnvelope } from '../contract/envelope';
 import type { Log } from '../ports/log';
 
 /**

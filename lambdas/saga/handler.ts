@@ -2,10 +2,10 @@ import { DEFAULT_SAGA_DEADLINE_POLICY, SAGA_INPUT_TYPES, type SagaDeadlinePolicy
 import { DynamoDbSagaRepository } from '../adapters/dynamodb-saga-repository';
 import { CoalescingItemReader } from '../adapters/dynamodb-coalescing-item-reader';
 import { consumerEventPublisherFromEnv } from '../adapters/kinesis-event-publisher';
-import { documentClient } from '../shared/aws-clients';
-import { integerEnv, requiredEnv } from '../shared/config';
-import { logger, metrics } from '../shared/powertools';
-import { createStreamConsumer, handleAll } from '../shared/stream-consumer';
+import { documentClient } from '../runtime/aws-clients';
+import { integerEnv, requiredEnv } from '../runtime/config';
+import { logger, metrics } from '../runtime/powertools';
+import { createStreamConsumer, handleAll } from '../runtime/stream-consumer';
 import { OrderSagaService } from './order-saga-service';
 import { sagaMetrics } from './saga-metrics';
 

@@ -7,7 +7,7 @@ import {
 } from '../domain/order-saga';
 import type { EventPublisher } from '../ports/event-publisher';
 import { SagaVersionConflictError, type SagaRepository } from '../ports/saga-repository';
-import type { EventEnvelope } from '../shared/envelope';
+import type { EventEnvelope } from '../contract/envelope';
 import type { Log } from '../ports/log';
 
 /** The saga has no state for the order of a record other than ORDER_CREATED: retry it. */

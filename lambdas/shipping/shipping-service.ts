@@ -1,10 +1,10 @@
-import type { EventPayload } from '../domain/events';
+import type { EventPayload } from '../contract/events';
 import type { RefundOutcome } from '../domain/payment';
 import type { ShipmentOutcome } from '../domain/shipping';
 import type { EventPublisher } from '../ports/event-publisher';
 import { LedgerEntry, type OutcomeLedger, outcomeOnce } from '../ports/outcome-ledger';
 import type { ShippingProvider } from '../ports/shipping-provider';
-import { causedBy, type EventEnvelope } from '../shared/envelope';
+import { causedBy, type EventEnvelope } from '../contract/envelope';
 import type { Log } from '../ports/log';
 
 /**

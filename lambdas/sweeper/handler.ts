@@ -2,9 +2,9 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { ScheduledEvent } from 'aws-lambda';
 import { DynamoDbSagaDeadlines } from '../adapters/dynamodb-saga-repository';
 import { eventPublisherFromEnv } from '../adapters/kinesis-event-publisher';
-import { documentClient } from '../shared/aws-clients';
-import { requiredEnv } from '../shared/config';
-import { logger, metrics } from '../shared/powertools';
+import { documentClient } from '../runtime/aws-clients';
+import { requiredEnv } from '../runtime/config';
+import { logger, metrics } from '../runtime/powertools';
 import { SagaSweeper } from './saga-sweeper';
 
 const sweeper = new SagaSweeper(

@@ -9,13 +9,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { parseRouteKey, ROUTE_KEYS, ROUTE_TABLE } from '../../lambdas/api/route-table';
+import { parseRouteKey, ROUTE_KEYS, ROUTE_TABLE } from '../../lambdas/contract/routes';
 import { DEFAULT_PUBLISH_DEADLINE_MS } from '../../lambdas/ports/event-publisher';
 
 /**
  * Time the API function needs besides publishing: the idempotency record (2 writes) and the
  * catalogue read, a few milliseconds each normally; one stuck call is cut by the SDK's 5 s
- * request timeout (shared/aws-clients.ts).
+ * request timeout (runtime/aws-clients.ts).
  */
 export const API_DYNAMODB_ALLOWANCE = Duration.seconds(5);
 
@@ -88,7 +88,7 @@ export interface OrderHttpApiProps {
 
 /**
  * The orderstream HTTP API (API Gateway v2): every route of the route table
- * (lambdas/api/route-table.ts) on one Lambda integration, AWS_IAM authorization by default
+ * (lambdas/contract/routes.ts) on one Lambda integration, AWS_IAM authorization by default
  * or a JWT authorizer on the customer routes (admin routes stay AWS_IAM),
  * a `$default` stage with throttling and JSON access logs, and a 5xx alarm.
  */

@@ -17,7 +17,7 @@ export const METRICS_NAMESPACE = 'orderstream';
 
 /**
  * How every function is bundled (esbuild, locally, no Docker). Each bundle stays under 450 KB
- * minified (test/unit/lambdas/shared/bundle-size.test.ts): zod is imported as a namespace
+ * minified (test/unit/lambdas/runtime/bundle-size.test.ts): zod is imported as a namespace
  * (`import * as z from 'zod'`) so its unused locales are dropped.
  */
 export const FUNCTION_BUNDLING = {

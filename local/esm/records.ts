@@ -65,13 +65,3 @@ export function toEvent(records: readonly ShardRecord[]): KinesisStreamEvent {
 export const MAX_INVOCATION_PAYLOAD_BYTES = 6 * 1024 * 1024;
 /** Bytes of `{"Records":[]}`. */
 export const EVENT_ENVELOPE_BYTES = Buffer.byteLength('{"Records":[]}');
-
-/**
- * Orders two Kinesis sequence numbers (decimal strings of up to 128 bits, so compared as BigInt:
- * string order is wrong across lengths). The one copy: lib/ops/failed-records.ts imports it too.
- */
-export function compareSequenceNumbers(a: string, b: string): number {
-  const x = BigInt(a);
-  const y = BigInt(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-}

@@ -4,7 +4,7 @@ import {
   type StartingPosition,
   type _Record,
 } from '@aws-sdk/client-kinesis';
-import { compareSequenceNumbers } from './records';
+import { compareSequenceNumbers } from '../sequence-numbers';
 import { sleep } from './clock';
 import { Signal } from './signal';
 

@@ -1,5 +1,5 @@
 import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { compareSequenceNumbers } from './records';
+import { compareSequenceNumbers } from '../sequence-numbers';
 
 export interface CheckpointCheck {
   readonly kinesis: KinesisClient;

@@ -1,4 +1,4 @@
-import { compareSequenceNumbers } from './records';
+import { compareSequenceNumbers } from '../sequence-numbers';
 
 /**
  * The stream's tip as the mappings see it: per shard, the sequence numbers of the latest records

@@ -6,7 +6,7 @@ import type { Catalog, CatalogItem, CatalogWriteResult, ExpectedVersion } from '
 import { PublishError, type EventPublisher } from '../../lambdas/ports/event-publisher';
 import type { OrderReadModel } from '../../lambdas/ports/order-read-model';
 import type { OutcomeLedger } from '../../lambdas/ports/outcome-ledger';
-import type { EventEnvelope } from '../../lambdas/shared/envelope';
+import type { EventEnvelope } from '../../lambdas/contract/envelope';
 
 /** Port fakes for unit tests of the API and the services (no AWS, no emulators). */
 

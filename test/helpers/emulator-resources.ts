@@ -8,7 +8,7 @@ import {
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, type RunningEmulators } from '../../local/emulators';
-import { parseEnvelope, type EventEnvelope } from '../../lambdas/shared/envelope';
+import { parseEnvelope, type EventEnvelope } from '../../lambdas/contract/envelope';
 
 /** One key attribute of a table: its name (always type S) and its role. */
 export type KeyAttribute = [name: string, keyType: 'HASH' | 'RANGE'];

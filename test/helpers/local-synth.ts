@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { stackNameForStage } from '../../lib/app-config';
 import { synthesize, type SynthResult } from '../../local/synth';
 
 /**
@@ -12,7 +13,12 @@ export function useSynthesizedApp(): () => SynthResult {
   let result: SynthResult | undefined;
   const outDir = mkdtempSync(join(tmpdir(), 'orderstream-cdk-'));
   beforeAll(async () => {
-    result = await synthesize({ projectDir: resolve(__dirname, '..', '..'), stage: 'local', outDir });
+    result = await synthesize({
+      projectDir: resolve(__dirname, '..', '..'),
+      stackName: stackNameForStage('local'),
+      stage: 'local',
+      outDir,
+    });
   }, 180_000);
   afterAll(() => rmSync(outDir, { recursive: true, force: true }));
   return () => {

@@ -4,7 +4,7 @@
  * retries, bisection and a poison record sent to the on-failure destination.
  */
 import type { KinesisStreamEvent as LambdaKinesisEvent } from 'aws-lambda';
-import { createStreamConsumer } from '../../../lambdas/shared/stream-consumer';
+import { createStreamConsumer } from '../../../lambdas/runtime/stream-consumer';
 import type { FunctionInvoker, InvocationResult, KinesisStreamEvent } from '../../../local/esm/types';
 import { aLambdaContext, anEnvelope } from '../../helpers/kinesis-events';
 import { createStream, mappingFor, putRecords, useEngineHarness } from './esm-fixture';

@@ -1,6 +1,6 @@
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { EventPayloadSchemas } from '../../../lambdas/domain/events';
+import { EventPayloadSchemas } from '../../../lambdas/contract/events';
 import { useEmulators } from '../../helpers/emulators';
 import {
   createActiveStream,

@@ -1,6 +1,6 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import type { EventEnvelope } from '../../../lambdas/shared/envelope';
+import type { EventEnvelope } from '../../../lambdas/contract/envelope';
 import { useEmulators } from '../../helpers/emulators';
 import { createActiveStream, createTable, pointSdkAtEmulators, readEnvelopes } from '../../helpers/emulator-resources';
 import { aKinesisEvent, aLambdaContext, anEnvelope } from '../../helpers/kinesis-events';
@@ -34,7 +34,7 @@ describe('coalesced publishing of a consumer batch, on the emulators', () => {
     jest.isolateModules(() => {
       handler = require('../../../lambdas/payment/handler').handler;
       const client = (
-        require('../../../lambdas/shared/aws-clients') as { kinesisClient(): KinesisClient }
+        require('../../../lambdas/runtime/aws-clients') as { kinesisClient(): KinesisClient }
       ).kinesisClient();
       client.middlewareStack.add(
         (next) => async (args) => {

@@ -4,7 +4,7 @@ import { InventoryService } from '../../../lambdas/inventory/inventory-service';
 import { useEmulators } from '../../helpers/emulators';
 import { createTable } from '../../helpers/emulator-resources';
 import { MAX_AVAILABLE } from '../../../lambdas/domain/inventory';
-import { deterministicEventId } from '../../../lambdas/shared/envelope';
+import { deterministicEventId } from '../../../lambdas/contract/envelope';
 import { aPublishError, RecordingPublisher } from '../../helpers/api-fakes';
 import { anOrderCreated, outcomeOf } from '../../helpers/order-events';
 

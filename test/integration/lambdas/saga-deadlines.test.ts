@@ -4,7 +4,7 @@ import { KinesisEventPublisher } from '../../../lambdas/adapters/kinesis-event-p
 import { SAGA_DEADLINE_INDEX } from '../../../lambdas/adapters/saga-deadline-index';
 import type { SagaDeadlinePolicy } from '../../../lambdas/domain/order-saga';
 import { OrderSagaService } from '../../../lambdas/saga/order-saga-service';
-import type { EventEnvelope } from '../../../lambdas/shared/envelope';
+import type { EventEnvelope } from '../../../lambdas/contract/envelope';
 import { SagaSweeper } from '../../../lambdas/sweeper/saga-sweeper';
 import { useEmulators } from '../../helpers/emulators';
 import { createActiveStream, ofOrder, readEnvelopes } from '../../helpers/emulator-resources';

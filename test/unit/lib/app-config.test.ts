@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { CONTEXT_KEYS, propsFromContext } from '../../../lib/app-config';
+import { CONTEXT_KEYS, propsFromContext, stackNameForStage } from '../../../lib/app-config';
 
 const reader =
   (context: Record<string, unknown>) =>
@@ -107,5 +107,11 @@ describe('propsFromContext: saga deadlines and the fault switch', () => {
     expect(() => propsFromContext(reader({ stage: 'local', faultInjectionRate: '0.8' }))).toThrow(
       /context 'faultInjectionRate' must be a number in 0\.\.0\.5/,
     );
+  });
+});
+
+describe('stackNameForStage', () => {
+  it('names the stack Orderstream-<stage>, as the CDK app and the local runtime both name it', () => {
+    expect(stackNameForStage('prod')).toBe('Orderstream-prod');
   });
 });

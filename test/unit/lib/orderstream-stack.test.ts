@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { ROUTE_KEYS } from '../../../lambdas/api/route-table';
+import { ROUTE_KEYS } from '../../../lambdas/contract/routes';
 import { CONSUMER_SERVICES, TABLE_ENV } from '../../../lib/services';
 import {
   asArray,

@@ -1,7 +1,7 @@
 import type { PutRecordsCommand, KinesisClient, PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import { KinesisEventPublisher } from '../../../../lambdas/adapters/kinesis-event-publisher';
 import { PublishError } from '../../../../lambdas/ports/event-publisher';
-import type { EventEnvelope } from '../../../../lambdas/shared/envelope';
+import type { EventEnvelope } from '../../../../lambdas/contract/envelope';
 import { anEnvelope } from '../../../helpers/kinesis-events';
 
 /**

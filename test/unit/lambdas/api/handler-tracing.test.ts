@@ -31,7 +31,7 @@ Object.assign(process.env, {
 // Loaded after the environment is set: Powertools decides "tracing on" when its instances are built.
 const AWSXRay = require('aws-xray-sdk-core') as typeof import('aws-xray-sdk-core');
 const { tracer } =
-  require('../../../../lambdas/shared/powertools') as typeof import('../../../../lambdas/shared/powertools');
+  require('../../../../lambdas/runtime/powertools') as typeof import('../../../../lambdas/runtime/powertools');
 
 type XraySegment = import('aws-xray-sdk-core').Segment;
 type XraySubsegment = import('aws-xray-sdk-core').Subsegment & { annotations?: Record<string, unknown> };

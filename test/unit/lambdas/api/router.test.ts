@@ -1,8 +1,8 @@
 import { OrderApi, orderCreatedEventId } from '../../../../lambdas/api/order-api';
 import { createRouter } from '../../../../lambdas/api/router';
 import { apiRoutes } from '../../../../lambdas/api/routes';
-import { EventPayloadSchemas } from '../../../../lambdas/domain/events';
-import { EventEnvelopeSchema } from '../../../../lambdas/shared/envelope';
+import { EventPayloadSchemas } from '../../../../lambdas/contract/events';
+import { EventEnvelopeSchema } from '../../../../lambdas/contract/envelope';
 import {
   InMemoryCatalog,
   InMemoryOrderReadModel,

@@ -3,10 +3,10 @@ import { OrderApi, orderCreatedEventId, orderIdForIdempotencyKey } from '../../.
 import { createRouter } from '../../../../lambdas/api/router';
 import { apiRoutes } from '../../../../lambdas/api/routes';
 import { MAX_ORDER_LINES, type PlaceOrderRequest } from '../../../../lambdas/api/schemas';
-import { EventPayloadSchemas } from '../../../../lambdas/domain/events';
+import { EventPayloadSchemas } from '../../../../lambdas/contract/events';
 import { MAX_AVAILABLE } from '../../../../lambdas/domain/inventory';
 import { MAX_ORDER_TOTAL_CENTS, MAX_QUANTITY_PER_SKU, MAX_UNIT_PRICE_CENTS } from '../../../../lambdas/domain/pricing';
-import { EventEnvelopeSchema } from '../../../../lambdas/shared/envelope';
+import { EventEnvelopeSchema } from '../../../../lambdas/contract/envelope';
 import {
   aJwtAuthorizer,
   anHttpEvent,

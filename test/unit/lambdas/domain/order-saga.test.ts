@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventType } from '../../../../lambdas/domain/events';
+import type { EventType } from '../../../../lambdas/contract/events';
 import {
   DEFAULT_SAGA_DEADLINE_POLICY,
   decideSaga,
@@ -8,7 +8,7 @@ import {
   type SagaState,
   stepTimedOutEvent,
 } from '../../../../lambdas/domain/order-saga';
-import { deterministicEventId, type EventEnvelope } from '../../../../lambdas/shared/envelope';
+import { deterministicEventId, type EventEnvelope } from '../../../../lambdas/contract/envelope';
 import { aCancelRequest, anOrderCreated, OUTCOME_PAYLOADS, outcomeOf } from '../../../helpers/order-events';
 
 const NOW = '2026-01-01T11:00:00.000Z';

@@ -1,6 +1,6 @@
-import type { EventPayload } from '../../../../lambdas/domain/events';
+import type { EventPayload } from '../../../../lambdas/contract/events';
 import { EmailInProgressError, OrderEmailService } from '../../../../lambdas/email/order-email-service';
-import type { EventEnvelope } from '../../../../lambdas/shared/envelope';
+import type { EventEnvelope } from '../../../../lambdas/contract/envelope';
 import { InMemoryEmailLedger, RecordingEmailSender } from '../../../helpers/email-fakes';
 import { anOrderCreated, outcomeOf } from '../../../helpers/order-events';
 import { silentLog } from '../../../helpers/saga-fakes';

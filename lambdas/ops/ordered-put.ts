@@ -1,5 +1,5 @@
 import { PutRecordsCommand, type PutRecordsCommandOutput, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
-import type { RawRecord } from '../../lambdas/adapters/kinesis-event-publisher';
+import type { RawRecord } from '../adapters/kinesis-event-publisher';
 
 /**
  * Puts records on a stream so that the records of one partition key land in the order given,

@@ -1,7 +1,7 @@
-import { orderCreatedEvent } from '../../lambdas/api/order-api';
-import type { PlaceOrderRequest } from '../../lambdas/api/schemas';
-import { priceOrder } from '../../lambdas/domain/pricing';
-import type { EventOf } from '../../lambdas/shared/envelope';
+import { orderCreatedEvent } from '../api/order-api';
+import type { PlaceOrderRequest } from '../api/schemas';
+import { priceOrder } from '../domain/pricing';
+import type { EventOf } from '../contract/envelope';
 
 /** An order's ORDER_CREATED, or the SKUs the catalogue does not know. */
 export type OrderCreatedResult =

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDbInventory } from '../../../lambdas/adapters/dynamodb-inventory';
-import { importLegacyOrders, orderIdForLegacyOrder } from '../../../lib/ops/legacy-import';
-import { OrderedPutter } from '../../../lib/ops/ordered-put';
-import { putStock, startTestRuntime, stockOf, waitForTerminal, type TestRuntime } from '../../helpers/local-runtime';
+import { DynamoDbInventory } from '../../../../lambdas/adapters/dynamodb-inventory';
+import { importLegacyOrders, orderIdForLegacyOrder } from '../../../../lambdas/ops/legacy-import';
+import { OrderedPutter } from '../../../../lambdas/ops/ordered-put';
+import { putStock, startTestRuntime, stockOf, waitForTerminal, type TestRuntime } from '../../../helpers/local-runtime';
 
 /** Imported legacy orders go through the whole local runtime like orders placed through the API. */
 jest.setTimeout(120_000);

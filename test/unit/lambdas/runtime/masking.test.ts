@@ -2,17 +2,17 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { anOrderCreated } from '../../../helpers/order-events';
 
 // Personal data never reaches a log line in full: the lines below are the ones the real function
-// logger (lambdas/shared/powertools.ts) and the log-only email sender write, captured from stdout.
+// logger (lambdas/runtime/powertools.ts) and the log-only email sender write, captured from stdout.
 
 process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
 process.env.POWERTOOLS_DEV = '';
 const powertools =
-  require('../../../../lambdas/shared/powertools') as typeof import('../../../../lambdas/shared/powertools');
+  require('../../../../lambdas/runtime/powertools') as typeof import('../../../../lambdas/runtime/powertools');
 const { LogEmailSender } =
   require('../../../../lambdas/adapters/log-email-sender') as typeof import('../../../../lambdas/adapters/log-email-sender');
 const { confirmationEmail } =
   require('../../../../lambdas/domain/order-email') as typeof import('../../../../lambdas/domain/order-email');
-const masking = require('../../../../lambdas/shared/masking') as typeof import('../../../../lambdas/shared/masking');
+const masking = require('../../../../lambdas/runtime/masking') as typeof import('../../../../lambdas/runtime/masking');
 
 const EMAIL = 'ada.lovelace@example.com';
 const ADDRESS = {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import type { EventPayload, EventType } from '../domain/events';
+import type { EventPayload, EventType } from './events';
 
 /**
  * The one envelope every record on the stream carries, commands and events alike.
@@ -79,7 +79,7 @@ export function deterministicEventId(...parts: readonly string[]): string {
   ].join('-');
 }
 
-/** The envelope of a record of type `T`: its payload typed by the schema of `T` (domain/events.ts). */
+/** The envelope of a record of type `T`: its payload typed by the schema of `T` (contract/events.ts). */
 export type EventOf<T extends EventType> = EventEnvelope<EventPayload<T>> & { readonly eventType: T };
 
 /**

@@ -4,7 +4,7 @@ import {
   faultInjectorFromEnv,
   InjectedFaultError,
   parseFaultRate,
-} from '../../../../lambdas/shared/fault-injection';
+} from '../../../../lambdas/runtime/fault-injection';
 
 describe('fault injection (local-only soak switch)', () => {
   const savedEnv = process.env.ORDERSTREAM_FAULT_RATE;

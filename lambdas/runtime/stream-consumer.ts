@@ -7,8 +7,8 @@ import {
   isKnownEventType,
   type EventPayload,
   type EventType,
-} from '../domain/events';
-import { parseEnvelope, type EventEnvelope } from './envelope';
+} from '../contract/events';
+import { parseEnvelope, type EventEnvelope } from '../contract/envelope';
 import { type FaultInjector, faultInjectorFromEnv, InjectedFaultError } from './fault-injection';
 import { integerEnv } from './config';
 import { logger, metrics, tracer, withRecordLogKeys } from './powertools';
@@ -33,7 +33,7 @@ export interface StreamConsumerOptions {
   /** Handlers by eventType. Records of any other type are skipped (logged, counted). */
   readonly handlers: RecordHandlers;
   /**
-   * Local-only fault switch (soak tests), see shared/fault-injection.ts; null = off.
+   * Local-only fault switch (soak tests), see runtime/fault-injection.ts; null = off.
    * @default from ORDERSTREAM_FAULT_RATE (off when unset)
    */
   readonly faults?: FaultInjector | null;
@@ -78,7 +78,7 @@ export class BlockedByEarlierFailureError extends Error {
  * orders are processed normally (and, after the lowest failure, come again on the retry).
  *
  * CONTEXT. Each record runs in its own async context: log lines carry its orderId, eventId
- * and eventType (shared/powertools.ts `withRecordLogKeys`), and its X-Ray subsegment
+ * and eventType (runtime/powertools.ts `withRecordLogKeys`), and its X-Ray subsegment
  * `### <eventType>` is the current segment of its own SDK calls, annotated with orderId and
  * correlationId, linked to the upstream API trace (`traceId` of the envelope) and carrying
  * the error when the record fails.
@@ -241,7 +241,7 @@ async function inRecordSubsegment(envelope: EventEnvelope, work: () => Promise<v
   const subsegment = parent.addNewSubsegment(`### ${envelope.eventType}`);
   subsegment.addAnnotation('orderId', envelope.orderId);
   subsegment.addAnnotation('correlationId', envelope.correlationId);
-  // The API request's trace (shared/envelope.ts traceId, copied by causedBy down the whole flow).
+  // The API request's trace (contract/envelope.ts traceId, copied by causedBy down the whole flow).
   const upstream = envelope.traceId;
   if (upstream) {
     subsegment.addAnnotation('upstreamTraceId', upstream);

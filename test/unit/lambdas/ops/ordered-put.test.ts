@@ -1,6 +1,6 @@
 import type { PutRecordsCommand, PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import type { RawRecord } from '../../../../lambdas/adapters/kinesis-event-publisher';
-import { MAX_ENTRIES_PER_CALL, OrderedPutter, type OrderedPutterOptions } from '../../../../lib/ops/ordered-put';
+import { MAX_ENTRIES_PER_CALL, OrderedPutter, type OrderedPutterOptions } from '../../../../lambdas/ops/ordered-put';
 
 /** A record whose data names it, e.g. `A1`. */
 function aRecord(key: string, n: number, bytes = 0): RawRecord {

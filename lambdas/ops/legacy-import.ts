@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import * as z from 'zod';
-import type { RawRecord } from '../../lambdas/adapters/kinesis-event-publisher';
-import { PlaceOrderRequestSchema, type PlaceOrderRequest } from '../../lambdas/api/schemas';
-import type { Catalog } from '../../lambdas/ports/catalog';
-import { deterministicEventId } from '../../lambdas/shared/envelope';
+import type { RawRecord } from '../adapters/kinesis-event-publisher';
+import { PlaceOrderRequestSchema, type PlaceOrderRequest } from '../api/schemas';
+import type { Catalog } from '../ports/catalog';
+import { deterministicEventId } from '../contract/envelope';
 import { orderCreatedFor } from './order-created';
 import { MAX_BYTES_PER_CALL, MAX_ENTRIES_PER_CALL, type OrderedPutResult } from './ordered-put';
 

@@ -1,7 +1,7 @@
 import type { KinesisStreamEvent } from 'aws-lambda';
-import type { EventEnvelope } from '../../../../lambdas/shared/envelope';
-import { logger } from '../../../../lambdas/shared/powertools';
-import { createStreamConsumer, keyedQueue } from '../../../../lambdas/shared/stream-consumer';
+import type { EventEnvelope } from '../../../../lambdas/contract/envelope';
+import { logger } from '../../../../lambdas/runtime/powertools';
+import { createStreamConsumer, keyedQueue } from '../../../../lambdas/runtime/stream-consumer';
 import { aKinesisEvent, aLambdaContext, anEnvelope } from '../../../helpers/kinesis-events';
 
 /** One record of `orderId`, named `name` (its eventId) so assertions read like the batch. */

@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { KinesisEventPublisher } from '../../../lambdas/adapters/kinesis-event-publisher';
-import { FolderFailedRecordSink } from '../../../local/esm/stores';
-import type { OnFailureRecord } from '../../../local/esm/types';
-import { readFailedRecords } from '../../../lib/ops/failed-records';
-import { OrderedPutter } from '../../../lib/ops/ordered-put';
-import { createActiveStream } from '../../helpers/emulator-resources';
-import { useEmulators } from '../../helpers/emulators';
-import { aKinesisRecord, anEnvelope } from '../../helpers/kinesis-events';
+import { KinesisEventPublisher } from '../../../../lambdas/adapters/kinesis-event-publisher';
+import { FolderFailedRecordSink } from '../../../../local/esm/stores';
+import type { OnFailureRecord } from '../../../../local/esm/types';
+import { readFailedRecords } from '../../../../lambdas/ops/failed-records';
+import { OrderedPutter } from '../../../../lambdas/ops/ordered-put';
+import { createActiveStream } from '../../../helpers/emulator-resources';
+import { useEmulators } from '../../../helpers/emulators';
+import { aKinesisRecord, anEnvelope } from '../../../helpers/kinesis-events';
 import { RefusingKinesis } from './refusing-kinesis';
 
 /** Lambda's on-failure record for `records`, as the S3 destination (and the local engine) keeps it. */

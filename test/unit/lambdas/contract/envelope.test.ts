@@ -3,7 +3,7 @@ import {
   deterministicEventId,
   InvalidEnvelopeError,
   parseEnvelope,
-} from '../../../../lambdas/shared/envelope';
+} from '../../../../lambdas/contract/envelope';
 import { anEnvelope } from '../../../helpers/kinesis-events';
 
 describe('parseEnvelope', () => {

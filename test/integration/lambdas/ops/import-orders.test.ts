@@ -4,18 +4,18 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbInventory } from '../../../lambdas/adapters/dynamodb-inventory';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../local/emulators';
+import { DynamoDbInventory } from '../../../../lambdas/adapters/dynamodb-inventory';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../../local/emulators';
 import {
   cursorPathFor,
   importLegacyOrders,
   orderIdForLegacyOrder,
   type ImportOptions,
   type LineError,
-} from '../../../lib/ops/legacy-import';
-import { OrderedPutter } from '../../../lib/ops/ordered-put';
-import { createActiveStream, createTable, readEnvelopes } from '../../helpers/emulator-resources';
-import { useEmulators } from '../../helpers/emulators';
+} from '../../../../lambdas/ops/legacy-import';
+import { OrderedPutter } from '../../../../lambdas/ops/ordered-put';
+import { createActiveStream, createTable, readEnvelopes } from '../../../helpers/emulator-resources';
+import { useEmulators } from '../../../helpers/emulators';
 import { RefusingKinesis } from './refusing-kinesis';
 
 const projectDir = resolve(__dirname, '..', '..', '..');

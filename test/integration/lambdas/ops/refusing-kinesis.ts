@@ -4,7 +4,7 @@ import {
   type PutRecordsCommandOutput,
   type PutRecordsResultEntry,
 } from '@aws-sdk/client-kinesis';
-import type { PutRecordsSender } from '../../../lib/ops/ordered-put';
+import type { PutRecordsSender } from '../../../../lambdas/ops/ordered-put';
 
 /**
  * The real emulator behind PutRecords, except for the entries `refuse` picks: those are kept

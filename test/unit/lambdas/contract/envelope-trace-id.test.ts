@@ -1,7 +1,7 @@
 import { OrderApi } from '../../../../lambdas/api/order-api';
 import { PlaceOrderRequestSchema } from '../../../../lambdas/api/schemas';
 import { decideSaga } from '../../../../lambdas/domain/order-saga';
-import { causedBy, originEvent, parseEnvelope } from '../../../../lambdas/shared/envelope';
+import { causedBy, originEvent, parseEnvelope } from '../../../../lambdas/contract/envelope';
 import {
   InMemoryCatalog,
   InMemoryOrderReadModel,

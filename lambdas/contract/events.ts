@@ -3,7 +3,7 @@ import * as z from 'zod';
 /**
  * The catalogue of records on the order stream: commands (imperative, one consumer acts
  * on each) and events (facts). Every record is wrapped in the envelope of
- * shared/envelope.ts; this module types the `payload` of each `eventType` (version 1).
+ * contract/envelope.ts; this module types the `payload` of each `eventType` (version 1).
  * Money is integer cents; currency is ISO 4217.
  */
 

@@ -1,6 +1,11 @@
-import { planCapacity, type DynamoDbProfile, type LambdaProfile, type Workload } from '../../../../lib/ops/capacity';
-import { orderWorkload } from '../../../../lib/ops/order-flow';
-import prices from '../../../../lib/ops/prices.json';
+import {
+  planCapacity,
+  type DynamoDbProfile,
+  type LambdaProfile,
+  type Workload,
+} from '../../../../lambdas/ops/capacity';
+import { orderWorkload } from '../../../../lambdas/ops/order-flow';
+import prices from '../../../../lambdas/ops/prices.json';
 
 /** Round numbers so hand calculations stay readable: 1 GB, 100 records per invocation, 1 ms per record. */
 const lambda: LambdaProfile = {

@@ -1,8 +1,8 @@
 import './tracing-enabled';
 import { Segment, type Subsegment } from 'aws-xray-sdk-core';
-import type { EventEnvelope } from '../../../../lambdas/shared/envelope';
-import { tracer } from '../../../../lambdas/shared/powertools';
-import { createStreamConsumer } from '../../../../lambdas/shared/stream-consumer';
+import type { EventEnvelope } from '../../../../lambdas/contract/envelope';
+import { tracer } from '../../../../lambdas/runtime/powertools';
+import { createStreamConsumer } from '../../../../lambdas/runtime/stream-consumer';
 import { aKinesisEvent, aLambdaContext, anEnvelope } from '../../../helpers/kinesis-events';
 
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -1,16 +1,16 @@
-import { SimulatedPaymentGateway } from '../../lambdas/adapters/simulated-payment-gateway';
-import { SimulatedShippingProvider } from '../../lambdas/adapters/simulated-shipping-provider';
-import type { PlaceOrderRequest } from '../../lambdas/api/schemas';
-import type { EventPayload } from '../../lambdas/domain/events';
-import { decideSaga, SAGA_INPUT_TYPES, type SagaState } from '../../lambdas/domain/order-saga';
-import { InventoryService } from '../../lambdas/inventory/inventory-service';
-import { SILENT_LOG } from '../../lambdas/ports/log';
-import { PaymentService } from '../../lambdas/payment/payment-service';
-import type { EventPublisher } from '../../lambdas/ports/event-publisher';
-import type { InventoryStore } from '../../lambdas/ports/inventory';
-import type { OutcomeLedger } from '../../lambdas/ports/outcome-ledger';
-import type { EventEnvelope } from '../../lambdas/shared/envelope';
-import { ShippingService } from '../../lambdas/shipping/shipping-service';
+import { SimulatedPaymentGateway } from '../adapters/simulated-payment-gateway';
+import { SimulatedShippingProvider } from '../adapters/simulated-shipping-provider';
+import type { PlaceOrderRequest } from '../api/schemas';
+import type { EventPayload } from '../contract/events';
+import { decideSaga, SAGA_INPUT_TYPES, type SagaState } from '../domain/order-saga';
+import { InventoryService } from '../inventory/inventory-service';
+import { SILENT_LOG } from '../ports/log';
+import { PaymentService } from '../payment/payment-service';
+import type { EventPublisher } from '../ports/event-publisher';
+import type { InventoryStore } from '../ports/inventory';
+import type { OutcomeLedger } from '../ports/outcome-ledger';
+import type { EventEnvelope } from '../contract/envelope';
+import { ShippingService } from '../shipping/shipping-service';
 import { orderCreatedFor } from './order-created';
 
 /**
