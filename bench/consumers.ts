@@ -5,7 +5,7 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aw
 import type { EventEnvelope } from '../lambdas/contract/envelope';
 import { DynamoDbInventory } from '../lambdas/adapters/dynamodb-inventory';
 import { documentClient, dynamoDbClient, kinesisClient } from '../lambdas/runtime/aws-clients';
-import { DEFAULT_CONSUMER_CONCURRENCY } from '../lambdas/runtime/stream-consumer';
+import { DEFAULT_CONSUMER_CONCURRENCY } from '../lambdas/contract/limits';
 import { localDynamoDbClient, localKinesisClient } from '../local/clients';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, type RunningEmulators } from '../local/emulators';
 import type { LocalFunctionDefinition } from '../local/functions';

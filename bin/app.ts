@@ -7,11 +7,11 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { propsFromContext, stackNameForStage } from '../lib/app-config';
-import { OrderstreamStack } from '../lib/orderstream-stack';
+import { DEFAULT_STAGE, OrderstreamStack } from '../lib/orderstream-stack';
 
 const app = new App();
 const props = propsFromContext((key) => app.node.tryGetContext(key));
-const stage = props.stageName ?? 'dev';
+const stage = props.stageName ?? DEFAULT_STAGE;
 new OrderstreamStack(app, stackNameForStage(stage), {
   ...props,
   stageName: stage,

@@ -1,7 +1,13 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ApiAuthMode } from './constructs/order-api';
 import { parseFaultRate } from '../lambdas/runtime/fault-injection';
-import { LOCAL_STAGE, type OrderstreamStackProps, type StreamEncryptionMode } from './orderstream-stack';
+import {
+  DEFAULT_STAGE,
+  faultRateAllowed,
+  LOCAL_STAGE,
+  type OrderstreamStackProps,
+  type StreamEncryptionMode,
+} from './orderstream-stack';
 
 /** The stack name of a stage, for the CDK app (bin/app.ts) and the local runtime (bin/local-app.ts) alike. */
 export const stackNameForStage = (stage: string): string => `Orderstream-${stage}`;
@@ -87,10 +93,10 @@ export function propsFromContext(read: ContextReader): OrderstreamStackProps {
     faultRateText === undefined
       ? undefined
       : parseFaultRate(faultRateText, `context '${CONTEXT_KEYS.faultInjectionRate}'`);
-  if (faultRate !== undefined && faultRate > 0 && stage !== LOCAL_STAGE) {
+  if (faultRate !== undefined && !faultRateAllowed(faultRate, stage ?? DEFAULT_STAGE)) {
     throw new Error(
       `context '${CONTEXT_KEYS.faultInjectionRate}' fails records on purpose and is refused for stage ` +
-        `'${stage ?? 'dev'}': it is only allowed with -c ${CONTEXT_KEYS.stage}=${LOCAL_STAGE}`,
+        `'${stage ?? DEFAULT_STAGE}': it is only allowed with -c ${CONTEXT_KEYS.stage}=${LOCAL_STAGE}`,
     );
   }
   return {

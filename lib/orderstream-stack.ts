@@ -30,7 +30,15 @@ import {
   resolveMappingOptions,
   StreamConsumerFunction,
 } from './constructs/stream-consumer-function';
-import { FAULT_RATE_ENV, parseFaultRate } from '../lambdas/runtime/fault-injection';
+import { ENV } from '../lambdas/contract/environment';
+import {
+  DEFAULT_SAGA_MAX_REDRIVES,
+  DEFAULT_SAGA_STEP_TIMEOUT_SECONDS,
+  LOCAL_SAGA_STEP_TIMEOUT_SECONDS,
+  SAGA_MAX_REDRIVES,
+  SAGA_STEP_TIMEOUT_SECONDS,
+} from '../lambdas/contract/limits';
+import { parseFaultRate } from '../lambdas/runtime/fault-injection';
 import { SAGA_DEADLINE_INDEX } from '../lambdas/adapters/saga-deadline-index';
 import {
   API_SERVICE,
@@ -163,6 +171,11 @@ export interface OrderstreamStackProps extends StackProps {
 
 /** Stage whose functions may carry the fault switch; its step deadline is shorter by default. */
 export const LOCAL_STAGE = 'local';
+/** The stage when none is given. */
+export const DEFAULT_STAGE = 'dev';
+
+/** The one rule of the fault switch: records are failed on purpose only at stage LOCAL_STAGE. */
+export const faultRateAllowed = (rate: number, stage: string): boolean => rate === 0 || stage === LOCAL_STAGE;
 
 /** Key schema of each table (the contract with the handlers and the local runtime). */
 const TABLE_SCHEMAS: Readonly<
@@ -206,7 +219,7 @@ interface StackSettings {
 
 /** Applies the defaults and validates every prop (pure: fails at synth, before any resource exists). */
 function resolveSettings(props: OrderstreamStackProps): StackSettings {
-  const stageName = props.stageName ?? 'dev';
+  const stageName = props.stageName ?? DEFAULT_STAGE;
   if (!STAGE_PATTERN.test(stageName)) {
     throw new Error(`OrderstreamStack: stageName must match ${STAGE_PATTERN}; got '${stageName}'`);
   }
@@ -234,20 +247,28 @@ function resolveSettings(props: OrderstreamStackProps): StackSettings {
   // Checked once here so a bad value fails with one message, not six.
   resolveMappingOptions('OrderstreamStack.mapping', props.mapping, streamRetention);
   const isLocal = stageName === LOCAL_STAGE;
-  const stepTimeoutSeconds = (props.sagaStepTimeout ?? Duration.seconds(isLocal ? 30 : 300)).toSeconds({
+  const defaultStepTimeout = isLocal ? LOCAL_SAGA_STEP_TIMEOUT_SECONDS : DEFAULT_SAGA_STEP_TIMEOUT_SECONDS;
+  const stepTimeoutSeconds = (props.sagaStepTimeout ?? Duration.seconds(defaultStepTimeout)).toSeconds({
     integral: false,
   });
-  if (!Number.isInteger(stepTimeoutSeconds) || stepTimeoutSeconds < 10 || stepTimeoutSeconds > 86400) {
+  const stepRange = SAGA_STEP_TIMEOUT_SECONDS;
+  if (
+    !Number.isInteger(stepTimeoutSeconds) ||
+    stepTimeoutSeconds < stepRange.min ||
+    stepTimeoutSeconds > stepRange.max
+  ) {
     throw new Error(
-      `OrderstreamStack: sagaStepTimeout must be whole seconds in 10..86400; got ${stepTimeoutSeconds} s`,
+      `OrderstreamStack: sagaStepTimeout must be whole seconds in ${stepRange.min}..${stepRange.max}; got ${stepTimeoutSeconds} s`,
     );
   }
-  const maxRedrives = props.sagaMaxRedrives ?? 2;
-  if (!Number.isInteger(maxRedrives) || maxRedrives < 0 || maxRedrives > 10) {
-    throw new Error(`OrderstreamStack: sagaMaxRedrives must be an integer in 0..10; got ${maxRedrives}`);
+  const maxRedrives = props.sagaMaxRedrives ?? DEFAULT_SAGA_MAX_REDRIVES;
+  if (!Number.isInteger(maxRedrives) || maxRedrives < SAGA_MAX_REDRIVES.min || maxRedrives > SAGA_MAX_REDRIVES.max) {
+    throw new Error(
+      `OrderstreamStack: sagaMaxRedrives must be an integer in ${SAGA_MAX_REDRIVES.min}..${SAGA_MAX_REDRIVES.max}; got ${maxRedrives}`,
+    );
   }
   const faultRate = parseFaultRate(props.faultInjectionRate ?? 0, 'OrderstreamStack: faultInjectionRate');
-  if (faultRate > 0 && !isLocal) {
+  if (!faultRateAllowed(faultRate, stageName)) {
     throw new Error(
       `OrderstreamStack: faultInjectionRate is a local-only soak-test switch; refused for stage '${stageName}' ` +
         `(only stage '${LOCAL_STAGE}' may fail records on purpose)`,
@@ -618,13 +639,13 @@ export class OrderstreamStack extends Stack {
   private environmentOf(service: ServiceDefinition, settings: StackSettings): Record<string, string> {
     const env: Record<string, string> = {};
     for (const key of tablesOf(service)) env[TABLE_ENV[key]] = this.tables[key].tableName;
-    if (service.publishes) env.STREAM_NAME = this.stream.streamName;
-    if (service.sendsEmail && settings.emailSender) env.EMAIL_SENDER = settings.emailSender;
+    if (service.publishes) env[ENV.streamName] = this.stream.streamName;
+    if (service.sendsEmail && settings.emailSender) env[ENV.emailSender] = settings.emailSender;
     if (service.name === 'saga') {
-      env.SAGA_STEP_TIMEOUT_SECONDS = String(settings.stepTimeoutSeconds);
-      env.SAGA_MAX_REDRIVES = String(settings.maxRedrives);
+      env[ENV.sagaStepTimeoutSeconds] = String(settings.stepTimeoutSeconds);
+      env[ENV.sagaMaxRedrives] = String(settings.maxRedrives);
     }
-    if (settings.faultRate > 0 && CONSUMER_SERVICES.includes(service)) env[FAULT_RATE_ENV] = String(settings.faultRate);
+    if (settings.faultRate > 0 && CONSUMER_SERVICES.includes(service)) env[ENV.faultRate] = String(settings.faultRate);
     return env;
   }
 

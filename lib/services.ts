@@ -10,17 +10,8 @@
  */
 import { SAGA_DEADLINE_INDEX } from '../lambdas/adapters/saga-deadline-index';
 
-/** Logical table keys; each maps to one DynamoDB table and one environment variable. */
-export type TableKey = 'orders' | 'inventory' | 'saga' | 'ledger' | 'idempotency';
-
-/** Environment variable carrying each table's name. */
-export const TABLE_ENV: Readonly<Record<TableKey, string>> = {
-  orders: 'ORDERS_TABLE',
-  inventory: 'INVENTORY_TABLE',
-  saga: 'SAGA_TABLE',
-  ledger: 'LEDGER_TABLE',
-  idempotency: 'IDEMPOTENCY_TABLE',
-};
+export { TABLE_ENV, type TableKey } from '../lambdas/contract/environment';
+import type { TableKey } from '../lambdas/contract/environment';
 
 /**
  * DynamoDB IAM actions the code may need (without the `dynamodb:` prefix). TransactWriteItems has

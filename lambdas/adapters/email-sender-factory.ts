@@ -1,3 +1,4 @@
+import { ENV } from '../contract/environment';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { EmailSender } from '../ports/email-sender';
 import { optionalEnv } from '../runtime/config';
@@ -34,7 +35,7 @@ export function emailSenderFromEnv(deps: {
   readonly sesClient: () => SESv2Client;
 }): EmailSender {
   return createEmailSender(
-    { outboxDir: optionalEnv('EMAIL_OUTBOX_DIR'), fromAddress: optionalEnv('EMAIL_SENDER') },
+    { outboxDir: optionalEnv(ENV.emailOutboxDir), fromAddress: optionalEnv(ENV.emailSender) },
     deps,
   );
 }

@@ -1,3 +1,4 @@
+import { ENV } from '../contract/environment';
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import type { EventEnvelope } from '../contract/envelope';
 import { kinesisClient } from '../runtime/aws-clients';
@@ -244,12 +245,12 @@ export class KinesisEventPublisher implements EventPublisher {
  * PUBLISH_DEADLINE_MS (a positive integer; @default `defaultDeadlineMs`).
  */
 export function eventPublisherFromEnv(defaultDeadlineMs = DEFAULT_PUBLISH_DEADLINE_MS): KinesisEventPublisher {
-  const configured = process.env.PUBLISH_DEADLINE_MS;
+  const configured = process.env[ENV.publishDeadlineMs];
   const deadlineMs = configured === undefined || configured === '' ? defaultDeadlineMs : Number(configured);
   if (!(Number.isInteger(deadlineMs) && deadlineMs > 0)) {
-    throw new Error(`PUBLISH_DEADLINE_MS must be a positive integer (milliseconds), got '${configured}'`);
+    throw new Error(`${ENV.publishDeadlineMs} must be a positive integer (milliseconds), got '${configured}'`);
   }
-  return new KinesisEventPublisher({ client: kinesisClient(), streamName: requiredEnv('STREAM_NAME'), deadlineMs });
+  return new KinesisEventPublisher({ client: kinesisClient(), streamName: requiredEnv(ENV.streamName), deadlineMs });
 }
 
 /**

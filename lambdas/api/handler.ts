@@ -3,7 +3,7 @@ import { DynamoDbInventory } from '../adapters/dynamodb-inventory';
 import { DynamoDbOrderReadModel } from '../adapters/dynamodb-order-read-model';
 import { eventPublisherFromEnv } from '../adapters/kinesis-event-publisher';
 import { documentClient, dynamoDbClient } from '../runtime/aws-clients';
-import { requiredEnv } from '../runtime/config';
+import { tableName } from '../runtime/config';
 import { traceHandler } from '../runtime/handler-tracing';
 import { logger, tracer } from '../runtime/powertools';
 import { powertoolsIdempotency } from './idempotency';
@@ -12,10 +12,10 @@ import { createRouter } from './router';
 import { apiRoutes } from './routes';
 
 /** The API function (HTTP API, payload format 2.0): wiring only. */
-const idempotency = powertoolsIdempotency({ tableName: requiredEnv('IDEMPOTENCY_TABLE'), client: dynamoDbClient() });
+const idempotency = powertoolsIdempotency({ tableName: tableName('idempotency'), client: dynamoDbClient() });
 const api = new OrderApi({
-  catalog: new DynamoDbInventory(documentClient(), { tableName: requiredEnv('INVENTORY_TABLE') }),
-  orders: new DynamoDbOrderReadModel(documentClient(), requiredEnv('ORDERS_TABLE')),
+  catalog: new DynamoDbInventory(documentClient(), { tableName: tableName('inventory') }),
+  orders: new DynamoDbOrderReadModel(documentClient(), tableName('orders')),
   publisher: eventPublisherFromEnv(),
   idempotent: idempotency.run,
   // The records this request starts name its trace (undefined when not traced, e.g. locally).

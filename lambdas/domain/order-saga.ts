@@ -1,3 +1,4 @@
+import { DEFAULT_SAGA_MAX_REDRIVES, DEFAULT_SAGA_STEP_TIMEOUT_SECONDS } from '../contract/limits';
 import { causedBy, deterministicEventId, type EventEnvelope, type EventOf, originEvent } from '../contract/envelope';
 import type { CancellationReason, EventPayload, EventType, PricedOrderLine, ShippingAddress } from '../contract/events';
 
@@ -69,7 +70,10 @@ export interface SagaDeadlinePolicy {
 }
 
 /** Production defaults (stack props `sagaStepTimeout` and `sagaMaxRedrives`). */
-export const DEFAULT_SAGA_DEADLINE_POLICY: SagaDeadlinePolicy = { stepTimeoutSeconds: 300, maxRedrives: 2 };
+export const DEFAULT_SAGA_DEADLINE_POLICY: SagaDeadlinePolicy = {
+  stepTimeoutSeconds: DEFAULT_SAGA_STEP_TIMEOUT_SECONDS,
+  maxRedrives: DEFAULT_SAGA_MAX_REDRIVES,
+};
 
 /** Longest back-off of a stalled compensation's re-drives: 64 x the step timeout. */
 const MAX_COMPENSATION_BACKOFF_EXPONENT = 6;

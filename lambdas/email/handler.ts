@@ -2,13 +2,13 @@ import { DynamoDbEmailLedger } from '../adapters/dynamodb-email-ledger';
 import { emailSenderFromEnv } from '../adapters/email-sender-factory';
 import { sesClient } from '../adapters/ses-email-sender';
 import { documentClient } from '../runtime/aws-clients';
-import { requiredEnv } from '../runtime/config';
+import { tableName } from '../runtime/config';
 import { logger } from '../runtime/powertools';
 import { createStreamConsumer } from '../runtime/stream-consumer';
 import { OrderEmailService } from './order-email-service';
 
 const emails = new OrderEmailService(
-  new DynamoDbEmailLedger(documentClient(), requiredEnv('LEDGER_TABLE')),
+  new DynamoDbEmailLedger(documentClient(), tableName('ledger')),
   emailSenderFromEnv({ log: logger, sesClient }),
   logger,
 );

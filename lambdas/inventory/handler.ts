@@ -1,13 +1,13 @@
 import { DynamoDbInventory } from '../adapters/dynamodb-inventory';
 import { consumerEventPublisherFromEnv } from '../adapters/kinesis-event-publisher';
 import { documentClient } from '../runtime/aws-clients';
-import { requiredEnv } from '../runtime/config';
+import { tableName } from '../runtime/config';
 import { logger } from '../runtime/powertools';
 import { createStreamConsumer } from '../runtime/stream-consumer';
 import { InventoryService } from './inventory-service';
 
 const inventory = new InventoryService(
-  new DynamoDbInventory(documentClient(), { tableName: requiredEnv('INVENTORY_TABLE') }),
+  new DynamoDbInventory(documentClient(), { tableName: tableName('inventory') }),
   consumerEventPublisherFromEnv(),
   logger,
 );

@@ -3,7 +3,7 @@ import { consumerEventPublisherFromEnv } from '../adapters/kinesis-event-publish
 import { CoalescingItemReader } from '../adapters/dynamodb-coalescing-item-reader';
 import { SimulatedPaymentGateway } from '../adapters/simulated-payment-gateway';
 import { documentClient } from '../runtime/aws-clients';
-import { requiredEnv } from '../runtime/config';
+import { tableName } from '../runtime/config';
 import { logger } from '../runtime/powertools';
 import { createStreamConsumer } from '../runtime/stream-consumer';
 import { PaymentService } from './payment-service';
@@ -11,7 +11,7 @@ import { PaymentService } from './payment-service';
 /** The simulator is the only gateway today; a real provider is another PaymentGateway adapter. */
 const payments = new PaymentService(
   new SimulatedPaymentGateway(),
-  new DynamoDbOutcomeLedger(documentClient(), requiredEnv('LEDGER_TABLE'), new CoalescingItemReader(documentClient())),
+  new DynamoDbOutcomeLedger(documentClient(), tableName('ledger'), new CoalescingItemReader(documentClient())),
   consumerEventPublisherFromEnv(),
   logger,
 );

@@ -2,13 +2,13 @@ import { PROJECTED_EVENT_TYPES } from '../domain/order-projection';
 import { CoalescingItemReader } from '../adapters/dynamodb-coalescing-item-reader';
 import { DynamoDbOrderReadModel } from '../adapters/dynamodb-order-read-model';
 import { documentClient } from '../runtime/aws-clients';
-import { requiredEnv } from '../runtime/config';
+import { tableName } from '../runtime/config';
 import { logger } from '../runtime/powertools';
 import { createStreamConsumer, handleAll } from '../runtime/stream-consumer';
 import { OrderProjector } from './order-projector';
 
 const projector = new OrderProjector(
-  new DynamoDbOrderReadModel(documentClient(), requiredEnv('ORDERS_TABLE'), new CoalescingItemReader(documentClient())),
+  new DynamoDbOrderReadModel(documentClient(), tableName('orders'), new CoalescingItemReader(documentClient())),
   logger,
 );
 

@@ -1,3 +1,6 @@
+import { TABLE_ENV, type TableKey } from '../contract/environment';
+import type { IntegerRange } from '../contract/limits';
+
 /** The one place handlers read configuration from: fail loudly at init, not mid-batch. */
 
 export function requiredEnv(name: string): string {
@@ -13,8 +16,13 @@ export function optionalEnv(name: string): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
 }
 
-/** An integer variable within [min, max]; `fallback` when unset. Throws a message naming the variable otherwise. */
-export function integerEnv(name: string, fallback: number, min: number, max: number): number {
+/** The name of one of the stack's tables (its TABLE_ENV variable); throws at init when unset. */
+export function tableName(table: TableKey): string {
+  return requiredEnv(TABLE_ENV[table]);
+}
+
+/** An integer variable within `range`; `fallback` when unset. Throws a message naming the variable otherwise. */
+export function integerEnv(name: string, fallback: number, { min, max }: IntegerRange): number {
   const raw = optionalEnv(name);
   if (raw === undefined) return fallback;
   const value = Number(raw);

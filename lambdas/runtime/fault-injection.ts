@@ -1,3 +1,5 @@
+import { ENV } from '../contract/environment';
+import { MAX_FAULT_RATE } from '../contract/limits';
 import { optionalEnv } from './config';
 
 /**
@@ -11,9 +13,6 @@ import { optionalEnv } from './config';
  * The stack sets the variable only for stage `local` and refuses it for any other stage
  * (context key `faultInjectionRate`, lib/app-config.ts).
  */
-
-export const FAULT_RATE_ENV = 'ORDERSTREAM_FAULT_RATE';
-export const MAX_FAULT_RATE = 0.5;
 
 export type FaultKind = 'before' | 'after' | 'exit';
 
@@ -31,7 +30,7 @@ export interface FaultInjectionDeps {
 }
 
 /** Checks a fault rate: a number in 0..0.5 (0 = off). Throws a message naming the bound otherwise. */
-export function parseFaultRate(raw: string | number, source = FAULT_RATE_ENV): number {
+export function parseFaultRate(raw: string | number, source: string = ENV.faultRate): number {
   const rate = typeof raw === 'number' ? raw : raw.trim() === '' ? Number.NaN : Number(raw.trim());
   if (!Number.isFinite(rate) || rate < 0 || rate > MAX_FAULT_RATE) {
     throw new Error(`${source} must be a number in 0..${MAX_FAULT_RATE}; got '${raw}'`);
@@ -75,6 +74,6 @@ export function drawFault(rate: number, u: number): FaultKind | undefined {
 
 /** The injector configured by ORDERSTREAM_FAULT_RATE, or undefined when unset or 0. */
 export function faultInjectorFromEnv(deps: FaultInjectionDeps = {}): FaultInjector | undefined {
-  const raw = optionalEnv(FAULT_RATE_ENV);
+  const raw = optionalEnv(ENV.faultRate);
   return raw === undefined ? undefined : faultInjector(parseFaultRate(raw), deps);
 }

@@ -1,3 +1,5 @@
+import { ENV } from '../contract/environment';
+import { CONSUMER_CONCURRENCY, DEFAULT_CONSUMER_CONCURRENCY } from '../contract/limits';
 import { BatchProcessor, EventType as BatchEventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
@@ -27,7 +29,6 @@ export type RecordHandlers = {
  * shard's 1,000 records/s ingress with room (32 / 25 ms = 1,280/s), as long as the function's
  * CPU keeps up (see bench/consumers.ts); the SDK's 50 sockets per client are not exhausted.
  */
-export const DEFAULT_CONSUMER_CONCURRENCY = 32;
 
 export interface StreamConsumerOptions {
   /** Handlers by eventType. Records of any other type are skipped (logged, counted). */
@@ -97,7 +98,7 @@ export function createStreamConsumer(
 ): (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse> {
   const faults = options.faults === null ? undefined : (options.faults ?? faultInjectorFromEnv());
   const concurrency =
-    options.concurrency ?? integerEnv('ORDERSTREAM_CONSUMER_CONCURRENCY', DEFAULT_CONSUMER_CONCURRENCY, 1, 100);
+    options.concurrency ?? integerEnv(ENV.consumerConcurrency, DEFAULT_CONSUMER_CONCURRENCY, CONSUMER_CONCURRENCY);
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new Error(`createStreamConsumer: concurrency must be a positive integer; got ${concurrency}`);
   }

@@ -3,7 +3,9 @@ import { DynamoDbSagaRepository } from '../adapters/dynamodb-saga-repository';
 import { CoalescingItemReader } from '../adapters/dynamodb-coalescing-item-reader';
 import { consumerEventPublisherFromEnv } from '../adapters/kinesis-event-publisher';
 import { documentClient } from '../runtime/aws-clients';
-import { integerEnv, requiredEnv } from '../runtime/config';
+import { ENV } from '../contract/environment';
+import { SAGA_MAX_REDRIVES, SAGA_STEP_TIMEOUT_SECONDS } from '../contract/limits';
+import { integerEnv, tableName } from '../runtime/config';
 import { logger, metrics } from '../runtime/powertools';
 import { createStreamConsumer, handleAll } from '../runtime/stream-consumer';
 import { OrderSagaService } from './order-saga-service';
@@ -12,16 +14,15 @@ import { sagaMetrics } from './saga-metrics';
 /** Step deadlines from the stack (props sagaStepTimeout, sagaMaxRedrives). */
 const deadlinePolicy: SagaDeadlinePolicy = {
   stepTimeoutSeconds: integerEnv(
-    'SAGA_STEP_TIMEOUT_SECONDS',
+    ENV.sagaStepTimeoutSeconds,
     DEFAULT_SAGA_DEADLINE_POLICY.stepTimeoutSeconds,
-    1,
-    24 * 60 * 60,
+    SAGA_STEP_TIMEOUT_SECONDS,
   ),
-  maxRedrives: integerEnv('SAGA_MAX_REDRIVES', DEFAULT_SAGA_DEADLINE_POLICY.maxRedrives, 0, 100),
+  maxRedrives: integerEnv(ENV.sagaMaxRedrives, DEFAULT_SAGA_DEADLINE_POLICY.maxRedrives, SAGA_MAX_REDRIVES),
 };
 
 const saga = new OrderSagaService(
-  new DynamoDbSagaRepository(documentClient(), requiredEnv('SAGA_TABLE'), new CoalescingItemReader(documentClient())),
+  new DynamoDbSagaRepository(documentClient(), tableName('saga'), new CoalescingItemReader(documentClient())),
   consumerEventPublisherFromEnv(),
   logger,
   { onTransition: sagaMetrics(metrics, deadlinePolicy), deadlinePolicy },

@@ -3,7 +3,7 @@ import { consumerEventPublisherFromEnv } from '../adapters/kinesis-event-publish
 import { CoalescingItemReader } from '../adapters/dynamodb-coalescing-item-reader';
 import { SimulatedShippingProvider } from '../adapters/simulated-shipping-provider';
 import { documentClient } from '../runtime/aws-clients';
-import { requiredEnv } from '../runtime/config';
+import { tableName } from '../runtime/config';
 import { logger } from '../runtime/powertools';
 import { createStreamConsumer } from '../runtime/stream-consumer';
 import { ShippingService } from './shipping-service';
@@ -11,7 +11,7 @@ import { ShippingService } from './shipping-service';
 /** The simulator is the only carrier today; a real one is another ShippingProvider adapter. */
 const shipping = new ShippingService(
   new SimulatedShippingProvider(),
-  new DynamoDbOutcomeLedger(documentClient(), requiredEnv('LEDGER_TABLE'), new CoalescingItemReader(documentClient())),
+  new DynamoDbOutcomeLedger(documentClient(), tableName('ledger'), new CoalescingItemReader(documentClient())),
   consumerEventPublisherFromEnv(),
   logger,
 );

@@ -3,12 +3,12 @@ import type { ScheduledEvent } from 'aws-lambda';
 import { DynamoDbSagaDeadlines } from '../adapters/dynamodb-saga-repository';
 import { eventPublisherFromEnv } from '../adapters/kinesis-event-publisher';
 import { documentClient } from '../runtime/aws-clients';
-import { requiredEnv } from '../runtime/config';
+import { tableName } from '../runtime/config';
 import { logger, metrics } from '../runtime/powertools';
 import { SagaSweeper } from './saga-sweeper';
 
 const sweeper = new SagaSweeper(
-  new DynamoDbSagaDeadlines(documentClient(), requiredEnv('SAGA_TABLE')),
+  new DynamoDbSagaDeadlines(documentClient(), tableName('saga')),
   eventPublisherFromEnv(),
   logger,
 );

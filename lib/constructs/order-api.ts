@@ -9,6 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { ENV } from '../../lambdas/contract/environment';
 import { parseRouteKey, ROUTE_KEYS, ROUTE_TABLE } from '../../lambdas/contract/routes';
 import { DEFAULT_PUBLISH_DEADLINE_MS } from '../../lambdas/ports/event-publisher';
 
@@ -127,7 +128,7 @@ export class OrderHttpApi extends Construct {
       );
     }
     if (props.publishDeadline && props.handler instanceof lambda.Function) {
-      props.handler.addEnvironment('PUBLISH_DEADLINE_MS', String(publishDeadline.toMilliseconds()));
+      props.handler.addEnvironment(ENV.publishDeadlineMs, String(publishDeadline.toMilliseconds()));
     }
     const rateLimit = props.throttlingRateLimit ?? 100;
     const burstLimit = props.throttlingBurstLimit ?? 200;

@@ -289,19 +289,16 @@ function implementsPort(
   );
 }
 
-/** The table of a `requiredEnv('<TABLE_ENV>')` call among the arguments, if any. */
+/** The table of a `tableName('<table key>')` (or `requiredEnv('<TABLE_ENV>')`) call among the arguments, if any. */
 function tableInArguments(args: ts.NodeArray<ts.Expression>): TableKey | undefined {
   let table: TableKey | undefined;
   for (const arg of args) {
     walk(arg, (node) => {
-      if (
-        ts.isCallExpression(node) &&
-        node.expression.getText() === 'requiredEnv' &&
-        node.arguments[0] &&
-        ts.isStringLiteral(node.arguments[0])
-      ) {
-        table ??= ENV_TABLE.get(node.arguments[0].text);
-      }
+      if (!ts.isCallExpression(node) || !node.arguments[0] || !ts.isStringLiteral(node.arguments[0])) return;
+      const callee = node.expression.getText();
+      const text = node.arguments[0].text;
+      if (callee === 'tableName' && text in TABLE_ENV) table ??= text as TableKey;
+      if (callee === 'requiredEnv') table ??= ENV_TABLE.get(text);
     });
   }
   return table;
