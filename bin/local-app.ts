@@ -6,7 +6,8 @@ import { readFailedRecords } from '../lambdas/ops/failed-records';
 import { OrderedPutter } from '../lambdas/ops/ordered-put';
 import type { RecordDescription } from '../local/console/model';
 import type { ConsoleReplayResult } from '../local/console/server';
-import type { ConsoleReplayRequest, LocalConsoleOptions, LocalAppOptions } from '../local/runtime';
+import type { ApiPrincipalSpec, LocalPrincipal } from '../local/access/local-access';
+import type { BannerHintInfo, ConsoleReplayRequest, LocalAppOptions, LocalConsoleOptions } from '../local/runtime';
 
 /**
  * orderstream's pieces for the local runtime (local/ knows nothing about this app): names for
@@ -114,6 +115,62 @@ export async function replayFailedRecords(request: ConsoleReplayRequest): Promis
   };
 }
 
+/**
+ * The local callers of the API's AWS_IAM routes, with fixed keys (documented in docs/access.md; they
+ * open nothing but the local runtime). Each holds one managed policy the stack derives from the route table.
+ */
+export const LOCAL_API_PRINCIPALS: readonly ApiPrincipalSpec[] = [
+  {
+    name: 'storefront',
+    description: 'a storefront backend: the customer routes (CustomerRoutesInvokePolicy, IAM mode)',
+    accessKeyId: 'AKIASTOREFRONTLOCAL1',
+    secretAccessKey: 'storefront-local-secret-not-for-aws',
+    managedPolicy: 'CustomerRoutesInvokePolicy',
+  },
+  {
+    name: 'admin',
+    description: 'an operator: the admin routes (AdminRoutesInvokePolicy)',
+    accessKeyId: 'AKIAADMINLOCAL000001',
+    secretAccessKey: 'admin-local-secret-not-for-aws',
+    managedPolicy: 'AdminRoutesInvokePolicy',
+  },
+];
+
+/** The audience of the local JWT issuer's tokens (`npm start -- --context apiAuth=JWT`). */
+export const LOCAL_JWT_AUDIENCE = 'orderstream-local';
+
+/**
+ * With `--context apiAuth=JWT` and no issuer of its own, the local runtime is the issuer: its API URL,
+ * which the stack accepts as a loopback issuer at stage local only.
+ */
+export function localJwtContext(
+  given: Readonly<Record<string, string>>,
+  { apiUrl }: { readonly apiUrl: string },
+): Record<string, string> {
+  if (given.apiAuth?.toUpperCase() !== 'JWT' || given.jwtIssuer) return {};
+  return { jwtIssuer: apiUrl, jwtAudience: LOCAL_JWT_AUDIENCE };
+}
+
+/** The banner's sample requests, signed as the API expects them. */
+export function bannerHints(info: BannerHintInfo<OrderstreamTable>): string[] {
+  const { apiUrl, tables } = info;
+  const storefront = info.principals.get('storefront');
+  const admin = info.principals.get('admin');
+  const signedAs = (principal: LocalPrincipal | undefined): string =>
+    info.authorizers && principal
+      ? `--aws-sigv4 "aws:amz:us-east-1:execute-api" --user ${principal.accessKeyId}:${principal.secretAccessKey} `
+      : '';
+  const customer = info.localJwt && info.authorizers ? '-H "authorization: Bearer $TOKEN" ' : signedAs(storefront);
+  return [
+    ...(info.localJwt && info.authorizers ? ['TOKEN=$(npm run -s token -- --sub c-1 | tail -1)'] : []),
+    `curl -s ${customer}${apiUrl}/inventory/SKU-COFFEE`,
+    `curl -s ${customer}-X POST ${apiUrl}/orders -H 'content-type: application/json' \\`,
+    `     -d '${JSON.stringify(DEMO_ORDER)}'`,
+    `curl -s ${customer}${apiUrl}/orders/<orderId>    (read model in table ${tables.orders})`,
+    `curl -s ${signedAs(admin)}-X POST ${apiUrl}/inventory/SKU-COFFEE/adjustments -H 'content-type: application/json' -d '{"delta":5}'`,
+  ];
+}
+
 /** orderstream's additions to the local console (/_console). */
 export const ORDERSTREAM_CONSOLE: LocalConsoleOptions<OrderstreamTable> = {
   countBy: { title: 'Orders by status', tableRole: 'orders', attribute: 'status' },
@@ -142,11 +199,8 @@ export function orderstreamLocalApp(props: OrderstreamLocalAppProps = {}): Local
             await loadDemoCatalog(dynamodb, tables.inventory);
             return 'demo catalog loaded';
           },
-    bannerHints: ({ apiUrl, tables }) => [
-      `curl -s ${apiUrl}/inventory/SKU-COFFEE`,
-      `curl -s -X POST ${apiUrl}/orders -H 'content-type: application/json' \\`,
-      `     -d '${JSON.stringify(DEMO_ORDER)}'`,
-      `curl -s ${apiUrl}/orders/<orderId>    (read model in table ${tables.orders})`,
-    ],
+    apiPrincipals: LOCAL_API_PRINCIPALS,
+    synthContextFor: localJwtContext,
+    bannerHints,
   };
 }

@@ -17,6 +17,10 @@ export interface BannerInfo {
   readonly freshStartNote?: string;
   /** The app's own "Try:" lines (requests against its API), shown before the AWS CLI ones. @default none */
   readonly hints?: readonly string[];
+  /** Lines shown as warnings under the header (e.g. authorizers off). @default none */
+  readonly warnings?: readonly string[];
+  /** The endpoints that authorize calls as a principal's, and the file with the principals' keys. @default none */
+  readonly access?: { readonly dynamodb: string; readonly kinesis: string; readonly principalsFile: string };
 }
 
 export function startupBanner(info: BannerInfo): string {
@@ -34,6 +38,13 @@ export function startupBanner(info: BannerInfo): string {
     `  DynamoDB          ${info.dynamoDbEndpoint}   tables ${info.provisioned.tables.map((t) => t.name).join(', ')}`,
     `  functions         ${info.functionCount} on Node v${info.functionNode}, event-source mappings ${info.mappingCount}`,
     `  data              ${info.dataDir}${info.freshStartNote ? `   (fresh: ${info.freshStartNote})` : ''}`,
+    ...(info.access
+      ? [
+          `  as a role         DynamoDB ${info.access.dynamodb}, Kinesis ${info.access.kinesis}`,
+          `                    (calls checked against the role of the key; keys in ${info.access.principalsFile})`,
+        ]
+      : []),
+    ...(info.warnings ?? []).map((line) => `  WARNING: ${line}`),
     '',
     'Try:',
     ...(info.hints ?? []).map((line) => `  ${line}`),

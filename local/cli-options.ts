@@ -19,6 +19,9 @@ export const USAGE = `Usage: npm start -- [options]
                        faultInjectionRate=0.05 (consumers fail that share of records on purpose; local only)
   --schedule-every T   run every rate() schedule of the stack each T (e.g. 5s, 500ms, 2m) instead of
                        its own rate                    (env ORDERSTREAM_SCHEDULE_EVERY)
+  --no-auth            serve every route open: no SigV4, JWT or execute-api:Invoke checks (the banner warns)
+  --iam MODE           function roles: enforce (default; a call outside the role gets AccessDeniedException)
+                       or soft (log the denial, let the call through)
   --verbose            show emulator output
   --help               this text`;
 
@@ -89,6 +92,15 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv)
       case '--no-synth':
         options.skipSynth = true;
         break;
+      case '--no-auth':
+        options.apiAuthorizers = false;
+        break;
+      case '--iam': {
+        const mode = value();
+        if (mode !== 'enforce' && mode !== 'soft') throw new UsageError(`--iam must be enforce or soft; got '${mode}'`);
+        options.iam = mode;
+        break;
+      }
       case '--verbose':
         options.emulatorOutput = 'inherit';
         break;

@@ -3,19 +3,22 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { InvocationResult } from './function-runner';
 import { buildHttpApiEvent, mapHttpApiResult, type HttpResponse } from './http-event';
+import type { GatewayAuthorizer } from './access/gateway-authorizer';
 import { matchRoute, type HttpApiDefinition } from './routes';
 
 /**
  * The template's HTTP API on 127.0.0.1: matches a route, invokes its function with a payload
  * format 2.0 event and maps the result back like API Gateway. `GET /health` is answered here
- * (200 only once `isReady()` says every component is up). Authorizers are not emulated: every
- * route is open locally.
+ * (200 only once `isReady()` says every component is up). Each route's authorizer runs first
+ * (`authorize`, local/access/gateway-authorizer.ts); without one every route is open.
  */
 
 export interface HttpApiOptions {
   /** The routes; a function while they are not known yet (requests get 503 until it returns one). */
   readonly api: HttpApiDefinition | (() => HttpApiDefinition | undefined);
   readonly invoke: (functionArn: string, event: unknown) => Promise<InvocationResult>;
+  /** The routes' authorizers, once known (asked per request). @default none: every route is open */
+  readonly authorizer?: () => GatewayAuthorizer | undefined;
   readonly accountId: string;
   /** @default 3000; 0 = a free port */
   readonly port?: number;
@@ -80,7 +83,12 @@ async function handle(options: HttpApiOptions, req: IncomingMessage, res: Server
   }
   const body = await readBody(req);
   if (body === undefined) return send(res, jsonResponse(413, { message: 'Request Entity Too Large' }));
+  const authorize = options.authorizer?.();
   const requestId = randomUUID();
+  const decision = authorize
+    ? await authorize(match.route, api.apiId, { method, url, headers: req.headers, body })
+    : { ok: true as const };
+  if (!decision.ok) return send(res, decision.response, requestId);
   const event = buildHttpApiEvent(
     {
       method,
@@ -97,6 +105,7 @@ async function handle(options: HttpApiOptions, req: IncomingMessage, res: Server
       apiId: api.apiId,
       domainName: String(req.headers.host ?? 'localhost'),
       now: new Date(),
+      authorizer: decision.authorizer,
     },
   );
   const result = await options.invoke(match.route.functionArn, event);

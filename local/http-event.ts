@@ -24,6 +24,8 @@ export interface RequestMeta {
   readonly apiId: string;
   readonly domainName: string;
   readonly now: Date;
+  /** `requestContext.authorizer` as the route's authorizer filled it. @default none */
+  readonly authorizer?: Readonly<Record<string, unknown>>;
 }
 
 export interface HttpResponse {
@@ -88,6 +90,7 @@ export function buildHttpApiEvent(request: IncomingRequest, meta: RequestMeta): 
         userAgent: headers['user-agent'] ?? '',
       },
       requestId: meta.requestId,
+      ...(meta.authorizer ? { authorizer: meta.authorizer } : {}),
       routeKey: meta.routeKey,
       stage: '$default',
       time: formatRequestTime(meta.now),

@@ -14,7 +14,21 @@ export interface HttpRoute {
   /** Function ARN of the AWS_PROXY integration. */
   readonly functionArn: string;
   readonly payloadFormatVersion: string;
+  /** The route's authorization (AuthorizationType, its JWT authorizer, AuthorizationScopes). @default NONE */
+  readonly authorization?: RouteAuthorization;
 }
+
+/** How API Gateway authorizes a route. */
+export type RouteAuthorization =
+  | { readonly type: 'NONE' }
+  | { readonly type: 'AWS_IAM' }
+  | {
+      readonly type: 'JWT';
+      readonly issuer: string;
+      readonly audience: readonly string[];
+      /** The route's AuthorizationScopes: a token needs one of them. */
+      readonly scopes: readonly string[];
+    };
 
 export interface RouteMatch {
   readonly route: HttpRoute;
@@ -39,6 +53,14 @@ export function httpApiDefinition(template: LocalTemplate): HttpApiDefinition | 
         template.resolve(resource.Properties ?? {}) as Record<string, unknown>,
       ]),
   );
+  const authorizers = new Map(
+    template
+      .resourcesOfType('AWS::ApiGatewayV2::Authorizer')
+      .map(({ logicalId, resource }) => [
+        template.ref(logicalId),
+        template.resolve(resource.Properties ?? {}) as Record<string, unknown>,
+      ]),
+  );
   const routes: HttpRoute[] = [];
   for (const { logicalId, resource } of template.resourcesOfType('AWS::ApiGatewayV2::Route')) {
     const props = template.resolve(resource.Properties ?? {}) as Record<string, unknown>;
@@ -50,15 +72,44 @@ export function httpApiDefinition(template: LocalTemplate): HttpApiDefinition | 
         `route ${logicalId} (${String(props.RouteKey)}): only Lambda proxy integrations are supported locally`,
       );
     }
-    routes.push(
-      parseRoute(
+    routes.push({
+      ...parseRoute(
         String(props.RouteKey),
         String(integration.IntegrationUri),
         String(integration.PayloadFormatVersion ?? '2.0'),
       ),
-    );
+      authorization: routeAuthorization(logicalId, props, authorizers),
+    });
   }
   return { apiId, routes };
+}
+
+function routeAuthorization(
+  logicalId: string,
+  props: Record<string, unknown>,
+  authorizers: ReadonlyMap<string, Record<string, unknown>>,
+): RouteAuthorization {
+  const type = String(props.AuthorizationType ?? 'NONE');
+  if (type === 'NONE' || type === 'AWS_IAM') return { type };
+  if (type !== 'JWT') {
+    throw new Error(
+      `route ${logicalId}: AuthorizationType ${type} is not emulated locally (NONE, AWS_IAM and JWT are)`,
+    );
+  }
+  const authorizer = authorizers.get(String(props.AuthorizerId));
+  const jwt = authorizer?.JwtConfiguration as { Issuer?: unknown; Audience?: unknown } | undefined;
+  const identitySource = (authorizer?.IdentitySource ?? ['$request.header.Authorization']) as unknown[];
+  if (!jwt || identitySource.length !== 1 || String(identitySource[0]) !== '$request.header.Authorization') {
+    throw new Error(
+      `route ${logicalId}: only a JWT authorizer reading $request.header.Authorization is emulated locally`,
+    );
+  }
+  return {
+    type,
+    issuer: String(jwt.Issuer),
+    audience: ((jwt.Audience ?? []) as unknown[]).map(String),
+    scopes: ((props.AuthorizationScopes ?? []) as unknown[]).map(String),
+  };
 }
 
 export function parseRoute(routeKey: string, functionArn: string, payloadFormatVersion = '2.0'): HttpRoute {

@@ -1,7 +1,13 @@
 import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
+import type { AccessMode } from './access/access-checker';
+import type { GatewayAuthorizer } from './access/gateway-authorizer';
+import type { ApiPrincipalSpec, LocalAccess, LocalPrincipal } from './access/local-access';
+import { assertMappingsPermitted, startAccessChecks } from './access/start';
+import type { LocalJwtIssuer } from './auth';
 import { startupBanner } from './banner';
 import { countBy, RecordTimeline, type RecordDescriber } from './console/model';
 import {
@@ -12,7 +18,7 @@ import {
   type StatusCounts,
 } from './console/server';
 import { localDynamoDbClient, localKinesisClient } from './clients';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type RunningEmulators } from './emulators';
+import { LOCAL_REGION, startEmulators, type RunningEmulators } from './emulators';
 import { EventSourceMappingEngine, FileCheckpointStore, FolderFailedRecordSink } from './esm';
 import type { InvocationResult, MappingConfig } from './esm/types';
 import { FunctionRunner } from './function-runner';
@@ -70,7 +76,32 @@ export interface LocalAppOptions<Role extends string = string> {
   /** The local console (`/_console`): what the app adds to it. @default the app-agnostic panels only */
   readonly console?: LocalConsoleOptions<Role>;
   /** Lines for the banner's "Try:" section. @default none */
-  readonly bannerHints?: (info: { apiUrl: string; tables: Readonly<Record<Role, string>> }) => readonly string[];
+  readonly bannerHints?: (info: BannerHintInfo<Role>) => readonly string[];
+  /**
+   * Callers of the HTTP API's AWS_IAM routes, each with fixed local keys and one managed policy of the
+   * template (skipped, with a note, when the template has no such policy). @default none
+   */
+  readonly apiPrincipals?: readonly ApiPrincipalSpec[];
+  /**
+   * CDK context the app adds for the synth once the API's URL is known (e.g. the local JWT issuer, which is
+   * that URL), given the context from the command line; the command line's keys win. @default none
+   */
+  readonly synthContextFor?: (
+    given: Readonly<Record<string, string>>,
+    local: { readonly apiUrl: string },
+  ) => Readonly<Record<string, string>>;
+}
+
+/** What the banner hints may use. */
+export interface BannerHintInfo<Role extends string = string> {
+  readonly apiUrl: string;
+  readonly tables: Readonly<Record<Role, string>>;
+  /** Whether the routes' authorizers are enforced (false with --no-auth). */
+  readonly authorizers: boolean;
+  /** The API principals that exist in this template, by name. */
+  readonly principals: ReadonlyMap<string, LocalPrincipal>;
+  /** Whether the template's API uses JWT routes issued by the local runtime. */
+  readonly localJwt: boolean;
 }
 
 /** What the local console cannot know without the app. */
@@ -135,6 +166,17 @@ export interface LocalRuntimeOptions<Role extends string = string> extends Local
    * @default each schedule's own rate
    */
   readonly scheduleEveryMs?: number;
+  /**
+   * Enforce the routes' authorizers (AWS_IAM SigV4 + execute-api:Invoke, JWT) as API Gateway does; false
+   * (`--no-auth`) serves every route open, as before, and says so in the banner. @default true
+   */
+  readonly apiAuthorizers?: boolean;
+  /**
+   * Each function's calls to DynamoDB and Kinesis are checked against its role in the template:
+   * 'enforce' answers a denial with AccessDeniedException, 'soft' (`--iam soft`) logs it and lets the
+   * call through. @default 'enforce'
+   */
+  readonly iam?: AccessMode;
 }
 
 export interface LocalRuntime<Role extends string = string> {
@@ -150,6 +192,12 @@ export interface LocalRuntime<Role extends string = string> {
   readonly tables: Readonly<Record<Role, string>>;
   readonly mappings: readonly MappingConfig[];
   readonly functions: FunctionRunner;
+  /** Local principals (API callers, one per function), the access checks and their denials. */
+  readonly access: LocalAccess;
+  /** Where `access.principals` were written (`<dataDir>/local-principals.json`). */
+  readonly principalsFile: string;
+  /** The local JWT issuer (`<apiUrl>`; discovery and JWKS under /.well-known/). */
+  readonly jwtIssuer: LocalJwtIssuer;
   /** Resolves once no batch is in flight and every mapping has caught up (as the engine reports it). */
   idle(options?: { timeoutMs?: number }): Promise<void>;
   /** The startup banner text. */
@@ -193,6 +241,9 @@ export async function startLocalRuntime<Role extends string = string>(
   let runner: FunctionRunner | undefined;
   let api: HttpApiDefinition | undefined;
   let handleConsole: ReturnType<typeof consoleHandler> | undefined;
+  let authorizer: GatewayAuthorizer | undefined;
+  let accessDenials = (): number => 0;
+  let handleIssuer: ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>) | undefined;
 
   try {
     // Serve /health (503) while the rest comes up.
@@ -201,8 +252,12 @@ export async function startLocalRuntime<Role extends string = string>(
       accountId: LOCAL_ACCOUNT_ID,
       port,
       isReady: () => ready,
-      healthDetails: () => ({ stack: stackName, components }),
-      handlers: [async (req, res) => (handleConsole ? handleConsole(req, res) : false)],
+      healthDetails: () => ({ stack: stackName, components, accessDenials: accessDenials() }),
+      handlers: [
+        async (req, res) => (handleIssuer ? handleIssuer(req, res) : false),
+        async (req, res) => (handleConsole ? handleConsole(req, res) : false),
+      ],
+      authorizer: () => authorizer,
       invoke: async (functionArn, event) =>
         ready && runner
           ? runner.invoke(functionArn, event)
@@ -215,12 +270,19 @@ export async function startLocalRuntime<Role extends string = string>(
     const [synthesized, started] = await Promise.allSettled([
       options.skipSynth
         ? Promise.resolve(join(cdkOutDir, `${stackName}.template.json`))
-        : synthesize({ projectDir, stackName, stage, outDir: cdkOutDir, context: options.synthContext }).then(
-            (result) => {
-              components.synth = true;
-              return result.templatePath;
+        : synthesize({
+            projectDir,
+            stackName,
+            stage,
+            outDir: cdkOutDir,
+            context: {
+              ...options.synthContextFor?.(options.synthContext ?? {}, { apiUrl: http.url }),
+              ...options.synthContext,
             },
-          ),
+          }).then((result) => {
+            components.synth = true;
+            return result.templatePath;
+          }),
       startEmulators({
         dataDir,
         // 0 = let startEmulators pick a free port.
@@ -274,6 +336,21 @@ export async function startLocalRuntime<Role extends string = string>(
     cleanups.push(() => kinesisProxy.stop());
 
     const definitions = functionDefinitions(template, cdkOutDir);
+    const access = await startAccessChecks({
+      template,
+      definitions,
+      options,
+      dataDir,
+      apiUrl: http.url,
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT_ID,
+      upstreams: { dynamodb: emulators.dynamoDbEndpoint, kinesis: kinesisProxy.endpoint },
+      log,
+    });
+    cleanups.push(() => access.stop());
+    authorizer = access.authorizer;
+    accessDenials = () => access.local.checker.count;
+    handleIssuer = access.issuerHandler;
     const { functionEnvironment } = options;
     const workerNode = resolveWorkerNode();
     const nodeWarning = workerNodeWarning(
@@ -289,17 +366,19 @@ export async function startLocalRuntime<Role extends string = string>(
       onLog: options.onFunctionLog,
       onInvocation: options.onInvocation,
       sharedEnvironment: {
-        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-        AWS_ENDPOINT_URL_KINESIS: kinesisProxy.endpoint,
-        AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoDbEndpoint,
+        // Each function signs with its own role's key (environmentFor): calls go through the access checks.
+        AWS_ENDPOINT_URL_KINESIS: access.endpoints.kinesis,
+        AWS_ENDPOINT_URL_DYNAMODB: access.endpoints.dynamodb,
         // No X-Ray daemon locally.
         POWERTOOLS_TRACE_ENABLED: 'false',
         // No CloudWatch either: EMF metric lines would drown the logs. ORDERSTREAM_LOCAL_METRICS=1 shows them.
         POWERTOOLS_METRICS_DISABLED: process.env.ORDERSTREAM_LOCAL_METRICS === '1' ? 'false' : 'true',
         AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
       },
-      environmentFor: functionEnvironment && ((fn) => functionEnvironment(fn, dataDir)),
+      environmentFor: (fn) => ({
+        ...access.local.credentialsOf(fn),
+        ...functionEnvironment?.(fn, dataDir),
+      }),
     });
     const functionRunner = runner;
     components.functions = true;
@@ -326,6 +405,7 @@ export async function startLocalRuntime<Role extends string = string>(
       accountId: LOCAL_ACCOUNT_ID,
       log,
     });
+    assertMappingsPermitted(access.local, mappings);
     // Checkpoints past the persisted stream's tip are reset here, before the journal's re-puts.
     await engine.start(mappings);
     cleanups.push(() => engine.stop({ drainTimeoutMs: options.drainTimeoutMs ?? 10_000 }));
@@ -375,7 +455,18 @@ export async function startLocalRuntime<Role extends string = string>(
       functionNode: workerNode.version,
       mappingCount: mappings.filter((m) => m.enabled).length,
       freshStartNote,
-      hints: options.bannerHints?.({ apiUrl: http.url, tables }) ?? [],
+      hints:
+        options.bannerHints?.({
+          apiUrl: http.url,
+          tables,
+          authorizers: access.authorizer !== undefined,
+          principals: new Map(access.local.principals.map((principal) => [principal.name, principal])),
+          localJwt: (api.routes ?? []).some(
+            (route) => route.authorization?.type === 'JWT' && route.authorization.issuer === access.issuer.issuer,
+          ),
+        }) ?? [],
+      warnings: access.warnings,
+      access: { ...access.endpoints, principalsFile: access.principalsFile },
     });
     let stopping: Promise<void> | undefined;
     return {
@@ -389,6 +480,9 @@ export async function startLocalRuntime<Role extends string = string>(
       tables,
       mappings,
       functions: functionRunner,
+      access: access.local,
+      principalsFile: access.principalsFile,
+      jwtIssuer: access.issuer,
       banner,
       idle: (idleOptions) => engine.idle(idleOptions),
       stop: () => {

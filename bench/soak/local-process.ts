@@ -53,6 +53,8 @@ export class LocalProcess {
       String(o.dynamoDbPort),
       ...(startOptions.fresh ? ['--fresh'] : []),
       ...(startOptions.synth === false ? ['--no-synth'] : []),
+      // The soak measures delivery, not authorization: its clients send unsigned requests (as npm run load does).
+      '--no-auth',
       ...(o.extraArgs ?? []),
     ];
     const log = createWriteStream(o.logFile, { flags: 'a' });

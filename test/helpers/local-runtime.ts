@@ -9,6 +9,9 @@ import type { InvocationResult } from '../../local/esm/types';
 import type { LocalFunctionDefinition } from '../../local/functions';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../local/runtime';
 import { type OrderstreamTable, orderstreamLocalApp, outboxDirOf } from '../../bin/local-app';
+import { parseRouteKey, ROUTE_KEYS, ROUTE_TABLE } from '../../lambdas/contract/routes';
+import type { LocalPrincipal } from '../../local/access/local-access';
+import { signedFetch } from './signed-fetch';
 
 /**
  * The whole local runtime (`npm start`: real synth into a temp cdk.out, kinesis-mock, DynamoDB
@@ -46,6 +49,8 @@ export interface TestRuntime {
   /** `[service] line`, every function log line so far. */
   readonly logs: string[];
   readonly deliveries: Delivery[];
+  /** The local principals (API callers and functions) by name, with their keys. */
+  readonly principals: ReadonlyMap<string, LocalPrincipal>;
   stop(): Promise<void>;
 }
 
@@ -133,6 +138,7 @@ export async function startTestRuntime(options: StartTestRuntimeOptions = {}): P
     kinesis,
     logs,
     deliveries,
+    principals: new Map(runtime.access.principals.map((principal) => [principal.name, principal])),
     stop: async () => {
       try {
         await runtime.stop();
@@ -179,18 +185,29 @@ export interface HttpAnswer<T = unknown> {
   readonly body: T;
 }
 
+/**
+ * A request to the API as its callers make them under the runtime's authorizers: signed (SigV4) as
+ * `storefront` on customer routes and as `admin` on admin routes (both local principals of
+ * bin/local-app.ts), unless `as` names another principal, or none (unsigned).
+ */
 export async function http<T = Record<string, unknown>>(
-  harness: Pick<TestRuntime, 'apiUrl'>,
+  harness: Pick<TestRuntime, 'apiUrl' | 'principals'>,
   method: string,
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
+  as?: string | null,
 ): Promise<HttpAnswer<T>> {
-  const response = await fetch(`${harness.apiUrl}${path}`, {
-    method,
-    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
+  const signer = as === null ? undefined : (as ?? (isAdminRoute(method, path) ? 'admin' : 'storefront'));
+  const response = await signedFetch(
+    `${harness.apiUrl}${path}`,
+    {
+      method,
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    },
+    signer === undefined ? undefined : harness.principals.get(signer),
+  );
   const text = await response.text();
   let parsed: unknown = text;
   try {
@@ -206,6 +223,16 @@ export async function http<T = Record<string, unknown>>(
   };
 }
 
+/** Whether a request is for an admin route of the route table (by its method and path). */
+function isAdminRoute(method: string, path: string): boolean {
+  const rawPath = path.split('?')[0] ?? path;
+  return ROUTE_KEYS.some((key) => {
+    const route = parseRouteKey(key);
+    const pattern = new RegExp(`^${route.path.replace(/\{[^}]+\}/g, '[^/]+')}$`);
+    return ROUTE_TABLE[key].auth === 'admin' && route.method === method.toUpperCase() && pattern.test(rawPath);
+  });
+}
+
 export interface OrderView {
   readonly orderId: string;
   readonly status: string;
@@ -218,7 +245,10 @@ export interface OrderView {
   readonly history: { status: string; at: string }[];
 }
 
-export async function getOrder(harness: Pick<TestRuntime, 'apiUrl'>, orderId: string): Promise<OrderView | undefined> {
+export async function getOrder(
+  harness: Pick<TestRuntime, 'apiUrl' | 'principals'>,
+  orderId: string,
+): Promise<OrderView | undefined> {
   const answer = await http<OrderView>(harness, 'GET', `/orders/${orderId}`);
   if (answer.status === 404) return undefined;
   if (answer.status !== 200)

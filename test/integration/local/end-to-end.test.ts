@@ -5,6 +5,7 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import { DEMO_ORDER, orderstreamLocalApp, outboxDirOf } from '../../../bin/local-app';
 import type { InvocationResult } from '../../../local/esm/types';
 import type { LocalFunctionDefinition } from '../../../local/functions';
+import { signedFetch } from '../../helpers/signed-fetch';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../../local/runtime';
 
 /**
@@ -74,23 +75,27 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   }
 }
 
+/** The API as the local storefront principal calls it (SigV4): `npm start` enforces the IAM routes. */
+const storefront = (runtime: LocalRuntime) => runtime.access.principalOf('AKIASTOREFRONTLOCAL1');
+
 async function placeOrder(runtime: LocalRuntime): Promise<string> {
-  const response = await fetch(`${runtime.apiUrl}/orders`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(DEMO_ORDER),
-  });
+  const response = await signedFetch(
+    `${runtime.apiUrl}/orders`,
+    { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(DEMO_ORDER) },
+    storefront(runtime),
+  );
   expect(response.status).toBe(202);
   return ((await response.json()) as { orderId: string }).orderId;
 }
 
 async function orderStatus(runtime: LocalRuntime, orderId: string): Promise<string | undefined> {
-  const response = await fetch(`${runtime.apiUrl}/orders/${orderId}`);
+  const response = await signedFetch(`${runtime.apiUrl}/orders/${orderId}`, {}, storefront(runtime));
   return response.status === 200 ? ((await response.json()) as { status: string }).status : undefined;
 }
 
 async function available(runtime: LocalRuntime, sku: string): Promise<number> {
-  return ((await (await fetch(`${runtime.apiUrl}/inventory/${sku}`)).json()) as { available: number }).available;
+  const response = await signedFetch(`${runtime.apiUrl}/inventory/${sku}`, {}, storefront(runtime));
+  return ((await response.json()) as { available: number }).available;
 }
 
 const outboxFiles = (): string[] => (existsSync(outboxDirOf(dataDir)) ? readdirSync(outboxDirOf(dataDir)) : []);

@@ -14,6 +14,7 @@ import {
   waitForTerminal,
   type TestRuntime,
 } from '../../helpers/local-runtime';
+import { signedFetch } from '../../helpers/signed-fetch';
 
 /**
  * Issue 7, API side, end to end through HTTP on the local runtime (`npm start`: the synthesized
@@ -96,7 +97,9 @@ describe('worst day on the API, end to end on the local runtime', () => {
     const item = sku('ifmatch');
     await putStock(h, item, 5, 250);
     const read = await http<{ available: number }>(h, 'GET', `/inventory/${item}`);
-    const readTag = (await fetch(`${h.apiUrl}/inventory/${item}`)).headers.get('etag')!;
+    const readTag = (
+      await signedFetch(`${h.apiUrl}/inventory/${item}`, {}, h.principals.get('storefront'))
+    ).headers.get('etag')!;
     const orderId = await placeOrder(h, orderBody([{ sku: item, quantity: 1 }]));
     expect((await waitForTerminal(h, orderId)).status).toBe('COMPLETED');
 

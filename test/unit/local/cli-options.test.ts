@@ -24,6 +24,14 @@ describe('parseCliOptions', () => {
     expect(options).toMatchObject({ fresh: true, port: 3200, kinesisPort: 4700, dynamoDbPort: 8000, skipSynth: true });
   });
 
+  it('turns the authorizers off with --no-auth and softens the role checks with --iam soft', () => {
+    expect(parseCliOptions([], {})).not.toHaveProperty('apiAuthorizers');
+    expect(parseCliOptions(['--no-auth'], {}).apiAuthorizers).toBe(false);
+    expect(parseCliOptions(['--iam', 'soft'], {}).iam).toBe('soft');
+    expect(parseCliOptions(['--iam=enforce'], {}).iam).toBe('enforce');
+    expect(() => parseCliOptions(['--iam', 'off'], {})).toThrow(/--iam must be enforce or soft/);
+  });
+
   it('rejects unknown options and bad ports with a usage error', () => {
     expect(() => parseCliOptions(['--frsh'], {})).toThrow(UsageError);
     expect(() => parseCliOptions(['--port', 'abc'], {})).toThrow(/port number/);
