@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import type { ApiAuthMode } from './constructs/order-api';
+import { type ApiAuthMode, checkRouteScopes, type RouteScopes } from './constructs/order-api';
 import { parseFaultRate } from '../lambdas/runtime/fault-injection';
 import {
   DEFAULT_STAGE,
@@ -24,6 +24,8 @@ export const CONTEXT_KEYS = {
   apiAuth: 'apiAuth',
   jwtIssuer: 'jwtIssuer',
   jwtAudience: 'jwtAudience',
+  /** JSON object: customer route key -> its JWT scopes, e.g. '{"POST /orders":["orders/write"]}' (apiAuth JWT only). */
+  jwtRouteScopes: 'jwtRouteScopes',
   alarmEmail: 'alarmEmail',
   batchSize: 'batchSize',
   maxBatchingWindowSeconds: 'maxBatchingWindowSeconds',
@@ -78,6 +80,22 @@ export function propsFromContext(read: ContextReader): OrderstreamStackProps {
     if (value === 'false') return false;
     throw new Error(`context '${key}' must be true or false; got '${value}'`);
   };
+  /** A JSON object: a string from `-c`, or an object from cdk.json. */
+  const routeScopes = (key: string): RouteScopes | undefined => {
+    const value = read(key);
+    if (value === undefined || value === null || value === '') return undefined;
+    let parsed = value;
+    if (typeof value === 'string') {
+      try {
+        parsed = JSON.parse(value);
+      } catch (error) {
+        throw new Error(
+          `context '${key}' must be JSON, e.g. '{"POST /orders":["orders/write"]}'; got '${value}': ${(error as Error).message}`,
+        );
+      }
+    }
+    return checkRouteScopes(parsed, `context '${key}'`);
+  };
   const seconds = (key: string): Duration | undefined => {
     const value = num(key);
     return value === undefined ? undefined : Duration.seconds(value);
@@ -88,6 +106,14 @@ export function propsFromContext(read: ContextReader): OrderstreamStackProps {
   const retainData = bool(CONTEXT_KEYS.retainData);
   const audience = str(CONTEXT_KEYS.jwtAudience);
   const stage = str(CONTEXT_KEYS.stage);
+  const apiAuth = oneOf<ApiAuthMode>(CONTEXT_KEYS.apiAuth, ['IAM', 'JWT']);
+  const jwtRouteScopes = routeScopes(CONTEXT_KEYS.jwtRouteScopes);
+  if (jwtRouteScopes !== undefined && apiAuth !== 'JWT') {
+    throw new Error(
+      `context '${CONTEXT_KEYS.jwtRouteScopes}' sets JWT scopes and needs -c ${CONTEXT_KEYS.apiAuth}=JWT; ` +
+        `got ${CONTEXT_KEYS.apiAuth} '${apiAuth ?? 'IAM'}' (AWS_IAM routes have no scopes)`,
+    );
+  }
   const faultRateText = str(CONTEXT_KEYS.faultInjectionRate);
   const faultRate =
     faultRateText === undefined
@@ -104,9 +130,10 @@ export function propsFromContext(read: ContextReader): OrderstreamStackProps {
     streamRetention: retentionHours === undefined ? undefined : Duration.hours(retentionHours),
     streamEncryption: oneOf<StreamEncryptionMode>(CONTEXT_KEYS.streamEncryption, ['CUSTOMER_MANAGED', 'AWS_MANAGED']),
     emailSender: str(CONTEXT_KEYS.emailSender),
-    apiAuth: oneOf<ApiAuthMode>(CONTEXT_KEYS.apiAuth, ['IAM', 'JWT']),
+    apiAuth,
     jwtIssuer: str(CONTEXT_KEYS.jwtIssuer),
     jwtAudience: audience === undefined ? undefined : audience.split(',').map((a) => a.trim()),
+    jwtRouteScopes,
     alarmEmail: str(CONTEXT_KEYS.alarmEmail),
     mapping: {
       batchSize: num(CONTEXT_KEYS.batchSize),

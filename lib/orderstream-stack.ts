@@ -20,7 +20,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct, IConstruct } from 'constructs';
-import { type ApiAuthMode, OrderHttpApi } from './constructs/order-api';
+import { type ApiAuthMode, isLoopbackHttpIssuer, OrderHttpApi, type RouteScopes } from './constructs/order-api';
 import { OperationsDashboard } from './constructs/operations-dashboard';
 import { SavedLogQueries } from './constructs/saved-log-queries';
 import { METRICS_NAMESPACE, ServiceFunction } from './constructs/service-function';
@@ -93,7 +93,8 @@ export interface OrderstreamStackProps extends StackProps {
   readonly apiAuth?: ApiAuthMode;
 
   /**
-   * Issuer URL of the JWT authorizer (only with apiAuth 'JWT').
+   * Issuer URL of the JWT authorizer (only with apiAuth 'JWT'): https://, or at stage 'local' only the
+   * local runtime's own loopback issuer `http://127.0.0.1:<port>` / `http://localhost:<port>`.
    * @default - none
    */
   readonly jwtIssuer?: string;
@@ -103,6 +104,14 @@ export interface OrderstreamStackProps extends StackProps {
    * @default - none
    */
   readonly jwtAudience?: readonly string[];
+
+  /**
+   * JWT authorization scopes per customer route (only with apiAuth 'JWT'), e.g.
+   * `{ 'POST /orders': ['orders/write'], 'GET /orders/{orderId}': ['orders/read'] }`: a token must carry
+   * one of a route's scopes to call it. Admin routes stay AWS_IAM and take none.
+   * @default - no scopes: any valid token of the issuer and audience may call every customer route
+   */
+  readonly jwtRouteScopes?: RouteScopes;
 
   /**
    * Email address subscribed to the alarm topic (needs confirming from the mail SNS sends).
@@ -213,7 +222,7 @@ interface StackSettings {
   readonly faultRate: number;
   readonly api: Pick<
     OrderstreamStackProps,
-    'apiAuth' | 'jwtIssuer' | 'jwtAudience' | 'apiThrottlingRateLimit' | 'apiThrottlingBurstLimit'
+    'apiAuth' | 'jwtIssuer' | 'jwtAudience' | 'jwtRouteScopes' | 'apiThrottlingRateLimit' | 'apiThrottlingBurstLimit'
   >;
 }
 
@@ -267,6 +276,14 @@ function resolveSettings(props: OrderstreamStackProps): StackSettings {
       `OrderstreamStack: sagaMaxRedrives must be an integer in ${SAGA_MAX_REDRIVES.min}..${SAGA_MAX_REDRIVES.max}; got ${maxRedrives}`,
     );
   }
+  // The local runtime is its own JWT issuer on loopback http; a deployed API Gateway cannot reach it.
+  if (props.jwtIssuer !== undefined && isLoopbackHttpIssuer(props.jwtIssuer) && !isLocal) {
+    throw new Error(
+      `OrderstreamStack: jwtIssuer '${props.jwtIssuer}' is a loopback http:// issuer, allowed only for stage ` +
+        `'${LOCAL_STAGE}' (the local runtime issues its own tokens); stage '${stageName}' needs an https:// issuer, ` +
+        'which API Gateway on AWS can reach',
+    );
+  }
   const faultRate = parseFaultRate(props.faultInjectionRate ?? 0, 'OrderstreamStack: faultInjectionRate');
   if (!faultRateAllowed(faultRate, stageName)) {
     throw new Error(
@@ -290,6 +307,7 @@ function resolveSettings(props: OrderstreamStackProps): StackSettings {
       apiAuth: props.apiAuth,
       jwtIssuer: props.jwtIssuer,
       jwtAudience: props.jwtAudience,
+      jwtRouteScopes: props.jwtRouteScopes,
       apiThrottlingRateLimit: props.apiThrottlingRateLimit,
       apiThrottlingBurstLimit: props.apiThrottlingBurstLimit,
     },
@@ -580,17 +598,23 @@ export class OrderstreamStack extends Stack {
     return stepsTimedOutAlarm;
   }
 
-  /** The HTTP API in front of the API function, with its authorization, throttling and alarms. */
+  /** The HTTP API in front of the API function, with its authorization, invoke policies, throttling and alarms. */
   private createApi(settings: StackSettings): OrderHttpApi {
-    return new OrderHttpApi(this, 'HttpApi', {
+    const api = new OrderHttpApi(this, 'HttpApi', {
       handler: this.apiFunction.function,
       auth: settings.api.apiAuth,
       jwtIssuer: settings.api.jwtIssuer,
       jwtAudience: settings.api.jwtAudience,
+      routeScopes: settings.api.jwtRouteScopes,
+      allowLoopbackIssuer: settings.stageName === LOCAL_STAGE,
       throttlingRateLimit: settings.api.apiThrottlingRateLimit,
       throttlingBurstLimit: settings.api.apiThrottlingBurstLimit,
       alarmTopic: this.alarmTopic,
     });
+    // Stable ids: roles outside this stack (and the local runtime) find the policies by them.
+    if (api.customerRoutesInvokePolicy) pinLogicalId(api.customerRoutesInvokePolicy, 'CustomerRoutesInvokePolicy');
+    pinLogicalId(api.adminRoutesInvokePolicy, 'AdminRoutesInvokePolicy');
+    return api;
   }
 
   /** The CloudWatch dashboard of the API, the consumers and the business metrics. */
@@ -618,7 +642,10 @@ export class OrderstreamStack extends Stack {
     });
   }
 
-  /** Stack outputs the scripts and operators read: API URL, stream, bucket, alarm topic and table names. */
+  /**
+   * Stack outputs the scripts and operators read: API URL, stream, bucket, alarm topic, the route
+   * invoke policies and table names.
+   */
   private addOutputs(): void {
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the order API' });
     new CfnOutput(this, 'StreamName', {
@@ -630,6 +657,16 @@ export class OrderstreamStack extends Stack {
       description: 'S3 bucket receiving records of batches that failed after all retries',
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'SNS topic of the alarms' });
+    if (this.api.customerRoutesInvokePolicy) {
+      new CfnOutput(this, 'CustomerRoutesPolicyArn', {
+        value: this.api.customerRoutesInvokePolicy.managedPolicyArn,
+        description: 'Managed policy to invoke the customer routes (attach to a storefront backend role)',
+      });
+    }
+    new CfnOutput(this, 'AdminRoutesPolicyArn', {
+      value: this.api.adminRoutesInvokePolicy.managedPolicyArn,
+      description: 'Managed policy to invoke the admin routes (attach to operator and back-office roles)',
+    });
     for (const key of Object.keys(TABLE_SCHEMAS) as TableKey[]) {
       new CfnOutput(this, `${TABLE_SCHEMAS[key].id}Name`, { value: this.tables[key].tableName });
     }

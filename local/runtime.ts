@@ -439,6 +439,7 @@ export async function startLocalRuntime<Role extends string = string>(
         provisioned,
         kinesis,
         dynamodb,
+        accessDenials: () => ({ count: access.local.checker.count, recent: access.local.checker.recent }),
       }),
     );
 
@@ -509,6 +510,7 @@ function consoleSources<Role extends string>(context: {
   provisioned: ProvisionResult;
   kinesis: KinesisClient;
   dynamodb: DynamoDBClient;
+  accessDenials: ConsoleSources['accessDenials'];
 }): ConsoleSources {
   const { options, kinesis, dynamodb, failedDir } = context;
   const countBy = options?.countBy;
@@ -520,6 +522,7 @@ function consoleSources<Role extends string>(context: {
     consumerName: context.consumerName,
     failedDir,
     keyLabel: options?.keyLabel,
+    accessDenials: context.accessDenials,
     statusCounts:
       countBy &&
       (async (): Promise<StatusCounts> => {

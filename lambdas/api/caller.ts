@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { HttpProblem } from './http';
+import { SERVICE_VIEWER, type Viewer } from './order-api';
 
 /**
  * The scope of a caller's Idempotency-Keys: two callers never share a key, so one caller's key
@@ -26,8 +27,34 @@ interface AuthorizerContext {
   readonly jwt?: { readonly claims?: Readonly<Record<string, unknown>> };
 }
 
+function authorizerOf(event: Pick<APIGatewayProxyEventV2, 'requestContext'>): AuthorizerContext | undefined {
+  return (event.requestContext as { authorizer?: AuthorizerContext } | undefined)?.authorizer;
+}
+
+/**
+ * Who an order route acts as (Viewer, ./order-api.ts):
+ * - JWT: the customer the token's subject (`sub`) names, nobody else's orders;
+ * - IAM (SigV4) or no authorizer (the local runtime without auth): a trusted service acting for
+ *   customers, which names the customer in the request.
+ * A JWT without `sub` (a client-credentials token with only `client_id`) names no customer and
+ * may not act as one: 403.
+ */
+export function viewerOf(event: Pick<APIGatewayProxyEventV2, 'requestContext'>): Viewer {
+  const jwt = authorizerOf(event)?.jwt;
+  if (!jwt) return SERVICE_VIEWER;
+  const subject = jwt.claims?.sub;
+  if (typeof subject === 'string' && subject !== '') return { kind: 'customer', customerId: subject };
+  throw new HttpProblem({
+    status: 403,
+    title: 'Forbidden',
+    detail:
+      'the token has no subject (sub claim), so it names no customer: orders are placed, read and cancelled ' +
+      'only as the customer a token names (a client-credentials token, with only client_id, cannot act as one)',
+  });
+}
+
 export function callerScope(event: Pick<APIGatewayProxyEventV2, 'requestContext'>): string {
-  const authorizer = (event.requestContext as { authorizer?: AuthorizerContext } | undefined)?.authorizer;
+  const authorizer = authorizerOf(event);
   if (!authorizer || (!authorizer.iam && !authorizer.jwt)) return ANONYMOUS_SCOPE;
   if (authorizer.iam) {
     const identityId = authorizer.iam.cognitoIdentity?.identityId;

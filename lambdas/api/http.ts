@@ -25,6 +25,7 @@ export const ProblemType = {
   preconditionFailed: 'urn:orderstream:problem:precondition-failed',
   preconditionRequired: 'urn:orderstream:problem:precondition-required',
   stockOutOfRange: 'urn:orderstream:problem:stock-out-of-range',
+  customerMismatch: 'urn:orderstream:problem:customer-mismatch',
   blank: 'about:blank',
 } as const;
 

@@ -6,7 +6,7 @@ import type { Catalog, CatalogItem, CatalogWriteResult, ExpectedVersion } from '
 import { PublishError, type EventPublisher } from '../ports/event-publisher';
 import type { OrderReadModel } from '../ports/order-read-model';
 import { deterministicEventId, type EventOf, originEvent } from '../contract/envelope';
-import type { PlaceOrderRequest, PutInventoryRequest } from './schemas';
+import type { PlaceOrderDraft, PlaceOrderRequest, PutInventoryRequest } from './schemas';
 
 /** What POST /orders answers. */
 export interface PlacedOrder {
@@ -31,11 +31,28 @@ export type IdempotentRunner = (
   work: () => Promise<PlacedOrder>,
 ) => Promise<PlacedOrder>;
 
+/**
+ * Who an order use case acts as (derived from the request in ./caller.ts):
+ * - a customer (a JWT's subject) places orders only in their own name, and reads and cancels
+ *   only their own orders;
+ * - a trusted service (IAM callers, the local runtime without auth) acts for any customer and
+ *   names it in the request.
+ */
+export type Viewer = { readonly kind: 'customer'; readonly customerId: string } | { readonly kind: 'service' };
+
+/** A trusted service: no ownership checks. */
+export const SERVICE_VIEWER: Viewer = { kind: 'service' };
+
 /** Who places an order, and with which Idempotency-Key if any. */
 export interface PlaceOrderContext {
-  /** The caller's scope (./caller.ts). */
+  /** The caller's scope of Idempotency-Keys (./caller.ts). */
   readonly caller: string;
   readonly idempotencyKey?: string;
+  /**
+   * Who the order is placed as: a customer's orders are placed in their name; SERVICE_VIEWER (a trusted
+   * service) names the customer in the request. Required, so a new caller cannot forget ownership.
+   */
+  readonly viewer: Viewer;
 }
 
 /** The condition a stock write (PUT) is made under, from If-Match / If-None-Match. */
@@ -78,6 +95,25 @@ export class OrderNotFoundError extends Error {
   public readonly name = 'OrderNotFoundError';
   public constructor(public readonly orderId: string) {
     super(`order ${orderId} not found`);
+  }
+}
+
+/** 403: a customer asked to place an order in another customer's name. */
+export class CustomerMismatchError extends Error {
+  public readonly name = 'CustomerMismatchError';
+  public constructor(
+    /** The customerId the request named. */
+    public readonly requested: string,
+  ) {
+    super(`a customer asked to place an order for customer '${requested}'`);
+  }
+}
+
+/** 400: a service placed an order without naming the customer it acts for. */
+export class CustomerIdRequiredError extends Error {
+  public readonly name = 'CustomerIdRequiredError';
+  public constructor() {
+    super('customerId is required: a service caller names the customer it places the order for');
   }
 }
 
@@ -186,6 +222,26 @@ export function orderCreatedEvent(
 }
 
 /**
+ * The request as it is placed: the customer resolved from the viewer (a customer's own id; a
+ * service's body customerId). Fields in schema order (customerId first) whether or not the body
+ * named the customer, so its fingerprint and idempotency hash do not depend on that.
+ */
+export function effectiveOrderRequest(draft: PlaceOrderDraft, viewer: Viewer): PlaceOrderRequest {
+  const { customerId: requested, ...order } = draft;
+  if (viewer.kind === 'customer') {
+    if (requested !== undefined && requested !== viewer.customerId) throw new CustomerMismatchError(requested);
+    return { customerId: viewer.customerId, ...order };
+  }
+  if (requested === undefined) throw new CustomerIdRequiredError();
+  return { customerId: requested, ...order };
+}
+
+/** Whether the viewer may see (and so cancel) an order: its customer, or any service. */
+export function maySee(viewer: Viewer, order: Pick<OrderView, 'customerId'>): boolean {
+  return viewer.kind === 'service' || order.customerId === viewer.customerId;
+}
+
+/**
  * The orderId an Idempotency-Key stands for: derived from the caller's scope, the key and a
  * canonical hash of the validated request, so a retry (same caller, key and request) names the
  * same order at any time, even after the key's record expired, while the same key with another
@@ -232,9 +288,12 @@ export class OrderApi {
    * consumers deduplicate. A retry answered from the stored result republishes it too when the
    * read model does not know the order yet: that heals an order whose record was lost (at
    * worst a duplicate record with the same eventId).
+   * The customer comes from the viewer (effectiveOrderRequest): key, fingerprint and event all use
+   * the effective request, so a customer's retry with or without customerId names the same order.
    */
-  public async placeOrder(request: PlaceOrderRequest, context: PlaceOrderContext): Promise<PlacedOrder> {
-    const { idempotencyKey, caller } = context;
+  public async placeOrder(draft: PlaceOrderDraft, context: PlaceOrderContext): Promise<PlacedOrder> {
+    const { idempotencyKey, caller, viewer } = context;
+    const request = effectiveOrderRequest(draft, viewer);
     if (idempotencyKey === undefined) return this.createOrder(this.newId(), request, false);
     const key = { caller, idempotencyKey };
     const orderId = orderIdForIdempotencyKey(key, request);
@@ -247,18 +306,25 @@ export class OrderApi {
     return placed;
   }
 
-  public async getOrder(orderId: string): Promise<OrderView> {
+  /**
+   * The order as the read model shows it. Another customer's order is not found, exactly like an
+   * unknown id, so a customer cannot learn which ids exist.
+   * @param viewer who asks: a customer sees only its own orders (others answer as unknown); SERVICE_VIEWER any
+   */
+  public async getOrder(orderId: string, viewer: Viewer): Promise<OrderView> {
     const view = await this.deps.orders.get(orderId);
-    if (!view) throw new OrderNotFoundError(orderId);
+    if (!view || !maySee(viewer, view)) throw new OrderNotFoundError(orderId);
     return view;
   }
 
   /**
    * Asks the saga to cancel (ORDER_CANCEL_REQUESTED); the saga decides finally, since
-   * the order may ship between this check and the saga seeing the request.
+   * the order may ship between this check and the saga seeing the request. Ownership is checked
+   * before the status, so another customer's order answers not found, never "not cancellable".
+   * @param viewer who asks: a customer sees only its own orders (others answer as unknown); SERVICE_VIEWER any
    */
-  public async requestCancellation(orderId: string): Promise<{ orderId: string; status: OrderStatus }> {
-    const view = await this.getOrder(orderId);
+  public async requestCancellation(orderId: string, viewer: Viewer): Promise<{ orderId: string; status: OrderStatus }> {
+    const view = await this.getOrder(orderId, viewer);
     if (!isCancellableStatus(view.status)) throw new OrderNotCancellableError(orderId, view.status);
     const event = originEvent({
       eventId: this.newId(),

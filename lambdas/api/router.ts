@@ -1,8 +1,10 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { PublishError } from '../ports/event-publisher';
 import { MAX_AVAILABLE } from '../domain/inventory';
-import { entityTag, HttpProblem, problemResponse, ProblemType, type ProblemInit } from './http';
+import { entityTag, HttpProblem, problemResponse, ProblemType, type ProblemInit, validationProblem } from './http';
 import {
+  CustomerIdRequiredError,
+  CustomerMismatchError,
   OrderNotCancellableError,
   OrderNotFoundError,
   OrderNotRecordedError,
@@ -86,6 +88,20 @@ export function toProblem(error: unknown): ProblemInit | undefined {
       detail: `the catalogue does not know ${error.unknown.map(({ sku }) => `'${sku}'`).join(', ')}`,
       errors: error.unknown.map(({ sku, index }) => ({ path: `items.${index}.sku`, message: `unknown SKU '${sku}'` })),
     };
+  }
+  if (error instanceof CustomerMismatchError) {
+    return {
+      status: 403,
+      type: ProblemType.customerMismatch,
+      title: 'Customer mismatch',
+      detail:
+        `customerId '${error.requested}' is not the customer the token names: orders are placed for the token's ` +
+        'subject (sub). Leave customerId out, or send the subject',
+      errors: [{ path: 'customerId', message: "must be the token's subject (sub), or left out" }],
+    };
+  }
+  if (error instanceof CustomerIdRequiredError) {
+    return validationProblem([{ path: 'customerId', message: error.message }]).problem;
   }
   if (error instanceof OrderNotFoundError) {
     return {

@@ -8,12 +8,13 @@ import {
   validationProblem,
   versionPrecondition,
 } from './http';
-import { callerScope } from './caller';
+import { callerScope, viewerOf } from './caller';
 import type { OrderApi, StockWritePrecondition } from './order-api';
 import type { RouteKey } from '../contract/routes';
 import type { RouteHandler } from './router';
 import {
   AdjustInventoryRequestSchema,
+  CustomerPlaceOrderRequestSchema,
   IdempotencyKeySchema,
   OrderIdParamsSchema,
   PlaceOrderRequestSchema,
@@ -28,14 +29,18 @@ import {
 export function apiRoutes(api: OrderApi): Readonly<Record<RouteKey, RouteHandler>> {
   return {
     'POST /orders': async ({ event }) => {
-      const request = parseJsonBody(event, PlaceOrderRequestSchema);
+      const viewer = viewerOf(event);
+      // A customer's token names the customer (customerId optional); a service must name it.
+      const schema = viewer.kind === 'customer' ? CustomerPlaceOrderRequestSchema : PlaceOrderRequestSchema;
+      const request = parseJsonBody(event, schema);
       const idempotencyKey = validate(IdempotencyKeySchema, header(event, 'idempotency-key'));
-      const placed = await api.placeOrder(request, { caller: callerScope(event), idempotencyKey });
+      const placed = await api.placeOrder(request, { caller: callerScope(event), idempotencyKey, viewer });
       return jsonResponse(202, placed, { location: `/orders/${encodeURIComponent(placed.orderId)}` });
     },
-    'GET /orders/{orderId}': async ({ params }) => {
+    'GET /orders/{orderId}': async ({ event, params }) => {
+      const viewer = viewerOf(event);
       const { orderId } = validate(OrderIdParamsSchema, params);
-      const view = await api.getOrder(orderId);
+      const view = await api.getOrder(orderId, viewer);
       return jsonResponse(200, {
         orderId: view.orderId,
         status: view.status,
@@ -48,9 +53,10 @@ export function apiRoutes(api: OrderApi): Readonly<Record<RouteKey, RouteHandler
         history: view.history,
       });
     },
-    'POST /orders/{orderId}/cancel': async ({ params }) => {
+    'POST /orders/{orderId}/cancel': async ({ event, params }) => {
+      const viewer = viewerOf(event);
       const { orderId } = validate(OrderIdParamsSchema, params);
-      const accepted = await api.requestCancellation(orderId);
+      const accepted = await api.requestCancellation(orderId, viewer);
       return jsonResponse(
         202,
         { orderId: accepted.orderId, status: accepted.status, cancellation: 'REQUESTED' },

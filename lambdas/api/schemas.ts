@@ -79,6 +79,16 @@ export const PlaceOrderRequestSchema = z.object({
 });
 export type PlaceOrderRequest = z.infer<typeof PlaceOrderRequestSchema>;
 
+/**
+ * POST /orders from a customer (JWT): the token's subject is the customer, so `customerId` may be
+ * left out; when given it must be the subject (checked by the use case, ./order-api.ts).
+ */
+export const CustomerPlaceOrderRequestSchema = PlaceOrderRequestSchema.extend({
+  customerId: PlaceOrderRequestSchema.shape.customerId.optional(),
+});
+/** An order as requested, before the customer is resolved from the caller. */
+export type PlaceOrderDraft = z.infer<typeof CustomerPlaceOrderRequestSchema>;
+
 export const PutInventoryRequestSchema = z.object({
   available: z.number().int().nonnegative().max(MAX_AVAILABLE),
   priceCents: z.number().int().nonnegative().max(MAX_UNIT_PRICE_CENTS),

@@ -43,7 +43,14 @@ export interface ConsoleSources {
   readonly replay?: () => Promise<ConsoleReplayResult>;
   /** What the timeline's key is called, e.g. 'orderId'. @default 'partition key' */
   readonly keyLabel?: string;
+  /** Calls refused by the access checks (authorizers, roles): how many, and the latest. @default none */
+  readonly accessDenials?: () => AccessDenialSummary;
   readonly now?: () => number;
+}
+
+export interface AccessDenialSummary {
+  readonly count: number;
+  readonly recent: readonly { at: string; principal: string; action: string; resource: string; message: string }[];
 }
 
 export interface StatusCounts {
@@ -61,6 +68,7 @@ export interface ConsoleOverview {
   readonly recentKeys: readonly string[];
   readonly keyLabel: string;
   readonly replayAvailable: boolean;
+  readonly accessDenials?: AccessDenialSummary;
 }
 
 export interface FailedFolderSummary {
@@ -94,6 +102,7 @@ export async function buildOverview(sources: ConsoleSources): Promise<ConsoleOve
     generatedAt: new Date(now).toISOString(),
     eventsPerSecond: sources.engine.eventsPerSecond(),
     statuses: await sources.statusCounts?.(),
+    accessDenials: sources.accessDenials?.(),
     consumers: consumerRows(sources.engine.snapshot(), sources.consumerName, now),
     failed: failedFolderSummary(sources.failedDir),
     recentKeys: sources.timeline.recentKeys(),

@@ -201,7 +201,7 @@ class MappingWorker {
         return parents.every((p) => this.shards.get(p)?.isFinished);
       });
       if (eligible.length === 0) break;
-      await Promise.all(
+      const startedFrom = await Promise.all(
         eligible.map((shard) =>
           this.startShard(
             shard.ShardId as string,
@@ -209,13 +209,26 @@ class MappingWorker {
           ),
         ),
       );
+      this.logStarts(eligible.map((shard, i) => [shard.ShardId as string, startedFrom[i]]));
     }
     for (const shard of listed) {
       if (shard.SequenceNumberRange?.EndingSequenceNumber) this.shards.get(shard.ShardId as string)?.markClosed();
     }
   }
 
-  private async startShard(shardId: string, afterParent: boolean): Promise<void> {
+  /** One line per mapping and starting position, not one per shard. */
+  private logStarts(starts: ReadonlyArray<readonly [string, string | undefined]>): void {
+    const byPosition = new Map<string, string[]>();
+    for (const [shardId, from] of starts) {
+      if (from !== undefined) byPosition.set(from, [...(byPosition.get(from) ?? []), shardId]);
+    }
+    for (const [from, shardIds] of byPosition) {
+      this.log(`[esm ${this.mapping.id}] reading ${shardIds.length} shard(s) from ${from}: ${shardIds.join(', ')}`);
+    }
+  }
+
+  /** Starts a shard's worker; returns where it reads from (undefined for a shard already finished). */
+  private async startShard(shardId: string, afterParent: boolean): Promise<string | undefined> {
     const { checkpoint, fromShardStart } = await this.validCheckpoint(shardId);
     const worker = new ShardWorker({
       kinesis: this.options.kinesis,
@@ -244,12 +257,10 @@ class MappingWorker {
     this.shards.set(shardId, worker);
     if (checkpoint === SHARD_END) {
       worker.markFinished();
-      return;
+      return undefined;
     }
-    this.log(
-      `[esm ${this.mapping.id}] ${shardId}: reading from ${checkpoint ? `after ${checkpoint}` : this.mapping.startingPosition}`,
-    );
     await worker.start();
+    return checkpoint ? 'their checkpoints' : this.mapping.startingPosition;
   }
 
   /**

@@ -253,6 +253,12 @@ export function anOrderRequest(overrides: Record<string, unknown> = {}): Record<
   };
 }
 
+/** A POST /orders body as a JWT customer sends it: no customerId (the token's subject is the customer). */
+export function aCustomerOrderRequest(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const { customerId: _, ...body } = anOrderRequest(overrides);
+  return body;
+}
+
 export function anOrderView(overrides: Partial<OrderView> = {}): OrderView {
   return {
     orderId: 'order-1',

@@ -1,4 +1,4 @@
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { EventPayloadSchemas } from '../../../lambdas/contract/events';
 import { useEmulators } from '../../helpers/emulators';
@@ -11,7 +11,14 @@ import {
   type StreamEnvelope,
 } from '../../helpers/emulator-resources';
 import { orderCreatedEventId } from '../../../lambdas/api/order-api';
-import { aJwtAuthorizer, anHttpEvent, anIamAuthorizer, anOrderRequest, anOrderView } from '../../helpers/api-fakes';
+import {
+  aCustomerOrderRequest,
+  aJwtAuthorizer,
+  anHttpEvent,
+  anIamAuthorizer,
+  anOrderRequest,
+  anOrderView,
+} from '../../helpers/api-fakes';
 import { startFaultyProxy } from '../../helpers/faulty-endpoints';
 import { expireIdempotencyRecordOf } from '../../helpers/idempotency-records';
 import { aLambdaContext } from '../../helpers/kinesis-events';
@@ -236,11 +243,13 @@ describe('API handler against kinesis-mock and DynamoDB Local', () => {
       const headers = { 'idempotency-key': 'it-shared-key' };
       const ada = anIamAuthorizer('arn:aws:iam::123456789012:user/ada');
       const bob = aJwtAuthorizer('bob');
+      // a JWT customer may only name itself: the service ada places the order for bob too
+      const body = anOrderRequest({ customerId: 'bob' });
 
       // Act
-      const fromAda = await call(anHttpEvent('POST /orders', { body: anOrderRequest(), headers, authorizer: ada }));
-      const fromBob = await call(anHttpEvent('POST /orders', { body: anOrderRequest(), headers, authorizer: bob }));
-      const adaAgain = await call(anHttpEvent('POST /orders', { body: anOrderRequest(), headers, authorizer: ada }));
+      const fromAda = await call(anHttpEvent('POST /orders', { body, headers, authorizer: ada }));
+      const fromBob = await call(anHttpEvent('POST /orders', { body, headers, authorizer: bob }));
+      const adaAgain = await call(anHttpEvent('POST /orders', { body, headers, authorizer: ada }));
 
       // Assess
       expect([fromAda.status, fromBob.status, adaAgain.status]).toEqual([202, 202, 202]);
@@ -250,6 +259,53 @@ describe('API handler against kinesis-mock and DynamoDB Local', () => {
       expect(new Set(await eventIdsOf(fromAda.body.orderId))).toEqual(
         new Set([orderCreatedEventId(fromAda.body.orderId)]),
       );
+    });
+
+    it("keeps a JWT customer to its own orders: its subject on the order, another's order answered as unknown", async () => {
+      // Prepare
+      const dana = aJwtAuthorizer('dana');
+      const eve = aJwtAuthorizer('eve');
+      const headers = { 'idempotency-key': 'it-own-orders' };
+      const documents = DynamoDBDocumentClient.from(fixture().dynamodb);
+
+      // Act
+      const placed = await call(
+        anHttpEvent('POST /orders', { body: aCustomerOrderRequest(), headers, authorizer: dana }),
+      );
+      const orderId = placed.body.orderId as string;
+      await documents.send(
+        new PutCommand({ TableName: TABLES.orders, Item: anOrderView({ orderId, customerId: 'dana' }) }),
+      );
+      const retried = await call(
+        anHttpEvent('POST /orders', { body: anOrderRequest({ customerId: 'dana' }), headers, authorizer: dana }),
+      );
+      const forged = await call(
+        anHttpEvent('POST /orders', { body: anOrderRequest({ customerId: 'dana' }), authorizer: eve }),
+      );
+      const at = (routeKey: string, id: string, authorizer: Record<string, unknown>) =>
+        handler(anHttpEvent(routeKey, { pathParameters: { orderId: id }, authorizer }), aLambdaContext('api'));
+      const own = await at('GET /orders/{orderId}', orderId, dana);
+      const othersRead = await at('GET /orders/{orderId}', orderId, eve);
+      const othersCancel = await at('POST /orders/{orderId}/cancel', orderId, eve);
+      await documents.send(new DeleteCommand({ TableName: TABLES.orders, Key: { orderId } }));
+      const unknownRead = await at('GET /orders/{orderId}', orderId, eve);
+      const unknownCancel = await at('POST /orders/{orderId}/cancel', orderId, eve);
+
+      // Assess: one order for dana; eve can neither order in her name nor tell her order from none
+      expect([placed.status, retried.status]).toEqual([202, 202]);
+      expect(retried.body.orderId).toBe(orderId);
+      const records = await readEnvelopes(fixture().kinesis, STREAM, ofOrder(orderId));
+      expect(new Set(records.map((record) => record.envelope.eventId))).toEqual(
+        new Set([orderCreatedEventId(orderId)]),
+      );
+      expect(records[0]?.envelope.payload).toMatchObject({ customerId: 'dana' });
+      expect(forged.status).toBe(403);
+      expect(forged.body.type).toBe('urn:orderstream:problem:customer-mismatch');
+      expect(own.statusCode).toBe(200);
+      expect(othersRead.statusCode).toBe(404);
+      expect(othersRead).toEqual(unknownRead);
+      expect(othersCancel).toEqual(unknownCancel);
+      expect(records.filter((record) => record.envelope.eventType === 'ORDER_CANCEL_REQUESTED')).toHaveLength(0);
     });
 
     it('places a new order when a key is reused with another body after its record expired', async () => {

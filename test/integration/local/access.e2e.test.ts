@@ -110,5 +110,12 @@ describe('local access enforcement', () => {
     expect(order.status).toBe(202);
     // Every refusal above was counted; the order's own calls were not refused.
     expect(h.runtime.access.checker.recent.some((d) => d.principal === 'storefront')).toBe(true);
+    const overview = (await (await fetch(`${h.runtime.consoleUrl}/api/overview`)).json()) as {
+      accessDenials: { count: number; recent: { principal: string; action: string }[] };
+    };
+    expect(overview.accessDenials.count).toBe(h.runtime.access.checker.count);
+    expect(overview.accessDenials.recent).toContainEqual(
+      expect.objectContaining({ principal: 'storefront', action: 'execute-api:Invoke' }),
+    );
   });
 });

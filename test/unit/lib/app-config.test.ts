@@ -110,6 +110,50 @@ describe('propsFromContext: saga deadlines and the fault switch', () => {
   });
 });
 
+describe('propsFromContext: JWT route scopes', () => {
+  const jwt = { [CONTEXT_KEYS.apiAuth]: 'JWT' };
+
+  it('parses the JSON of -c jwtRouteScopes=... into jwtRouteScopes', () => {
+    const props = propsFromContext(
+      reader({
+        ...jwt,
+        [CONTEXT_KEYS.jwtRouteScopes]: '{"POST /orders":["orders/write"],"GET /orders/{orderId}":["orders/read"]}',
+      }),
+    );
+
+    expect(props.jwtRouteScopes).toEqual({
+      'POST /orders': ['orders/write'],
+      'GET /orders/{orderId}': ['orders/read'],
+    });
+  });
+
+  it('accepts the object from cdk.json, and leaves the prop unset without the key', () => {
+    const scopes = { 'POST /orders/{orderId}/cancel': ['orders/write'] };
+
+    expect(propsFromContext(reader({ ...jwt, [CONTEXT_KEYS.jwtRouteScopes]: scopes })).jwtRouteScopes).toEqual(scopes);
+    expect(propsFromContext(reader(jwt)).jwtRouteScopes).toBeUndefined();
+  });
+
+  it.each([
+    ['not JSON', "{'POST /orders':['x']}", /context 'jwtRouteScopes' must be JSON/],
+    ['not an object', '["orders/write"]', /context 'jwtRouteScopes' must be an object of route key -> list of scopes/],
+    ['an unknown route key', '{"GET /orders":["x"]}', /context 'jwtRouteScopes': unknown route 'GET \/orders'/],
+    ['an admin route', '{"PUT /inventory/{sku}":["x"]}', /'PUT \/inventory\/\{sku\}' is an admin route/],
+    ['a non-string scope', '{"POST /orders":["x",1]}', /scope 1 of 'POST \/orders' is not a string/],
+  ])('refuses %s', (_, value, message) => {
+    expect(() => propsFromContext(reader({ ...jwt, [CONTEXT_KEYS.jwtRouteScopes]: value }))).toThrow(message);
+  });
+
+  it.each([undefined, 'IAM'])('refuses scopes with apiAuth %s: they need -c apiAuth=JWT', (apiAuth) => {
+    const context = {
+      [CONTEXT_KEYS.jwtRouteScopes]: '{"POST /orders":["orders/write"]}',
+      ...(apiAuth ? { [CONTEXT_KEYS.apiAuth]: apiAuth } : {}),
+    };
+
+    expect(() => propsFromContext(reader(context))).toThrow(/context 'jwtRouteScopes' .* needs -c apiAuth=JWT/);
+  });
+});
+
 describe('stackNameForStage', () => {
   it('names the stack Orderstream-<stage>, as the CDK app and the local runtime both name it', () => {
     expect(stackNameForStage('prod')).toBe('Orderstream-prod');

@@ -21,6 +21,7 @@ const { stack, template } = synthStack(
     apiAuth: 'JWT',
     jwtIssuer: 'https://issuer.example.com/pool',
     jwtAudience: ['orderstream-client'],
+    jwtRouteScopes: { 'POST /orders': ['orders/write'], 'GET /orders/{orderId}': ['orders/read', 'orders/admin'] },
     alarmEmail: 'ops@example.com',
     mapping: {
       batchSize: 25,
@@ -65,6 +66,27 @@ describe('OrderstreamStack (every option set)', () => {
       AuthorizerType: 'JWT',
       JwtConfiguration: { Issuer: 'https://issuer.example.com/pool', Audience: ['orderstream-client'] },
     });
+  });
+
+  it('sets the configured JWT scopes on their routes only', () => {
+    const routes = Object.values(resourcesOfType(template, 'AWS::ApiGatewayV2::Route'));
+    const scopes = Object.fromEntries(routes.map((r) => [r.Properties.RouteKey, r.Properties.AuthorizationScopes]));
+
+    expect(scopes).toEqual({
+      'POST /orders': ['orders/write'],
+      'GET /orders/{orderId}': ['orders/read', 'orders/admin'],
+      'POST /orders/{orderId}/cancel': undefined,
+      'GET /inventory/{sku}': undefined,
+      'PUT /inventory/{sku}': undefined,
+      'POST /inventory/{sku}/adjustments': undefined,
+    });
+  });
+
+  it('creates no customer-routes invoke policy (the customer routes are JWT), only the admin one', () => {
+    expect(Object.keys(resourcesOfType(template, 'AWS::IAM::ManagedPolicy'))).toEqual(['AdminRoutesInvokePolicy']);
+    const outputs = Object.keys(template.findOutputs('*'));
+    expect(outputs).toContain('AdminRoutesPolicyArn');
+    expect(outputs).not.toContain('CustomerRoutesPolicyArn');
   });
 
   it('gives only the email function EMAIL_SENDER and ses:SendEmail restricted to that From address', () => {
@@ -149,6 +171,21 @@ describe('OrderstreamStack for stage local', () => {
   });
 });
 
+describe('OrderstreamStack for stage local with the local JWT issuer', () => {
+  it.each(['http://127.0.0.1:4100', 'http://localhost:4100'])('accepts the loopback issuer %s', (issuer) => {
+    const { stack, template } = synthStack(
+      { stageName: 'local', apiAuth: 'JWT', jwtIssuer: issuer, jwtAudience: ['orderstream'] },
+      { bundle: false },
+    );
+
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      JwtConfiguration: { Issuer: issuer, Audience: ['orderstream'] },
+    });
+    expect(unacknowledgedNagFindings(stack)).toEqual([]);
+  });
+});
+
 describe('cdk-nag check', () => {
   it('reports an unacknowledged finding (the check is live)', () => {
     // Prepare: a bucket without SSL enforcement nor access logs, nothing acknowledged
@@ -210,6 +247,21 @@ describe('OrderstreamStack props validation', () => {
     ['JWT without audience', { apiAuth: 'JWT', jwtIssuer: 'https://issuer.example.com' }, /non-empty jwtAudience/],
     ['JWT settings in IAM mode', { jwtIssuer: 'https://issuer.example.com' }, /only valid with auth 'JWT'/],
     ['unknown auth mode', { apiAuth: 'COGNITO' as never }, /auth must be 'IAM' or 'JWT'/],
+    [
+      'JWT route scopes in IAM mode',
+      { jwtRouteScopes: { 'POST /orders': ['orders/write'] } },
+      /routeScopes are only valid with auth 'JWT'/,
+    ],
+    [
+      'a loopback http:// issuer at a deployed stage',
+      { stageName: 'prod', apiAuth: 'JWT', jwtIssuer: 'http://127.0.0.1:4100', jwtAudience: ['a'] },
+      /jwtIssuer 'http:\/\/127\.0\.0\.1:4100' is a loopback http:\/\/ issuer, allowed only for stage 'local'.*stage 'prod' needs an https:\/\/ issuer/,
+    ],
+    [
+      'a non-loopback http:// issuer at stage local',
+      { stageName: 'local', apiAuth: 'JWT', jwtIssuer: 'http://issuer.example.com', jwtAudience: ['a'] },
+      /needs jwtIssuer, an https:\/\/ URL/,
+    ],
     ['zero throttling rate', { apiThrottlingRateLimit: 0 }, /throttlingRateLimit must be a positive number/],
     ['failed-record expiration of 0 days', { failedRecordsExpiration: Duration.days(0) }, /failedRecordsExpiration/],
     ['a step deadline under 10 s', { sagaStepTimeout: Duration.seconds(5) }, /sagaStepTimeout must be whole seconds/],

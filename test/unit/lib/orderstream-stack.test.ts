@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { ROUTE_KEYS } from '../../../lambdas/contract/routes';
+import { ROUTE_KEYS, ROUTE_TABLE, type RouteAuth } from '../../../lambdas/contract/routes';
 import { CONSUMER_SERVICES, TABLE_ENV } from '../../../lib/services';
 import {
   asArray,
@@ -346,6 +346,77 @@ describe('OrderstreamStack (default props)', () => {
     });
   });
 
+  describe('route invoke policies (from the route table)', () => {
+    const policies = resourcesOfType(template, 'AWS::IAM::ManagedPolicy');
+    const [apiId] = Object.keys(resourcesOfType(template, 'AWS::ApiGatewayV2::Api'));
+    /** The execute-api ARN of a route, derived here from the route key: each {param} segment is one `*`. */
+    const arnOf = (routeKey: string) => {
+      const [method, path] = routeKey.split(' ') as [string, string];
+      const resourcePath = `/$default/${method}${path.replace(/\{[^}/]+\}/g, '*')}`;
+      return {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':execute-api:',
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            ':',
+            { Ref: apiId },
+            resourcePath,
+          ],
+        ],
+      };
+    };
+    const sorted = (values: unknown[]): string[] => values.map((value) => JSON.stringify(value)).sort();
+    const grantedBy = (logicalId: string): unknown[] => {
+      const statements = asArray<any>(policies[logicalId]?.Properties.PolicyDocument.Statement);
+      expect(statements).toHaveLength(1);
+      expect(statements[0]).toMatchObject({ Effect: 'Allow', Action: 'execute-api:Invoke' });
+      return asArray(statements[0].Resource);
+    };
+    const lastPartOf = (arn: unknown): string =>
+      (arn as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1].at(-1) as string;
+
+    it('are exactly the pinned customer and admin policies, each with a description', () => {
+      expect(Object.keys(policies).sort()).toEqual(['AdminRoutesInvokePolicy', 'CustomerRoutesInvokePolicy']);
+      for (const policy of Object.values(policies)) expect(policy.Properties.Description).toMatch(/orderstream API/);
+    });
+
+    it.each<[string, RouteAuth]>([
+      ['CustomerRoutesInvokePolicy', 'customer'],
+      ['AdminRoutesInvokePolicy', 'admin'],
+    ])('%s allows execute-api:Invoke on exactly the %s routes of the route table', (logicalId, auth) => {
+      const routeKeys = ROUTE_KEYS.filter((routeKey) => ROUTE_TABLE[routeKey].auth === auth);
+
+      expect(routeKeys.length).toBeGreaterThan(0);
+      expect(sorted(grantedBy(logicalId))).toEqual(sorted(routeKeys.map(arnOf)));
+    });
+
+    it('name the routes as API Gateway does: stage, method, one * per path parameter segment', () => {
+      expect(grantedBy('CustomerRoutesInvokePolicy').map(lastPartOf).sort()).toEqual(
+        expect.arrayContaining(['/$default/GET/orders/*', '/$default/POST/orders', '/$default/POST/orders/*/cancel']),
+      );
+      expect(grantedBy('AdminRoutesInvokePolicy').map(lastPartOf).sort()).toEqual([
+        '/$default/POST/inventory/*/adjustments',
+        '/$default/PUT/inventory/*',
+      ]);
+    });
+
+    it('are stack outputs with descriptions', () => {
+      template.hasOutput('CustomerRoutesPolicyArn', {
+        Value: { Ref: 'CustomerRoutesInvokePolicy' },
+        Description: Match.stringLikeRegexp('customer routes'),
+      });
+      template.hasOutput('AdminRoutesPolicyArn', {
+        Value: { Ref: 'AdminRoutesInvokePolicy' },
+        Description: Match.stringLikeRegexp('admin routes'),
+      });
+    });
+  });
+
   describe('alarms and outputs', () => {
     it('alarm on iterator age, errors and failed records of every consumer and on API 5xx, to the encrypted SSL-only topic', () => {
       const alarms = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm'));
@@ -412,8 +483,10 @@ describe('OrderstreamStack (default props)', () => {
 
       expect(outputs).toEqual(
         [
+          'AdminRoutesPolicyArn',
           'AlarmTopicArn',
           'ApiUrl',
+          'CustomerRoutesPolicyArn',
           'FailedRecordsBucketName',
           'IdempotencyTableName',
           'InventoryTableName',

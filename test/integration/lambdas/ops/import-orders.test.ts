@@ -18,7 +18,7 @@ import { createActiveStream, createTable, readEnvelopes } from '../../../helpers
 import { useEmulators } from '../../../helpers/emulators';
 import { RefusingKinesis } from './refusing-kinesis';
 
-const projectDir = resolve(__dirname, '..', '..', '..');
+const projectDir = resolve(__dirname, '..', '..', '..', '..');
 const TABLE = 'import-inventory';
 
 /** A legacy order line: the POST /orders body plus legacyOrderId. */

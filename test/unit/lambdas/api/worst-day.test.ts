@@ -8,6 +8,7 @@ import { MAX_AVAILABLE } from '../../../../lambdas/domain/inventory';
 import { MAX_ORDER_TOTAL_CENTS, MAX_QUANTITY_PER_SKU, MAX_UNIT_PRICE_CENTS } from '../../../../lambdas/domain/pricing';
 import { EventEnvelopeSchema } from '../../../../lambdas/contract/envelope';
 import {
+  aCustomerOrderRequest,
   aJwtAuthorizer,
   anHttpEvent,
   anIamAuthorizer,
@@ -77,16 +78,22 @@ describe('Idempotency-Key scoped to the caller', () => {
   });
 
   it.each([
-    ['IAM principals', anIamAuthorizer('arn:aws:iam::1:user/ada'), anIamAuthorizer('arn:aws:iam::1:user/bob')],
-    ['JWT subjects', aJwtAuthorizer('ada'), aJwtAuthorizer('bob')],
-  ])('gives two %s using the same key and body two orders, neither seeing the other', async (_, ada, bob) => {
+    [
+      'IAM principals',
+      anIamAuthorizer('arn:aws:iam::1:user/ada'),
+      anIamAuthorizer('arn:aws:iam::1:user/bob'),
+      anOrderRequest(),
+    ],
+    // a JWT customer's body leaves customerId out: the token's subject is the customer
+    ['JWT subjects', aJwtAuthorizer('ada'), aJwtAuthorizer('bob'), aCustomerOrderRequest()],
+  ])('gives two %s using the same key and body two orders, neither seeing the other', async (_, ada, bob, body) => {
     // Prepare
     const { post, publisher } = setup();
 
     // Act
-    const first = await post(anOrderRequest(), key('shared-key'), ada);
-    const second = await post(anOrderRequest(), key('shared-key'), bob);
-    const adaAgain = await post(anOrderRequest(), key('shared-key'), ada);
+    const first = await post(body, key('shared-key'), ada);
+    const second = await post(body, key('shared-key'), bob);
+    const adaAgain = await post(body, key('shared-key'), ada);
 
     // Assess
     expect([first.status, second.status, adaAgain.status]).toEqual([202, 202, 202]);
@@ -99,9 +106,9 @@ describe('Idempotency-Key scoped to the caller', () => {
 
   it('does not refuse another caller whose key matches a key in use with another body (no 422 across callers)', async () => {
     const { post } = setup();
-    await post(anOrderRequest(), key('k-1'), aJwtAuthorizer('ada'));
+    await post(aCustomerOrderRequest(), key('k-1'), aJwtAuthorizer('ada'));
     const other = await post(
-      anOrderRequest({ items: [{ sku: 'SKU-B', quantity: 1 }] }),
+      aCustomerOrderRequest({ items: [{ sku: 'SKU-B', quantity: 1 }] }),
       key('k-1'),
       aJwtAuthorizer('bob'),
     );

@@ -1,4 +1,4 @@
-import { OrderApi } from '../../../../lambdas/api/order-api';
+import { OrderApi, SERVICE_VIEWER } from '../../../../lambdas/api/order-api';
 import { PlaceOrderRequestSchema } from '../../../../lambdas/api/schemas';
 import { decideSaga } from '../../../../lambdas/domain/order-saga';
 import { causedBy, originEvent, parseEnvelope } from '../../../../lambdas/contract/envelope';
@@ -84,9 +84,12 @@ describe('envelope traceId', () => {
     it('ORDER_CREATED and ORDER_CANCEL_REQUESTED carry the request trace id', async () => {
       const { api, publisher, orders } = setUp(TRACE_ID);
 
-      const placed = await api.placeOrder(PlaceOrderRequestSchema.parse(anOrderRequest()), { caller: 'c' });
+      const placed = await api.placeOrder(PlaceOrderRequestSchema.parse(anOrderRequest()), {
+        caller: 'c',
+        viewer: SERVICE_VIEWER,
+      });
       orders.views.set(placed.orderId, anOrderView({ orderId: placed.orderId }));
-      await api.requestCancellation(placed.orderId);
+      await api.requestCancellation(placed.orderId, SERVICE_VIEWER);
 
       expect(publisher.published.map((event) => [event.eventType, event.traceId])).toEqual([
         ['ORDER_CREATED', TRACE_ID],
@@ -98,7 +101,7 @@ describe('envelope traceId', () => {
     it('leave the field out when the request was not traced (tracing off, locally)', async () => {
       const { api, publisher } = setUp(undefined);
 
-      await api.placeOrder(PlaceOrderRequestSchema.parse(anOrderRequest()), { caller: 'c' });
+      await api.placeOrder(PlaceOrderRequestSchema.parse(anOrderRequest()), { caller: 'c', viewer: SERVICE_VIEWER });
 
       expect(Object.keys(publisher.published[0])).not.toContain('traceId');
     });
