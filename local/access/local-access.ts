@@ -10,7 +10,13 @@ import {
   type RequiredAuthorization,
 } from '../iam';
 import type { LocalTemplate } from '../template';
-import { AccessChecker, type AccessDenial, type AccessMode, type AccessPrincipal } from './access-checker';
+import {
+  AccessChecker,
+  type AccessDenial,
+  type AccessMode,
+  type AccessPrincipal,
+  type ResourcePolicy,
+} from './access-checker';
 import {
   bucketPolicyByArn,
   type FunctionRole,
@@ -62,15 +68,21 @@ export class LocalAccess {
 
   public constructor(private readonly options: LocalAccessOptions) {
     const { template } = options;
+    // Resolved once per ARN: every put to the encrypted stream asks for the key policy.
+    const resourcePolicies = new Map<string, ResourcePolicy | undefined>();
+    const resourcePolicyOf = (arn: string): ResourcePolicy | undefined => {
+      const keyPolicy = arn.startsWith('arn:aws:kms:') ? keyPolicyByArn(template, arn) : undefined;
+      if (keyPolicy) return { policy: keyPolicy, mustAllow: true };
+      const bucketArn = /^(arn:aws:s3:::[^/]+)/.exec(arn)?.[1];
+      const bucketPolicy = bucketArn ? bucketPolicyByArn(template, bucketArn) : undefined;
+      return bucketPolicy ? { policy: bucketPolicy, mustAllow: false } : undefined;
+    };
     this.checker = new AccessChecker({
       mode: options.mode,
       log: options.log,
       resourcePolicyOf: (arn) => {
-        const keyPolicy = arn.startsWith('arn:aws:kms:') ? keyPolicyByArn(template, arn) : undefined;
-        if (keyPolicy) return { policy: keyPolicy, mustAllow: true };
-        const bucketArn = /^(arn:aws:s3:::[^/]+)/.exec(arn)?.[1];
-        const bucketPolicy = bucketArn ? bucketPolicyByArn(template, bucketArn) : undefined;
-        return bucketPolicy ? { policy: bucketPolicy, mustAllow: false } : undefined;
+        if (!resourcePolicies.has(arn)) resourcePolicies.set(arn, resourcePolicyOf(arn));
+        return resourcePolicies.get(arn);
       },
     });
     const apiPrincipals = (options.apiPrincipals ?? []).map(
