@@ -101,8 +101,8 @@ export class LocalAccess {
     this.principals = [...apiPrincipals, ...functionPrincipals.map(([principal]) => principal)];
     this.byAccessKey = new Map(this.principals.map((principal) => [principal.accessKeyId, principal]));
     this.byFunctionName = new Map(functionPrincipals.map(([principal, fn]) => [fn.functionName, principal]));
-    this.tables = tablesOf(template);
-    this.streams = streamsOf(template, options.region);
+    this.tables = tablesOf(template, options.region, options.accountId);
+    this.streams = streamsOf(template, options.region, options.accountId);
   }
 
   /** The principal an access key stands for. */
@@ -207,7 +207,7 @@ function functionPrincipal(
 }
 
 /** Tables by name: ARN and partition key (of the table and of each index). */
-function tablesOf(template: LocalTemplate): DynamoDbTables {
+function tablesOf(template: LocalTemplate, region: string, accountId: string): DynamoDbTables {
   const keys = new Map<string, string | undefined>();
   const arns = new Map<string, string>();
   for (const { logicalId, resource } of template.resourcesOfType('AWS::DynamoDB::Table')) {
@@ -222,7 +222,7 @@ function tablesOf(template: LocalTemplate): DynamoDbTables {
   const nameOf = (tableName: string): string => tableName.replace(/^arn:aws:dynamodb:[^:]*:\d+:table\//, '');
   return {
     arnOf: (tableName) =>
-      arns.get(nameOf(tableName)) ?? `arn:aws:dynamodb:us-east-1:000000000000:table/${nameOf(tableName)}`,
+      arns.get(nameOf(tableName)) ?? `arn:aws:dynamodb:${region}:${accountId}:table/${nameOf(tableName)}`,
     partitionKeyOf: (tableName, indexName) =>
       keys.get(indexName ? `${nameOf(tableName)}/index/${indexName}` : nameOf(tableName)),
   };
@@ -234,7 +234,7 @@ function hashKeyOf(keySchema: unknown): string | undefined {
 }
 
 /** Streams by name or ARN, and the customer-managed key of an encrypted stream. */
-function streamsOf(template: LocalTemplate, region: string): KinesisStreams {
+function streamsOf(template: LocalTemplate, region: string, accountId: string): KinesisStreams {
   const byName = new Map<string, { arn: string; keyArn?: string }>();
   for (const { logicalId, resource } of template.resourcesOfType('AWS::Kinesis::Stream')) {
     const encryption = (resource.Properties?.StreamEncryption ?? undefined) as { KeyId?: unknown } | undefined;
@@ -251,7 +251,7 @@ function streamsOf(template: LocalTemplate, region: string): KinesisStreams {
     region,
     arnOf: (nameOrArn) =>
       find(nameOrArn)?.arn ??
-      (nameOrArn.startsWith('arn:') ? nameOrArn : `arn:aws:kinesis:${region}:000000000000:stream/${nameOrArn}`),
+      (nameOrArn.startsWith('arn:') ? nameOrArn : `arn:aws:kinesis:${region}:${accountId}:stream/${nameOrArn}`),
     keyArnOf: (streamArn) => find(streamArn)?.keyArn,
   };
 }
