@@ -1,6 +1,13 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { OrderView } from '../../lambdas/domain/order-status';
-import type { IdempotentRunner, PlacedOrder, ScopedIdempotencyKey } from '../../lambdas/api/order-api';
+import {
+  type IdempotentRunner,
+  OrderApi,
+  type PlacedOrder,
+  type ScopedIdempotencyKey,
+} from '../../lambdas/api/order-api';
+import { createRouter } from '../../lambdas/api/router';
+import { apiRoutes } from '../../lambdas/api/routes';
 import type { PlaceOrderRequest } from '../../lambdas/api/schemas';
 import type { Catalog, CatalogItem, CatalogWriteResult, ExpectedVersion } from '../../lambdas/ports/catalog';
 import { PublishError, type EventPublisher } from '../../lambdas/ports/event-publisher';
@@ -272,4 +279,21 @@ export function anOrderView(overrides: Partial<OrderView> = {}): OrderView {
     version: 1,
     ...overrides,
   };
+}
+
+/**
+ * The API's routes on port fakes, as the route-level tests drive them: two SKUs in the catalogue
+ * (SKU-A 10 at 1250, SKU-B 3 at 500), a recording publisher, an in-memory read model and idempotency.
+ */
+export function routedApiOnFakes() {
+  const catalog = new InMemoryCatalog([
+    { sku: 'SKU-A', available: 10, priceCents: 1250 },
+    { sku: 'SKU-B', available: 3, priceCents: 500 },
+  ]);
+  const publisher = new RecordingPublisher();
+  const orders = new InMemoryOrderReadModel();
+  const idempotent = inMemoryIdempotency();
+  const api = new OrderApi({ catalog, publisher, orders, idempotent });
+  const route = createRouter(apiRoutes(api), { error: jest.fn(), warn: jest.fn() });
+  return { catalog, publisher, orders, idempotent, api, route };
 }

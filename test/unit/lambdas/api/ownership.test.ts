@@ -1,11 +1,5 @@
-import {
-  CustomerIdRequiredError,
-  OrderApi,
-  orderIdForIdempotencyKey,
-  SERVICE_VIEWER,
-} from '../../../../lambdas/api/order-api';
-import { createRouter, toProblem } from '../../../../lambdas/api/router';
-import { apiRoutes } from '../../../../lambdas/api/routes';
+import { CustomerIdRequiredError, orderIdForIdempotencyKey, SERVICE_VIEWER } from '../../../../lambdas/api/order-api';
+import { toProblem } from '../../../../lambdas/api/router';
 import { PlaceOrderRequestSchema } from '../../../../lambdas/api/schemas';
 import type { OrderStatus } from '../../../../lambdas/domain/order-status';
 import {
@@ -15,10 +9,7 @@ import {
   anIamAuthorizer,
   anOrderRequest,
   anOrderView,
-  InMemoryCatalog,
-  InMemoryOrderReadModel,
-  inMemoryIdempotency,
-  RecordingPublisher,
+  routedApiOnFakes,
 } from '../../../helpers/api-fakes';
 
 /**
@@ -28,15 +19,7 @@ import {
  * without auth are trusted services acting for any customer.
  */
 function setup() {
-  const catalog = new InMemoryCatalog([
-    { sku: 'SKU-A', available: 10, priceCents: 1250 },
-    { sku: 'SKU-B', available: 3, priceCents: 500 },
-  ]);
-  const publisher = new RecordingPublisher();
-  const orders = new InMemoryOrderReadModel();
-  const idempotent = inMemoryIdempotency();
-  const api = new OrderApi({ catalog, publisher, orders, idempotent });
-  const route = createRouter(apiRoutes(api), { error: jest.fn(), warn: jest.fn() });
+  const { api, publisher, orders, route } = routedApiOnFakes();
   return { api, publisher, orders, route };
 }
 

@@ -1,7 +1,5 @@
 import { ANONYMOUS_SCOPE, callerScope } from '../../../../lambdas/api/caller';
-import { OrderApi, orderCreatedEventId, orderIdForIdempotencyKey } from '../../../../lambdas/api/order-api';
-import { createRouter } from '../../../../lambdas/api/router';
-import { apiRoutes } from '../../../../lambdas/api/routes';
+import { orderCreatedEventId, orderIdForIdempotencyKey } from '../../../../lambdas/api/order-api';
 import { MAX_ORDER_LINES, type PlaceOrderRequest } from '../../../../lambdas/api/schemas';
 import { EventPayloadSchemas } from '../../../../lambdas/contract/events';
 import { MAX_AVAILABLE } from '../../../../lambdas/domain/inventory';
@@ -15,10 +13,7 @@ import {
   anOrderRequest,
   anOrderView,
   aPublishError,
-  InMemoryCatalog,
-  InMemoryOrderReadModel,
-  inMemoryIdempotency,
-  RecordingPublisher,
+  routedApiOnFakes,
 } from '../../../helpers/api-fakes';
 
 /**
@@ -27,15 +22,7 @@ import {
  * and bounds that keep every accepted order processable.
  */
 function setup() {
-  const catalog = new InMemoryCatalog([
-    { sku: 'SKU-A', available: 10, priceCents: 1250 },
-    { sku: 'SKU-B', available: 3, priceCents: 500 },
-  ]);
-  const publisher = new RecordingPublisher();
-  const orders = new InMemoryOrderReadModel();
-  const idempotent = inMemoryIdempotency();
-  const api = new OrderApi({ catalog, publisher, orders, idempotent });
-  const route = createRouter(apiRoutes(api), { error: jest.fn(), warn: jest.fn() });
+  const { catalog, publisher, orders, idempotent, route } = routedApiOnFakes();
   /** POST /orders as a caller would send it; the answer with its parsed body. */
   const post = async (body: unknown, headers: Record<string, string> = {}, authorizer?: Record<string, unknown>) => {
     const response = await route(anHttpEvent('POST /orders', { body, headers, ...(authorizer ? { authorizer } : {}) }));
