@@ -40,6 +40,7 @@ import { consumersBenchmark } from './consumers';
 import { e2eBenchmark } from './e2e';
 import { alternate, median, newReport, writeReport, type Report } from './report';
 import { type SynthesizedApp, synthesizeForBench } from './synthesized';
+import { SILENT_LOG } from '../lambdas/ports/log';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 500);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -157,7 +158,7 @@ async function consumeBenchmark(emulators: RunningEmulators, report: Report): Pr
     new SimulatedPaymentGateway(),
     new DynamoDbOutcomeLedger(DynamoDBDocumentClient.from(dynamodb), 'bench-ledger'),
     { publish: async () => undefined },
-    { info: () => undefined, warn: () => undefined },
+    SILENT_LOG,
   );
   const natural: RecordHandlers = { PROCESS_PAYMENT: (event) => payments.processPayment(event) };
   // What every consumer used to wrap around its handler: Powertools idempotency keyed on eventId.

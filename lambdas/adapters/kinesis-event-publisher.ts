@@ -240,25 +240,36 @@ export class KinesisEventPublisher implements EventPublisher {
   }
 }
 
+export interface PublisherEnvironment {
+  /** @default the function's shared client (runtime/aws-clients.ts) */
+  readonly client?: KinesisClient;
+  /** @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
 /**
  * The publisher configured from the function's environment: STREAM_NAME, and optionally
  * PUBLISH_DEADLINE_MS (a positive integer; @default `defaultDeadlineMs`).
  */
-export function eventPublisherFromEnv(defaultDeadlineMs = DEFAULT_PUBLISH_DEADLINE_MS): KinesisEventPublisher {
-  const configured = process.env[ENV.publishDeadlineMs];
+export function eventPublisherFromEnv(
+  { client, env = process.env }: PublisherEnvironment = {},
+  defaultDeadlineMs = DEFAULT_PUBLISH_DEADLINE_MS,
+): KinesisEventPublisher {
+  const configured = env[ENV.publishDeadlineMs];
   const deadlineMs = configured === undefined || configured === '' ? defaultDeadlineMs : Number(configured);
   if (!(Number.isInteger(deadlineMs) && deadlineMs > 0)) {
     throw new Error(`${ENV.publishDeadlineMs} must be a positive integer (milliseconds), got '${configured}'`);
   }
-  return new KinesisEventPublisher({ client: kinesisClient(), streamName: requiredEnv(ENV.streamName), deadlineMs });
+  const streamName = requiredEnv(ENV.streamName, env);
+  return new KinesisEventPublisher({ client: client ?? kinesisClient(), streamName, deadlineMs });
 }
 
 /**
  * A stream consumer's publisher: the concurrent records of a batch share PutRecords calls
  * (CoalescingEventPublisher), with the consumers' longer deadline (CONSUMER_PUBLISH_DEADLINE_MS).
  */
-export function consumerEventPublisherFromEnv(): EventPublisher {
-  return new CoalescingEventPublisher(eventPublisherFromEnv(CONSUMER_PUBLISH_DEADLINE_MS));
+export function consumerEventPublisherFromEnv(environment: PublisherEnvironment = {}): EventPublisher {
+  return new CoalescingEventPublisher(eventPublisherFromEnv(environment, CONSUMER_PUBLISH_DEADLINE_MS));
 }
 
 /** One record as Kinesis stores it. */

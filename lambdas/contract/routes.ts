@@ -27,11 +27,14 @@ export const ROUTE_TABLE = {
 
 export type RouteKey = keyof typeof ROUTE_TABLE;
 
+/** A route table: the shape of ROUTE_TABLE, for code that derives from any table (the API construct). */
+export type RouteTable = Readonly<Record<string, RouteSpec>>;
+
 /** The HTTP methods a route key may start with. */
 export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** A route key split into its method and path template. */
-export function parseRouteKey(routeKey: RouteKey): { readonly method: RouteMethod; readonly path: string } {
+export function parseRouteKey(routeKey: string): { readonly method: RouteMethod; readonly path: string } {
   const [method, path] = routeKey.split(' ') as [RouteMethod, string];
   return { method, path };
 }

@@ -3,18 +3,10 @@ import { consumerEventPublisherFromEnv } from '../adapters/kinesis-event-publish
 import { documentClient } from '../runtime/aws-clients';
 import { tableName } from '../runtime/config';
 import { logger } from '../runtime/powertools';
-import { createStreamConsumer } from '../runtime/stream-consumer';
-import { InventoryService } from './inventory-service';
+import { createInventoryConsumer } from './consumer';
 
-const inventory = new InventoryService(
-  new DynamoDbInventory(documentClient(), { tableName: tableName('inventory') }),
-  consumerEventPublisherFromEnv(),
-  logger,
-);
-
-export const handler = createStreamConsumer({
-  handlers: {
-    RESERVE_INVENTORY: (event) => inventory.reserve(event),
-    RELEASE_INVENTORY: (event) => inventory.release(event),
-  },
+export const handler = createInventoryConsumer({
+  store: new DynamoDbInventory(documentClient(), { tableName: tableName('inventory') }),
+  publisher: consumerEventPublisherFromEnv(),
+  log: logger,
 });

@@ -39,8 +39,13 @@ export function documentClient(): DynamoDBDocumentClient {
  * inside publisher retries multiplied into 18 calls and ~7 s of back-off).
  */
 export function kinesisClient(): KinesisClient {
+  kinesis ??= tracer.captureAWSv3Client(createKinesisClient());
+  return kinesis;
+}
+
+/** A new client configured as the function's (tests build their own with another endpoint). */
+export function createKinesisClient(endpoint?: string): KinesisClient {
   // PutRecords over HTTP/1.1: HTTP/2 buys nothing for unary calls, and kinesis-mock
   // (the local emulator) only speaks HTTP/1.1 on its plain port.
-  kinesis ??= tracer.captureAWSv3Client(new KinesisClient({ requestHandler: boundedRequestHandler(), maxAttempts: 1 }));
-  return kinesis;
+  return new KinesisClient({ requestHandler: boundedRequestHandler(), maxAttempts: 1, endpoint });
 }

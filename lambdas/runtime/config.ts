@@ -3,8 +3,8 @@ import type { IntegerRange } from '../contract/limits';
 
 /** The one place handlers read configuration from: fail loudly at init, not mid-batch. */
 
-export function requiredEnv(name: string): string {
-  const value = process.env[name];
+export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
   if (value === undefined || value.trim() === '') {
     throw new Error(`Missing required environment variable ${name}: set it in the function's configuration`);
   }

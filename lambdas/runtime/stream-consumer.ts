@@ -45,6 +45,15 @@ export interface StreamConsumerOptions {
   readonly concurrency?: number;
 }
 
+/** What a service's composition function passes through to its stream consumer (tests pin them). */
+export type StreamConsumerSettings = Omit<StreamConsumerOptions, 'handlers'>;
+
+/** A Kinesis consumer Lambda handler with a partial batch response. */
+export type StreamConsumerHandler = (
+  event: KinesisStreamEvent,
+  context: Context,
+) => Promise<KinesisStreamBatchResponse>;
+
 /** The same handler for each of `eventTypes` (a consumer whose use case dispatches itself). */
 export function handleAll(
   eventTypes: readonly EventType[],
@@ -93,9 +102,7 @@ export class BlockedByEarlierFailureError extends Error {
  * (A per-record Powertools idempotency record cost x117 the bare consumer and its
  * in-progress lock outlived a crashed invocation, parking redeliveries until they failed.)
  */
-export function createStreamConsumer(
-  options: StreamConsumerOptions,
-): (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse> {
+export function createStreamConsumer(options: StreamConsumerOptions): StreamConsumerHandler {
   const faults = options.faults === null ? undefined : (options.faults ?? faultInjectorFromEnv());
   const concurrency =
     options.concurrency ?? integerEnv(ENV.consumerConcurrency, DEFAULT_CONSUMER_CONCURRENCY, CONSUMER_CONCURRENCY);

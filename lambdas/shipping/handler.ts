@@ -1,23 +1,16 @@
+import { CoalescingItemReader } from '../adapters/dynamodb-coalescing-item-reader';
 import { DynamoDbOutcomeLedger } from '../adapters/dynamodb-outcome-ledger';
 import { consumerEventPublisherFromEnv } from '../adapters/kinesis-event-publisher';
-import { CoalescingItemReader } from '../adapters/dynamodb-coalescing-item-reader';
 import { SimulatedShippingProvider } from '../adapters/simulated-shipping-provider';
 import { documentClient } from '../runtime/aws-clients';
 import { tableName } from '../runtime/config';
 import { logger } from '../runtime/powertools';
-import { createStreamConsumer } from '../runtime/stream-consumer';
-import { ShippingService } from './shipping-service';
+import { createShippingConsumer } from './consumer';
 
 /** The simulator is the only carrier today; a real one is another ShippingProvider adapter. */
-const shipping = new ShippingService(
-  new SimulatedShippingProvider(),
-  new DynamoDbOutcomeLedger(documentClient(), tableName('ledger'), new CoalescingItemReader(documentClient())),
-  consumerEventPublisherFromEnv(),
-  logger,
-);
-
-export const handler = createStreamConsumer({
-  handlers: {
-    SHIP_ORDER: (event) => shipping.shipOrder(event),
-  },
+export const handler = createShippingConsumer({
+  carrier: new SimulatedShippingProvider(),
+  ledger: new DynamoDbOutcomeLedger(documentClient(), tableName('ledger'), new CoalescingItemReader(documentClient())),
+  publisher: consumerEventPublisherFromEnv(),
+  log: logger,
 });

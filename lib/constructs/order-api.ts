@@ -11,7 +11,14 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/contract/environment';
-import { parseRouteKey, ROUTE_KEYS, ROUTE_TABLE, type RouteAuth, type RouteKey } from '../../lambdas/contract/routes';
+import {
+  parseRouteKey,
+  ROUTE_KEYS,
+  ROUTE_TABLE,
+  type RouteAuth,
+  type RouteKey,
+  type RouteTable,
+} from '../../lambdas/contract/routes';
 import { DEFAULT_PUBLISH_DEADLINE_MS } from '../../lambdas/ports/event-publisher';
 
 /**
@@ -86,7 +93,7 @@ export function isLoopbackHttpIssuer(issuer: string): boolean {
  * The execute-api resource path of a route, e.g. `GET/orders/*`: each `{param}` segment becomes `*`,
  * since a parameter's values are not known in advance.
  */
-export function invokeResourcePath(routeKey: RouteKey): string {
+export function invokeResourcePath(routeKey: string): string {
   const { method, path } = parseRouteKey(routeKey);
   return `${method}${path.replace(/\{[^}/]+\}/g, '*')}`;
 }
@@ -95,7 +102,7 @@ export function invokeResourcePath(routeKey: RouteKey): string {
  * Whether an IAM resource pattern over route paths lets a caller invoke a route: IAM's `*` matches
  * any characters, '/' included, so `GET/orders/*` would also cover a `GET /orders/{id}/secret`.
  */
-function patternCovers(pattern: string, routeKey: RouteKey): boolean {
+function patternCovers(pattern: string, routeKey: string): boolean {
   const request = invokeResourcePath(routeKey).replace(/\*/g, 'x'); // a request with any parameter value
   const escaped = pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   return new RegExp(`^${escaped.join('.*')}$`).test(request);
@@ -104,6 +111,13 @@ function patternCovers(pattern: string, routeKey: RouteKey): boolean {
 export interface OrderHttpApiProps {
   /** The function that serves every route (payload format 2.0). */
   readonly handler: lambda.IFunction;
+
+  /**
+   * The routes and who may call each. The function's router serves ROUTE_TABLE, so another table
+   * is for tests of what the construct derives from it (routes, invoke policies).
+   * @default ROUTE_TABLE (lambdas/contract/routes.ts)
+   */
+  readonly routeTable?: RouteTable;
 
   /**
    * Authorization of the non-admin routes: 'IAM' = AWS_IAM (SigV4-signed requests),
@@ -201,9 +215,12 @@ export class OrderHttpApi extends Construct {
   public readonly serverErrorAlarm: cloudwatch.Alarm;
   /** Base URL of the API (the `$default` stage), ending with '/'. */
   public readonly url: string;
+  /** The routes this API serves (props.routeTable). */
+  private readonly routeTable: RouteTable;
 
   public constructor(scope: Construct, id: string, props: OrderHttpApiProps) {
     super(scope, id);
+    this.routeTable = props.routeTable ?? ROUTE_TABLE;
     const auth = props.auth ?? 'IAM';
     if (auth !== 'IAM' && auth !== 'JWT') {
       throw new Error(`OrderHttpApi: auth must be 'IAM' or 'JWT'; got '${String(auth)}'`);
@@ -293,9 +310,9 @@ export class OrderHttpApi extends Construct {
             jwtAudience: [...(props.jwtAudience as readonly string[])],
           })
         : iamAuthorizer;
-    for (const routeKey of ROUTE_KEYS) {
+    for (const [routeKey, spec] of Object.entries(this.routeTable)) {
       const { method, path } = parseRouteKey(routeKey);
-      const isAdmin = ROUTE_TABLE[routeKey].auth === 'admin';
+      const isAdmin = spec.auth === 'admin';
       const scopes = isAdmin ? undefined : routeScopes[routeKey as CustomerRouteKey];
       this.httpApi.addRoutes({
         path,
@@ -339,10 +356,13 @@ export class OrderHttpApi extends Construct {
    * customer route's pattern would also cover an admin route (IAM's `*` spans '/').
    */
   private routesInvokePolicy(id: string, auth: RouteAuth, description: string): iam.ManagedPolicy {
-    const routeKeys = ROUTE_KEYS.filter((routeKey) => ROUTE_TABLE[routeKey].auth === auth);
-    const patterns = routeKeys.map(invokeResourcePath);
+    const routesOf = (wanted: RouteAuth) =>
+      Object.entries(this.routeTable)
+        .filter(([, spec]) => spec.auth === wanted)
+        .map(([routeKey]) => routeKey);
+    const patterns = routesOf(auth).map(invokeResourcePath);
     if (auth === 'customer') {
-      const adminRoutes = ROUTE_KEYS.filter((routeKey) => ROUTE_TABLE[routeKey].auth === 'admin');
+      const adminRoutes = routesOf('admin');
       for (const pattern of patterns) {
         const covered = adminRoutes.find((routeKey) => patternCovers(pattern, routeKey));
         if (covered) {

@@ -44,10 +44,3 @@ export class RecordingPublisher implements EventPublisher {
     return this.published.map((e) => e.eventType);
   }
 }
-
-export const silentLog = {
-  info: () => undefined,
-  warn: () => undefined,
-  debug: () => undefined,
-  error: () => undefined,
-};

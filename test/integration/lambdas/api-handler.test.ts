@@ -20,6 +20,7 @@ import {
   anOrderView,
 } from '../../helpers/api-fakes';
 import { startFaultyProxy } from '../../helpers/faulty-endpoints';
+import { apiHandlerOn, type FunctionWiring } from '../../helpers/functions';
 import { expireIdempotencyRecordOf } from '../../helpers/idempotency-records';
 import { aLambdaContext } from '../../helpers/kinesis-events';
 
@@ -29,9 +30,8 @@ const STREAM = 'orderstream-api-test';
 const TABLES = { orders: 'orders', inventory: 'inventory', idempotency: 'idempotency' };
 
 /**
- * The API function as deployed: lambdas/api/handler.ts wired from its environment, with the
- * real KinesisEventPublisher, DynamoDB adapters and Powertools idempotency, pointed at the
- * emulators through AWS_ENDPOINT_URL_* (as the local runtime does).
+ * The API function composed as lambdas/api/handler.ts composes it (createApiHandler), with the
+ * real KinesisEventPublisher, DynamoDB adapters and Powertools idempotency, on the emulators.
  */
 describe('API handler against kinesis-mock and DynamoDB Local', () => {
   const fixture = useEmulators();
@@ -44,14 +44,8 @@ describe('API handler against kinesis-mock and DynamoDB Local', () => {
     await createTable(dynamodb, TABLES.orders, [['orderId', 'HASH']]);
     await createTable(dynamodb, TABLES.inventory, [['pk', 'HASH']]);
     await createTable(dynamodb, TABLES.idempotency, [['id', 'HASH']]);
-    restoreEnv = pointSdkAtEmulators(emulators, {
-      AWS_LAMBDA_FUNCTION_NAME: 'orderstream-api',
-      STREAM_NAME: STREAM,
-      ORDERS_TABLE: TABLES.orders,
-      INVENTORY_TABLE: TABLES.inventory,
-      IDEMPOTENCY_TABLE: TABLES.idempotency,
-    });
-    handler = loadHandler();
+    restoreEnv = pointSdkAtEmulators(emulators, { AWS_LAMBDA_FUNCTION_NAME: 'orderstream-api' });
+    handler = apiHandler();
     for (const [sku, priceCents] of [
       ['SKU-A', 1250],
       ['SKU-B', 500],
@@ -67,6 +61,17 @@ describe('API handler against kinesis-mock and DynamoDB Local', () => {
   afterAll(() => {
     restoreEnv();
   });
+
+  /** The API function as handler.ts composes it, on the emulators (`overrides`: a broken stream or endpoint). */
+  function apiHandler(overrides: Partial<FunctionWiring> = {}): Handler {
+    return apiHandlerOn({
+      dynamodb: fixture().dynamodb,
+      kinesisEndpoint: fixture().emulators.kinesisEndpoint,
+      streamName: STREAM,
+      tables: TABLES,
+      ...overrides,
+    });
+  }
 
   async function call(
     event: APIGatewayProxyEventV2,
@@ -207,9 +212,7 @@ describe('API handler against kinesis-mock and DynamoDB Local', () => {
 
   it('answers 503 with Retry-After when the stream cannot take the event', async () => {
     // Prepare: the same function configured with a stream that does not exist
-    process.env.STREAM_NAME = 'no-such-stream';
-    const broken = loadHandler();
-    process.env.STREAM_NAME = STREAM;
+    const broken = apiHandler({ streamName: 'no-such-stream' });
 
     // Act
     const response = await broken(
@@ -224,17 +227,6 @@ describe('API handler against kinesis-mock and DynamoDB Local', () => {
   });
 
   describe('worst day', () => {
-    /** Runs `act` with a handler loaded under `environment` (e.g. another Kinesis endpoint), then restores it. */
-    async function withHandler<T>(environment: Record<string, string>, act: (h: Handler) => Promise<T>): Promise<T> {
-      const saved = { ...process.env };
-      Object.assign(process.env, environment);
-      try {
-        return await act(loadHandler());
-      } finally {
-        process.env = saved;
-      }
-    }
-
     const eventIdsOf = async (orderId: string) =>
       (await readEnvelopes(fixture().kinesis, STREAM, ofOrder(orderId))).map((record) => record.envelope.eventId);
 
@@ -334,8 +326,10 @@ describe('API handler against kinesis-mock and DynamoDB Local', () => {
       // Prepare: the first attempt's record went to a stream nobody reads (as if lost in a crash)
       await createActiveStream(fixture().kinesis, 'orderstream-lost');
       const headers = { 'idempotency-key': 'it-lost-record' };
-      const first = await withHandler({ STREAM_NAME: 'orderstream-lost' }, async (lost) =>
-        lost(anHttpEvent('POST /orders', { body: anOrderRequest(), headers }), aLambdaContext('orderstream-api')),
+      const lost = apiHandler({ streamName: 'orderstream-lost' });
+      const first = await lost(
+        anHttpEvent('POST /orders', { body: anOrderRequest(), headers }),
+        aLambdaContext('orderstream-api'),
       );
       const orderId = JSON.parse(first.body ?? '{}').orderId as string;
 
@@ -354,9 +348,10 @@ describe('API handler against kinesis-mock and DynamoDB Local', () => {
       const proxy = await startFaultyProxy(fixture().emulators.kinesisEndpoint, 'swallow-responses');
       const headers = { 'idempotency-key': 'it-timeout' };
       const started = Date.now();
-      const failed = await withHandler(
-        { AWS_ENDPOINT_URL_KINESIS: proxy.url, PUBLISH_DEADLINE_MS: '700' },
-        async (cut) => cut(anHttpEvent('POST /orders', { body: anOrderRequest(), headers }), aLambdaContext('api')),
+      const cut = apiHandler({ kinesisEndpoint: proxy.url, publishDeadlineMs: 700 });
+      const failed = await cut(
+        anHttpEvent('POST /orders', { body: anOrderRequest(), headers }),
+        aLambdaContext('api'),
       ).finally(() => proxy.close());
       const elapsedMs = Date.now() - started;
       const problem = JSON.parse(failed.body ?? '{}');
@@ -415,11 +410,3 @@ describe('API handler against kinesis-mock and DynamoDB Local', () => {
     });
   });
 });
-
-function loadHandler(): Handler {
-  let loaded: Handler | undefined;
-  jest.isolateModules(() => {
-    loaded = (require('../../../lambdas/api/handler') as { handler: Handler }).handler;
-  });
-  return loaded!;
-}

@@ -1,19 +1,16 @@
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import type { EventEnvelope } from '../../../lambdas/contract/envelope';
 import { useEmulators } from '../../helpers/emulators';
 import { createActiveStream, createTable, pointSdkAtEmulators, readEnvelopes } from '../../helpers/emulator-resources';
 import { aKinesisEvent, aLambdaContext, anEnvelope } from '../../helpers/kinesis-events';
+import { consumerOn } from '../../helpers/functions';
 import { outcomeOf } from '../../helpers/order-events';
-
-type Handler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
 
 const STREAM = 'orderstream-coalesced-test';
 const ORDERS = 40;
 
 /**
- * The payment consumer as deployed (its handler module: shared stream consumer, 32 orders at
- * once, the coalescing publisher over the shared Kinesis client) on kinesis-mock and DynamoDB
+ * The payment consumer composed as deployed (the stream consumer, 32 orders at once, the
+ * coalescing publisher over the functions' Kinesis client) on kinesis-mock and DynamoDB
  * Local: a batch of 40 orders, each charged then refunded, publishes its 80 outcomes in far
  * fewer PutRecords calls than records, every outcome once, each order's in order.
  */
@@ -28,21 +25,21 @@ describe('coalesced publishing of a consumer batch, on the emulators', () => {
       ['orderId', 'HASH'],
       ['entry', 'RANGE'],
     ]);
-    const restoreEnv = pointSdkAtEmulators(emulators, { STREAM_NAME: STREAM, LEDGER_TABLE: 'coalesced-ledger' });
-    let handler: Handler | undefined;
+    const restoreEnv = pointSdkAtEmulators(emulators);
     let putCalls = 0;
-    jest.isolateModules(() => {
-      handler = require('../../../lambdas/payment/handler').handler;
-      const client = (
-        require('../../../lambdas/runtime/aws-clients') as { kinesisClient(): KinesisClient }
-      ).kinesisClient();
-      client.middlewareStack.add(
-        (next) => async (args) => {
-          putCalls++;
-          return next(args);
-        },
-        { step: 'finalizeRequest', name: 'countPuts' },
-      );
+    const handler = consumerOn('payment', {
+      dynamodb,
+      kinesisEndpoint: emulators.kinesisEndpoint,
+      streamName: STREAM,
+      tables: { ledger: 'coalesced-ledger' },
+      onKinesisClient: (client) =>
+        client.middlewareStack.add(
+          (next) => async (args) => {
+            putCalls++;
+            return next(args);
+          },
+          { step: 'finalizeRequest', name: 'countPuts' },
+        ),
     });
     const records: EventEnvelope[] = [];
     for (let i = 0; i < ORDERS; i++) {
@@ -56,7 +53,7 @@ describe('coalesced publishing of a consumer batch, on the emulators', () => {
 
     try {
       // Act
-      const response = await handler!(aKinesisEvent(records), aLambdaContext('payment'));
+      const response = await handler(aKinesisEvent(records), aLambdaContext('payment'));
 
       // Assess
       expect(response.batchItemFailures).toEqual([]);

@@ -25,8 +25,9 @@ import { useEmulators } from '../../helpers/emulators';
 import { createActiveStream, createTable, ofOrder, readEnvelopes } from '../../helpers/emulator-resources';
 import { aKinesisEvent, aLambdaContext } from '../../helpers/kinesis-events';
 import { anOrderCreated, outcomeOf } from '../../helpers/order-events';
-import { silentLog } from '../../helpers/saga-fakes';
+
 import { createSagaTable } from '../../helpers/saga-table';
+import { SILENT_LOG } from '../../../lambdas/ports/log';
 
 type Handler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
 
@@ -102,7 +103,7 @@ describe('one exactly-once guard per consumer, under redelivery, on the emulator
       outcome: 'RESERVE_INVENTORY',
       prepare: async () => anOrderCreated(),
       build: (publisher) => {
-        const saga = new OrderSagaService(new DynamoDbSagaRepository(documents, 'saga'), publisher, silentLog);
+        const saga = new OrderSagaService(new DynamoDbSagaRepository(documents, 'saga'), publisher, SILENT_LOG);
         return consumer(handleAll(SAGA_INPUT_TYPES, async (event) => void (await saga.handle(event))));
       },
       // every applied record bumps the version: 1 = ORDER_CREATED applied once
@@ -119,7 +120,7 @@ describe('one exactly-once guard per consumer, under redelivery, on the emulator
         return outcomeOf(anOrderCreated(), 'RESERVE_INVENTORY', { items: [{ sku: `X-${sku}`, quantity: 3 }] });
       },
       build: (publisher) => {
-        const service = new InventoryService(inventory(), publisher, silentLog);
+        const service = new InventoryService(inventory(), publisher, SILENT_LOG);
         return consumer({
           RESERVE_INVENTORY: (event) => service.reserve(event),
           RELEASE_INVENTORY: (event) => service.release(event),
@@ -136,7 +137,7 @@ describe('one exactly-once guard per consumer, under redelivery, on the emulator
       prepare: async () =>
         outcomeOf(anOrderCreated(), 'PROCESS_PAYMENT', { customerId: 'c-1', amountCents: 700, currency: 'EUR' }),
       build: (publisher) => {
-        const service = new PaymentService(gateway, ledger(), publisher, silentLog);
+        const service = new PaymentService(gateway, ledger(), publisher, SILENT_LOG);
         return consumer({
           PROCESS_PAYMENT: (event) => service.processPayment(event),
           REFUND_PAYMENT: (event) => service.refundPayment(event),
@@ -155,7 +156,7 @@ describe('one exactly-once guard per consumer, under redelivery, on the emulator
         });
       },
       build: (publisher) => {
-        const service = new ShippingService(carrier, ledger(), publisher, silentLog);
+        const service = new ShippingService(carrier, ledger(), publisher, SILENT_LOG);
         return consumer({ SHIP_ORDER: (event) => service.shipOrder(event) });
       },
       effects: async (record) => carrier.requests.filter((call) => call.orderId === record.orderId).length,
@@ -204,7 +205,7 @@ describe('one exactly-once guard per consumer, under redelivery, on the emulator
 
   describe('email (ledger claim with a 5 s lease)', () => {
     const build = (sender: RecordingEmailSender) => {
-      const emails = new OrderEmailService(new DynamoDbEmailLedger(documents, 'ledger'), sender, silentLog);
+      const emails = new OrderEmailService(new DynamoDbEmailLedger(documents, 'ledger'), sender, SILENT_LOG);
       return consumer({ ORDER_COMPLETED: async (event) => void (await emails.onOrderCompleted(event)) });
     };
     const completed = () => {
@@ -248,7 +249,7 @@ describe('one exactly-once guard per consumer, under redelivery, on the emulator
   });
 
   describe('projector (forward-only versioned view)', () => {
-    const projector = () => new OrderProjector(new DynamoDbOrderReadModel(documents, 'orders'), silentLog);
+    const projector = () => new OrderProjector(new DynamoDbOrderReadModel(documents, 'orders'), SILENT_LOG);
     const viewVersion = async (orderId: string) =>
       Number((await documents.send(new GetCommand({ TableName: 'orders', Key: { orderId } }))).Item?.version ?? 0);
 

@@ -7,6 +7,7 @@ import { MAX_AVAILABLE } from '../../../lambdas/domain/inventory';
 import { deterministicEventId } from '../../../lambdas/contract/envelope';
 import { aPublishError, RecordingPublisher } from '../../helpers/api-fakes';
 import { anOrderCreated, outcomeOf } from '../../helpers/order-events';
+import { SILENT_LOG } from '../../../lambdas/ports/log';
 
 const TABLE = 'inventory';
 
@@ -199,7 +200,7 @@ describe('inventory on DynamoDB Local', () => {
     // Prepare
     const sku = await aSku(1);
     const publisher = new RecordingPublisher();
-    const service = new InventoryService(inventory, publisher, { info: () => undefined, warn: () => undefined });
+    const service = new InventoryService(inventory, publisher, SILENT_LOG);
     const first = anOrderCreated();
     const second = anOrderCreated();
     const reserveFirst = outcomeOf(first, 'RESERVE_INVENTORY', { items: [{ sku, quantity: 1 }] });
@@ -279,7 +280,7 @@ describe('inventory on DynamoDB Local', () => {
       // Prepare: refused at stock 0, the publish dies after the decision was written
       const sku = await aSku(0);
       const publisher = new RecordingPublisher();
-      const service = new InventoryService(inventory, publisher, { info: () => undefined, warn: () => undefined });
+      const service = new InventoryService(inventory, publisher, SILENT_LOG);
       const reserve = outcomeOf(anOrderCreated(), 'RESERVE_INVENTORY', { items: [{ sku, quantity: 1 }] });
       publisher.failAfterAcceptingWith = aPublishError(true);
       await expect(service.reserve(reserve)).rejects.toThrow();

@@ -1,5 +1,6 @@
-import type { PublishError } from '../../../lambdas/ports/event-publisher';
-import type { KinesisEventPublisher } from '../../../lambdas/adapters/kinesis-event-publisher';
+import { PublishError } from '../../../lambdas/ports/event-publisher';
+import { eventPublisherFromEnv, type KinesisEventPublisher } from '../../../lambdas/adapters/kinesis-event-publisher';
+import { createKinesisClient } from '../../../lambdas/runtime/aws-clients';
 import { useEmulators } from '../../helpers/emulators';
 import { createActiveStream, ofOrder, pointSdkAtEmulators, readEnvelopes } from '../../helpers/emulator-resources';
 import { aClosedEndpoint, type FaultyProxy, startFaultyProxy } from '../../helpers/faulty-endpoints';
@@ -8,8 +9,8 @@ import { anEnvelope } from '../../helpers/kinesis-events';
 const STREAM = 'orderstream-deadline-test';
 
 /**
- * The publisher as the functions build it (eventPublisherFromEnv: the shared Kinesis client with
- * one SDK attempt, the deadline from PUBLISH_DEADLINE_MS) against the real kinesis-mock, with the
+ * The publisher as the functions build it (eventPublisherFromEnv: the functions' Kinesis client
+ * config with one SDK attempt, the deadline from PUBLISH_DEADLINE_MS) against the real kinesis-mock, with the
  * way back broken in front of it: it gives up by its deadline, says truthfully whether the put
  * may have been accepted, and makes exactly one HTTP call per attempt (no SDK retries inside).
  */
@@ -28,20 +29,13 @@ describe('KinesisEventPublisher deadline against kinesis-mock', () => {
     proxies = [];
   });
 
-  /** The functions' publisher, pointed at `endpoint`, with a deadline of `deadlineMs`. */
+  /** The functions' publisher (their client config, PUBLISH_DEADLINE_MS) pointed at `endpoint`. */
   function publisherAt(endpoint: string, deadlineMs: number): KinesisEventPublisher {
-    // the SDK reads credentials and endpoint when it sends: the environment stays until afterEach
-    restoreEnv = pointSdkAtEmulators(fixture().emulators, {
-      AWS_ENDPOINT_URL_KINESIS: endpoint,
-      STREAM_NAME: STREAM,
-      PUBLISH_DEADLINE_MS: String(deadlineMs),
+    restoreEnv = pointSdkAtEmulators(fixture().emulators);
+    return eventPublisherFromEnv({
+      client: createKinesisClient(endpoint),
+      env: { STREAM_NAME: STREAM, PUBLISH_DEADLINE_MS: String(deadlineMs) },
     });
-    let publisher: KinesisEventPublisher | undefined;
-    jest.isolateModules(() => {
-      const module = require('../../../lambdas/adapters/kinesis-event-publisher');
-      publisher = module.eventPublisherFromEnv();
-    });
-    return publisher!;
   }
 
   async function failureOf(publish: Promise<void>): Promise<{ error: PublishError; elapsedMs: number }> {
@@ -50,8 +44,7 @@ describe('KinesisEventPublisher deadline against kinesis-mock', () => {
       () => undefined,
       (caught: unknown) => caught,
     );
-    // loaded in isolation (a fresh client per test), so compared by name rather than class
-    expect((error as Error | undefined)?.name).toBe('PublishError');
+    expect(error).toBeInstanceOf(PublishError);
     return { error: error as PublishError, elapsedMs: Date.now() - started };
   }
 

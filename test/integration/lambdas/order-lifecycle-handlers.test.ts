@@ -16,6 +16,7 @@ import type { EventPayload } from '../../../lambdas/contract/events';
 import type { EventEnvelope } from '../../../lambdas/contract/envelope';
 import { useEmulators } from '../../helpers/emulators';
 import { createActiveStream, createTable, pointSdkAtEmulators } from '../../helpers/emulator-resources';
+import { consumerOn } from '../../helpers/functions';
 import { aLambdaContext } from '../../helpers/kinesis-events';
 import { aCancelRequest, anOrderCreated } from '../../helpers/order-events';
 import { createSagaTable } from '../../helpers/saga-table';
@@ -27,7 +28,7 @@ const SERVICES = ['saga', 'inventory', 'payment', 'shipping', 'projector', 'emai
 type Service = (typeof SERVICES)[number];
 
 /**
- * Whole order lifecycles through the deployed handler modules of all six consumers
+ * Whole order lifecycles through all six consumer functions composed as deployed
  * (createStreamConsumer + DynamoDB adapters + Kinesis publisher; no idempotency table),
  * on kinesis-mock and DynamoDB Local. A pump stands in for the event-source mappings: it
  * reads each shard in order and hands every new batch to every consumer, until the
@@ -53,21 +54,15 @@ describe('order lifecycle through the six consumer handlers on the emulators', (
       ['entry', 'RANGE'],
     ]);
     outbox = await mkdtemp(join(tmpdir(), 'orderstream-outbox-'));
-    restoreEnv = pointSdkAtEmulators(emulators, {
-      STREAM_NAME: STREAM,
-      ORDERS_TABLE: 'orders',
-      INVENTORY_TABLE: 'inventory',
-      SAGA_TABLE: 'saga',
-      LEDGER_TABLE: 'ledger',
-      EMAIL_OUTBOX_DIR: outbox,
-    });
-    for (const service of SERVICES) {
-      process.env.AWS_LAMBDA_FUNCTION_NAME = `orderstream-${service}`;
-      process.env.POWERTOOLS_SERVICE_NAME = service;
-      jest.isolateModules(() => {
-        handlers[service] = (require(`../../../lambdas/${service}/handler`) as { handler: ConsumerHandler }).handler;
-      });
-    }
+    restoreEnv = pointSdkAtEmulators(emulators);
+    const wiring = {
+      dynamodb,
+      kinesisEndpoint: emulators.kinesisEndpoint,
+      streamName: STREAM,
+      tables: { orders: 'orders', inventory: 'inventory', saga: 'saga', ledger: 'ledger' },
+      outboxDir: outbox,
+    };
+    for (const service of SERVICES) handlers[service] = consumerOn(service, wiring);
     documents = DynamoDBDocumentClient.from(dynamodb);
     inventory = new DynamoDbInventory(documents, { tableName: 'inventory' });
     pump = new StreamPump(kinesis, handlers);

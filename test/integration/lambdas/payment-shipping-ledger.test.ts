@@ -8,9 +8,9 @@ import { useEmulators } from '../../helpers/emulators';
 import { createTable } from '../../helpers/emulator-resources';
 import { RecordingPublisher } from '../../helpers/api-fakes';
 import { anOrderCreated, outcomeOf } from '../../helpers/order-events';
+import { SILENT_LOG } from '../../../lambdas/ports/log';
 
 const TABLE = 'ledger';
-const quietLog = { info: () => undefined, warn: () => undefined };
 
 describe('payment and shipping exactly once on the DynamoDB Local ledger', () => {
   const fixture = useEmulators();
@@ -42,7 +42,7 @@ describe('payment and shipping exactly once on the DynamoDB Local ledger', () =>
     // Prepare
     const gateway = new SimulatedPaymentGateway();
     const publisher = new RecordingPublisher();
-    const service = new PaymentService(gateway, ledger, publisher, quietLog);
+    const service = new PaymentService(gateway, ledger, publisher, SILENT_LOG);
     const created = anOrderCreated();
     const charge = outcomeOf(created, 'PROCESS_PAYMENT', {
       customerId: 'c',
@@ -82,7 +82,7 @@ describe('payment and shipping exactly once on the DynamoDB Local ledger', () =>
     const charge = outcomeOf(created, 'PROCESS_PAYMENT', { customerId: 'c', amountCents: 100, currency: 'USD' });
     const publishers = [new RecordingPublisher(), new RecordingPublisher()];
     const services = publishers.map(
-      (publisher) => new PaymentService(new SimulatedPaymentGateway(), ledger, publisher, quietLog),
+      (publisher) => new PaymentService(new SimulatedPaymentGateway(), ledger, publisher, SILENT_LOG),
     );
 
     // Act
@@ -97,7 +97,7 @@ describe('payment and shipping exactly once on the DynamoDB Local ledger', () =>
   it('declines tok_chargeDeclined and republishes the decline on redelivery', async () => {
     // Prepare
     const publisher = new RecordingPublisher();
-    const service = new PaymentService(new SimulatedPaymentGateway(), ledger, publisher, quietLog);
+    const service = new PaymentService(new SimulatedPaymentGateway(), ledger, publisher, SILENT_LOG);
     const created = anOrderCreated();
     const charge = outcomeOf(created, 'PROCESS_PAYMENT', {
       customerId: 'c',
@@ -118,7 +118,7 @@ describe('payment and shipping exactly once on the DynamoDB Local ledger', () =>
     // Prepare
     const provider = new SimulatedShippingProvider();
     const publisher = new RecordingPublisher();
-    const service = new ShippingService(provider, ledger, publisher, quietLog);
+    const service = new ShippingService(provider, ledger, publisher, SILENT_LOG);
     const created = anOrderCreated();
     const ship = outcomeOf(created, 'SHIP_ORDER', {
       shippingAddress: created.payload.shippingAddress,
@@ -145,7 +145,7 @@ describe('payment and shipping exactly once on the DynamoDB Local ledger', () =>
     // Prepare
     const provider = new SimulatedShippingProvider();
     const publisher = new RecordingPublisher();
-    const service = new ShippingService(provider, ledger, publisher, quietLog);
+    const service = new ShippingService(provider, ledger, publisher, SILENT_LOG);
     const created = anOrderCreated();
     const ship = outcomeOf(created, 'SHIP_ORDER', {
       shippingAddress: { ...created.payload.shippingAddress, country: 'AQ' },

@@ -9,8 +9,9 @@ import { SagaSweeper } from '../../../lambdas/sweeper/saga-sweeper';
 import { useEmulators } from '../../helpers/emulators';
 import { createActiveStream, ofOrder, readEnvelopes } from '../../helpers/emulator-resources';
 import { anOrderCreated, OUTCOME_PAYLOADS, outcomeOf } from '../../helpers/order-events';
-import { RecordingPublisher, silentLog } from '../../helpers/saga-fakes';
+import { RecordingPublisher } from '../../helpers/saga-fakes';
 import { createSagaTable } from '../../helpers/saga-table';
+import { SILENT_LOG } from '../../../lambdas/ports/log';
 
 const STREAM = 'orderstream-deadlines-test';
 const POLICY: SagaDeadlinePolicy = { stepTimeoutSeconds: 60, maxRedrives: 1 };
@@ -36,14 +37,14 @@ describe('saga deadlines: sweeper, index and saga on the emulators', () => {
     await createActiveStream(kinesis, STREAM);
     documents = DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } });
     sagaOutput = new RecordingPublisher();
-    saga = new OrderSagaService(new DynamoDbSagaRepository(documents, 'saga'), sagaOutput, silentLog, {
+    saga = new OrderSagaService(new DynamoDbSagaRepository(documents, 'saga'), sagaOutput, SILENT_LOG, {
       now: () => clock,
       deadlinePolicy: POLICY,
     });
     sweeper = new SagaSweeper(
       new DynamoDbSagaDeadlines(documents, 'saga'),
       new KinesisEventPublisher({ client: kinesis, streamName: STREAM }),
-      silentLog,
+      SILENT_LOG,
     );
   });
 

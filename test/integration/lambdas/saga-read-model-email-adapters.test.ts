@@ -12,7 +12,8 @@ import { RecordingEmailSender } from '../../helpers/email-fakes';
 import { useEmulators } from '../../helpers/emulators';
 import { createTable } from '../../helpers/emulator-resources';
 import { aCancelRequest, anOrderCreated, OUTCOME_PAYLOADS, outcomeOf } from '../../helpers/order-events';
-import { RecordingPublisher, silentLog } from '../../helpers/saga-fakes';
+import { RecordingPublisher } from '../../helpers/saga-fakes';
+import { SILENT_LOG } from '../../../lambdas/ports/log';
 
 /** The saga, read-model and email-ledger adapters against DynamoDB Local. */
 describe('saga, read model and email ledger on DynamoDB Local', () => {
@@ -60,7 +61,7 @@ describe('saga, read model and email ledger on DynamoDB Local', () => {
       // Prepare
       const repository = new DynamoDbSagaRepository(documents, 'saga');
       const publisher = new RecordingPublisher();
-      const service = new OrderSagaService(repository, publisher, silentLog);
+      const service = new OrderSagaService(repository, publisher, SILENT_LOG);
       const created = anOrderCreated();
       await service.handle(created);
       const reserved = outcomeOf(publisher.published[0]!, 'INVENTORY_RESERVED', OUTCOME_PAYLOADS.INVENTORY_RESERVED);
@@ -79,7 +80,7 @@ describe('saga, read model and email ledger on DynamoDB Local', () => {
     it('refuses a write based on a stale version', async () => {
       // Prepare
       const readModel = new DynamoDbOrderReadModel(documents, 'orders');
-      const projector = new OrderProjector(readModel, silentLog);
+      const projector = new OrderProjector(readModel, SILENT_LOG);
       const created = anOrderCreated();
       await projector.handle(created);
       const view = (await readModel.get(created.orderId))!;
@@ -92,7 +93,7 @@ describe('saga, read model and email ledger on DynamoDB Local', () => {
     it('projects a replayed, partly concurrent lifecycle to one history entry per status', async () => {
       // Prepare
       const readModel = new DynamoDbOrderReadModel(documents, 'orders');
-      const projector = new OrderProjector(readModel, silentLog);
+      const projector = new OrderProjector(readModel, SILENT_LOG);
       const created = anOrderCreated();
       const reserved = outcomeOf(
         created,
@@ -193,7 +194,7 @@ describe('saga, read model and email ledger on DynamoDB Local', () => {
     it('sends one email per order and kind when the terminal event is handled concurrently and again', async () => {
       // Prepare
       const sender = new RecordingEmailSender();
-      const service = new OrderEmailService(new DynamoDbEmailLedger(documents, 'ledger'), sender, silentLog, {
+      const service = new OrderEmailService(new DynamoDbEmailLedger(documents, 'ledger'), sender, SILENT_LOG, {
         maxWaitMs: 0,
       });
       const created = anOrderCreated();

@@ -1,4 +1,3 @@
-import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { DynamoDbInventory } from '../../../lambdas/adapters/dynamodb-inventory';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { useEmulators } from '../../helpers/emulators';
@@ -10,21 +9,21 @@ import {
   readEnvelopes,
 } from '../../helpers/emulator-resources';
 import { aKinesisEvent, aLambdaContext } from '../../helpers/kinesis-events';
+import { consumerOn } from '../../helpers/functions';
 import { anOrderCreated, outcomeOf } from '../../helpers/order-events';
-
-type ConsumerHandler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
+import type { StreamConsumerHandler } from '../../../lambdas/runtime/stream-consumer';
 
 const STREAM = 'orderstream-services-test';
 
 /**
- * The inventory, payment and shipping handler modules as deployed (createStreamConsumer +
- * DynamoDB adapters + KinesisEventPublisher; no idempotency table), fed Lambda Kinesis
- * events and read back from kinesis-mock.
+ * The inventory, payment and shipping functions composed as deployed (createStreamConsumer +
+ * DynamoDB adapters + the coalescing Kinesis publisher; no idempotency table), fed Lambda
+ * Kinesis events and read back from kinesis-mock.
  */
 describe('inventory, payment and shipping handlers on the emulators', () => {
   const fixture = useEmulators();
   let restoreEnv: () => void = () => undefined;
-  const handlers: Record<'inventory' | 'payment' | 'shipping', ConsumerHandler> = {} as never;
+  const handlers: Record<'inventory' | 'payment' | 'shipping', StreamConsumerHandler> = {} as never;
 
   beforeAll(async () => {
     const { kinesis, dynamodb, emulators } = fixture();
@@ -34,17 +33,15 @@ describe('inventory, payment and shipping handlers on the emulators', () => {
       ['orderId', 'HASH'],
       ['entry', 'RANGE'],
     ]);
-    restoreEnv = pointSdkAtEmulators(emulators, {
-      STREAM_NAME: STREAM,
-      INVENTORY_TABLE: 'inventory',
-      LEDGER_TABLE: 'ledger',
-    });
+    restoreEnv = pointSdkAtEmulators(emulators);
+    const wiring = {
+      dynamodb,
+      kinesisEndpoint: emulators.kinesisEndpoint,
+      streamName: STREAM,
+      tables: { inventory: 'inventory', ledger: 'ledger' },
+    };
     for (const service of ['inventory', 'payment', 'shipping'] as const) {
-      process.env.AWS_LAMBDA_FUNCTION_NAME = `orderstream-${service}`;
-      process.env.POWERTOOLS_SERVICE_NAME = service;
-      jest.isolateModules(() => {
-        handlers[service] = (require(`../../../lambdas/${service}/handler`) as { handler: ConsumerHandler }).handler;
-      });
+      handlers[service] = consumerOn(service, wiring);
     }
   });
 

@@ -1,6 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { ROUTE_TABLE } from '../../../lambdas/contract/routes';
 import { invokeResourcePath, OrderHttpApi, type OrderHttpApiProps } from '../../../lib/constructs/order-api';
 import { asArray, resourcesOfType, unacknowledgedNagFindings } from './template-helpers';
@@ -79,38 +80,14 @@ describe('OrderHttpApi JWT issuer', () => {
 });
 
 describe('OrderHttpApi invoke policies follow the route table', () => {
-  /**
-   * Builds the API in a module registry where the route table has `extra` routes, as if a route
-   * were added to lambdas/contract/routes.ts: nothing else is edited.
-   */
+  /** Builds the API on a route table with `extra` routes, as if they were added to lambdas/contract/routes.ts. */
   function withRoutes(extra: Record<string, { auth: 'customer' | 'admin' }>, auth: 'IAM' | 'JWT' = 'IAM') {
-    let result: { template: Template; findings: string[] } | undefined;
-    jest.isolateModules(() => {
-      jest.doMock('../../../lambdas/contract/routes', () => {
-        const actual = jest.requireActual('../../../lambdas/contract/routes');
-        const table = { ...actual.ROUTE_TABLE, ...extra };
-        return { ...actual, ROUTE_TABLE: table, ROUTE_KEYS: Object.keys(table) };
-      });
-      const cdk = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
-      const assertions = require('aws-cdk-lib/assertions') as typeof import('aws-cdk-lib/assertions');
-      const lambdas = require('aws-cdk-lib/aws-lambda') as typeof import('aws-cdk-lib/aws-lambda');
-      const { AwsSolutionsChecks } = require('cdk-nag') as typeof import('cdk-nag');
-      const construct =
-        require('../../../lib/constructs/order-api') as typeof import('../../../lib/constructs/order-api');
-      const stack = new cdk.Stack(new cdk.App(), 'Test');
-      const handler = new lambdas.Function(stack, 'Fn', {
-        runtime: lambdas.Runtime.NODEJS_22_X,
-        handler: 'index.handler',
-        code: lambdas.Code.fromInline('exports.handler = async () => ({})'),
-      });
-      new construct.OrderHttpApi(stack, 'Api', { handler, ...(auth === 'JWT' ? JWT : {}) });
-      const report = new AwsSolutionsChecks().validateScope(stack);
-      const findings = report.violations
-        .filter((violation) => violation.ruleName.startsWith('AwsSolutions-IAM5'))
-        .map((violation) => violation.ruleName);
-      result = { template: assertions.Template.fromStack(stack), findings };
-    });
-    return result!;
+    const { stack, template } = apiStack({ routeTable: { ...ROUTE_TABLE, ...extra }, ...(auth === 'JWT' ? JWT : {}) });
+    const findings = new AwsSolutionsChecks()
+      .validateScope(stack)
+      .violations.filter((violation) => violation.ruleName.startsWith('AwsSolutions-IAM5'))
+      .map((violation) => violation.ruleName);
+    return { template, findings };
   }
 
   /** The route paths (`/$default/GET/orders/*`) a policy of the template grants, by its construct id. */

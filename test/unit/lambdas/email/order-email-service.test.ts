@@ -3,7 +3,7 @@ import { EmailInProgressError, OrderEmailService } from '../../../../lambdas/ema
 import type { EventEnvelope } from '../../../../lambdas/contract/envelope';
 import { InMemoryEmailLedger, RecordingEmailSender } from '../../../helpers/email-fakes';
 import { anOrderCreated, outcomeOf } from '../../../helpers/order-events';
-import { silentLog } from '../../../helpers/saga-fakes';
+import { SILENT_LOG } from '../../../../lambdas/ports/log';
 
 function terminalEvents() {
   const created = anOrderCreated();
@@ -19,7 +19,7 @@ function anEmailService() {
   const ledger = new InMemoryEmailLedger();
   const sender = new RecordingEmailSender();
   const clock = { now: 1_000_000 };
-  const service = new OrderEmailService(ledger, sender, silentLog, {
+  const service = new OrderEmailService(ledger, sender, SILENT_LOG, {
     nowMs: () => clock.now,
     sleep: async (ms) => {
       clock.now += ms;

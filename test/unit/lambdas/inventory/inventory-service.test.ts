@@ -2,8 +2,7 @@ import { InventoryService } from '../../../../lambdas/inventory/inventory-servic
 import type { InventoryStore, ReleaseResult, ReserveResult } from '../../../../lambdas/ports/inventory';
 import { RecordingPublisher } from '../../../helpers/api-fakes';
 import { anOrderCreated, outcomeOf } from '../../../helpers/order-events';
-
-const quietLog = { info: () => undefined, warn: () => undefined };
+import { SILENT_LOG } from '../../../../lambdas/ports/log';
 
 function storeAnswering(
   reserve: ReserveResult,
@@ -23,7 +22,7 @@ describe('InventoryService', () => {
     const service = new InventoryService(
       storeAnswering({ outcome: 'RESERVED', items: [{ sku: 'A', quantity: 2 }], alreadyReserved: false }),
       publisher,
-      quietLog,
+      SILENT_LOG,
     );
 
     // Act
@@ -48,7 +47,7 @@ describe('InventoryService', () => {
     const service = new InventoryService(
       storeAnswering({ outcome: 'OUT_OF_STOCK', unavailable, alreadyRejected: false }),
       publisher,
-      quietLog,
+      SILENT_LOG,
     );
 
     // Act
@@ -66,7 +65,7 @@ describe('InventoryService', () => {
   it('publishes nothing for a reservation voided by an earlier release', async () => {
     // Prepare
     const publisher = new RecordingPublisher();
-    const service = new InventoryService(storeAnswering({ outcome: 'VOIDED' }), publisher, quietLog);
+    const service = new InventoryService(storeAnswering({ outcome: 'VOIDED' }), publisher, SILENT_LOG);
 
     // Act
     await service.reserve(reserve);
@@ -82,7 +81,7 @@ describe('InventoryService', () => {
   ])('publishes INVENTORY_RELEASED when the store answers $outcome', async (result) => {
     // Prepare
     const publisher = new RecordingPublisher();
-    const service = new InventoryService(storeAnswering({ outcome: 'VOIDED' }, result), publisher, quietLog);
+    const service = new InventoryService(storeAnswering({ outcome: 'VOIDED' }, result), publisher, SILENT_LOG);
 
     // Act
     await service.release(release);
@@ -100,7 +99,7 @@ describe('InventoryService', () => {
       },
       release: async () => ({ outcome: 'NOTHING_RESERVED' }),
     };
-    const service = new InventoryService(failing, publisher, quietLog);
+    const service = new InventoryService(failing, publisher, SILENT_LOG);
 
     // Act / Assess
     await expect(service.reserve(reserve)).rejects.toThrow('throttled');

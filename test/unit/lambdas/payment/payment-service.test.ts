@@ -2,14 +2,13 @@ import { SimulatedPaymentGateway } from '../../../../lambdas/adapters/simulated-
 import { PaymentService } from '../../../../lambdas/payment/payment-service';
 import { anOrderCreated, outcomeOf } from '../../../helpers/order-events';
 import { InMemoryLedger, RecordingPublisher } from '../../../helpers/api-fakes';
-
-const quietLog = { info: () => undefined, warn: () => undefined };
+import { SILENT_LOG } from '../../../../lambdas/ports/log';
 
 function setup() {
   const gateway = new SimulatedPaymentGateway();
   const ledger = new InMemoryLedger();
   const publisher = new RecordingPublisher();
-  const service = new PaymentService(gateway, ledger, publisher, quietLog);
+  const service = new PaymentService(gateway, ledger, publisher, SILENT_LOG);
   const created = anOrderCreated();
   const charge = (paymentToken?: string) =>
     outcomeOf(created, 'PROCESS_PAYMENT', {

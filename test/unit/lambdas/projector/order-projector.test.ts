@@ -3,7 +3,7 @@ import type { OrderView } from '../../../../lambdas/domain/order-status';
 import { ReadModelVersionConflictError, type OrderReadModelWriter } from '../../../../lambdas/ports/order-read-model';
 import { OrderProjector } from '../../../../lambdas/projector/order-projector';
 import { anOrderCreated, OUTCOME_PAYLOADS, outcomeOf } from '../../../helpers/order-events';
-import { silentLog } from '../../../helpers/saga-fakes';
+import { SILENT_LOG } from '../../../../lambdas/ports/log';
 
 class InMemoryReadModel implements OrderReadModelWriter {
   public readonly items = new Map<string, OrderView>();
@@ -26,7 +26,7 @@ describe('OrderProjector', () => {
   it('projects each event once even when the stream is replayed', async () => {
     // Prepare
     const readModel = new InMemoryReadModel();
-    const projector = new OrderProjector(readModel, silentLog);
+    const projector = new OrderProjector(readModel, SILENT_LOG);
     const created = anOrderCreated();
     const reserved = outcomeOf(created, 'INVENTORY_RESERVED', OUTCOME_PAYLOADS.INVENTORY_RESERVED);
     // Act
@@ -41,7 +41,7 @@ describe('OrderProjector', () => {
   it('reloads and projects again on a version conflict, without losing either change', async () => {
     // Prepare
     const readModel = new InMemoryReadModel();
-    const projector = new OrderProjector(readModel, silentLog);
+    const projector = new OrderProjector(readModel, SILENT_LOG);
     const created = anOrderCreated();
     await projector.handle(created);
     const reserved = outcomeOf(created, 'INVENTORY_RESERVED', OUTCOME_PAYLOADS.INVENTORY_RESERVED);

@@ -1,14 +1,15 @@
 import { decideSaga } from '../../../../lambdas/domain/order-saga';
 import { OrderSagaService, SagaNotFoundError } from '../../../../lambdas/saga/order-saga-service';
 import { aCancelRequest, anOrderCreated, OUTCOME_PAYLOADS, outcomeOf } from '../../../helpers/order-events';
-import { InMemorySagaRepository, RecordingPublisher, silentLog } from '../../../helpers/saga-fakes';
+import { InMemorySagaRepository, RecordingPublisher } from '../../../helpers/saga-fakes';
+import { SILENT_LOG } from '../../../../lambdas/ports/log';
 
 function aSagaService() {
   const repository = new InMemorySagaRepository();
   const publisher = new RecordingPublisher();
   let tick = 0;
   const now = () => new Date(Date.UTC(2026, 0, 1, 12, 0, tick++)).toISOString();
-  const service = new OrderSagaService(repository, publisher, silentLog, { now });
+  const service = new OrderSagaService(repository, publisher, SILENT_LOG, { now });
   return { repository, publisher, service };
 }
 

@@ -2,8 +2,7 @@ import { SimulatedShippingProvider } from '../../../../lambdas/adapters/simulate
 import { ShippingService } from '../../../../lambdas/shipping/shipping-service';
 import { anOrderCreated, outcomeOf } from '../../../helpers/order-events';
 import { InMemoryLedger, RecordingPublisher } from '../../../helpers/api-fakes';
-
-const quietLog = { info: () => undefined, warn: () => undefined };
+import { SILENT_LOG } from '../../../../lambdas/ports/log';
 
 function shipCommand(country: string) {
   const created = anOrderCreated();
@@ -18,7 +17,7 @@ describe('ShippingService', () => {
     // Prepare
     const provider = new SimulatedShippingProvider();
     const publisher = new RecordingPublisher();
-    const service = new ShippingService(provider, new InMemoryLedger(), publisher, quietLog);
+    const service = new ShippingService(provider, new InMemoryLedger(), publisher, SILENT_LOG);
     const command = shipCommand('FR');
 
     // Act
@@ -34,7 +33,7 @@ describe('ShippingService', () => {
   it('publishes SHIPPING_FAILED for an undeliverable address', async () => {
     // Prepare
     const publisher = new RecordingPublisher();
-    const service = new ShippingService(new SimulatedShippingProvider(), new InMemoryLedger(), publisher, quietLog);
+    const service = new ShippingService(new SimulatedShippingProvider(), new InMemoryLedger(), publisher, SILENT_LOG);
 
     // Act
     await service.shipOrder(shipCommand('AQ'));
@@ -48,7 +47,7 @@ describe('ShippingService', () => {
     const provider = new SimulatedShippingProvider();
     const ledger = new InMemoryLedger();
     const publisher = new RecordingPublisher();
-    const service = new ShippingService(provider, ledger, publisher, quietLog);
+    const service = new ShippingService(provider, ledger, publisher, SILENT_LOG);
     const command = shipCommand('FR');
     await ledger.recordOnce(command.orderId, 'PAYMENT#REFUND', { paymentId: 'none', amountCents: 0 });
 
