@@ -9,8 +9,9 @@
  * project: that is how the issue-9 comparison was made (README, "End to end"), with `npm start`
  * of an older commit in a git worktree and of this one, alternating on the same machine.
  */
-import { parseArgs } from 'node:util';
+
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
 import { postOrder } from './place-order';
 import { percentile } from './report';
 

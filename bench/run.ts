@@ -18,29 +18,29 @@
  *          floor (bench/e2e.ts).
  */
 import './quiet-env';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
-import { CreateStreamCommand, DescribeStreamSummaryCommand, PutRecordCommand } from '@aws-sdk/client-kinesis';
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateStreamCommand, DescribeStreamSummaryCommand, PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { DynamoDbOutcomeLedger } from '../lambdas/adapters/dynamodb-outcome-ledger';
 import { KinesisEventPublisher } from '../lambdas/adapters/kinesis-event-publisher';
 import { SimulatedPaymentGateway } from '../lambdas/adapters/simulated-payment-gateway';
-import { PaymentService } from '../lambdas/payment/payment-service';
 import { deterministicEventId, type EventEnvelope } from '../lambdas/contract/envelope';
+import { PaymentService } from '../lambdas/payment/payment-service';
+import { SILENT_LOG } from '../lambdas/ports/log';
 import { createStreamConsumer, type RecordHandlers } from '../lambdas/runtime/stream-consumer';
 import { localDynamoDbClient, localKinesisClient } from '../local/clients';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type RunningEmulators } from '../local/emulators';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, type RunningEmulators, startEmulators } from '../local/emulators';
 import { aKinesisEvent, aLambdaContext } from '../test/helpers/kinesis-events';
 import { bundlesBenchmark } from './bundles';
 import { consumersBenchmark } from './consumers';
 import { e2eBenchmark } from './e2e';
-import { alternate, median, newReport, writeReport, type Report } from './report';
+import { alternate, median, newReport, type Report, writeReport } from './report';
 import { type SynthesizedApp, synthesizeForBench } from './synthesized';
-import { SILENT_LOG } from '../lambdas/ports/log';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 500);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);

@@ -1,7 +1,7 @@
+import { stackNameForStage } from '../lib/app-config';
 import { LOCAL_REGION } from '../local/emulators';
 import { functionDefinitions, type LocalFunctionDefinition } from '../local/functions';
 import { LOCAL_ACCOUNT_ID } from '../local/runtime';
-import { stackNameForStage } from '../lib/app-config';
 import { synthesize } from '../local/synth';
 import { LocalTemplate } from '../local/template';
 

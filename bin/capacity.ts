@@ -12,11 +12,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { CONSUMER_SERVICES } from '../lib/services';
-import { planCapacity, type CapacityPlan, type LambdaProfile, type Workload } from '../lambdas/ops/capacity';
+import { type CapacityPlan, type LambdaProfile, planCapacity, type Workload } from '../lambdas/ops/capacity';
 import defaults from '../lambdas/ops/capacity-defaults.json';
 import { orderWorkload } from '../lambdas/ops/order-flow';
 import prices from '../lambdas/ops/prices.json';
+import { CONSUMER_SERVICES } from '../lib/services';
 
 const DEFAULT_DURATIONS_FILE = '.orderstream/bench/durations.json';
 const USAGE =

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { createReadStream } from 'node:fs';
+import { parseArgs } from 'node:util';
 /**
  * Imports legacy orders, one JSON object a line (the POST /orders body plus `legacyOrderId`):
  *
@@ -16,10 +18,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { createReadStream } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { DynamoDbInventory } from '../lambdas/adapters/dynamodb-inventory';
-import { cursorPathFor, importLegacyOrders, type ImportProgress } from '../lambdas/ops/legacy-import';
+import { cursorPathFor, type ImportProgress, importLegacyOrders } from '../lambdas/ops/legacy-import';
 import { OrderedPutter } from '../lambdas/ops/ordered-put';
 
 // Node 20 is what this machine runs (README): the SDK's "2027 releases need Node 22" notice is known.

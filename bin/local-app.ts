@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { stackNameForStage } from '../lib/app-config';
+import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { readFailedRecords } from '../lambdas/ops/failed-records';
 import { OrderedPutter } from '../lambdas/ops/ordered-put';
+import { stackNameForStage } from '../lib/app-config';
+import type { ApiPrincipalSpec, LocalPrincipal } from '../local/access/local-access';
 import type { RecordDescription } from '../local/console/model';
 import type { ConsoleReplayResult } from '../local/console/server';
-import type { ApiPrincipalSpec, LocalPrincipal } from '../local/access/local-access';
 import type { BannerHintInfo, ConsoleReplayRequest, LocalAppOptions, LocalConsoleOptions } from '../local/runtime';
 
 /**

@@ -5,7 +5,7 @@
  * Ctrl-C (SIGINT) or SIGTERM shuts down gracefully; a second signal exits at once.
  */
 import { parseCliOptions, USAGE, UsageError } from '../local/cli-options';
-import { startLocalRuntime, type LocalRuntime } from '../local/runtime';
+import { type LocalRuntime, startLocalRuntime } from '../local/runtime';
 import { orderstreamLocalApp } from './local-app';
 
 // Node 20 is what this machine runs (README): the SDK's "2027 releases need Node 22" notice is known.

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { parseArgs } from 'node:util';
 /**
  * Puts the records kept in an on-failure destination back on the stream, once each, with
  * their partition keys, each order's records strictly in their stream order (OrderedPutter:
@@ -15,7 +16,6 @@
  */
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { parseArgs } from 'node:util';
 import { readFailedRecords } from '../lambdas/ops/failed-records';
 import { OrderedPutter } from '../lambdas/ops/ordered-put';
 

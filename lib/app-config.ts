@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { type ApiAuthMode, checkRouteScopes, type RouteScopes } from './constructs/order-api';
 import { parseFaultRate } from '../lambdas/runtime/fault-injection';
+import { type ApiAuthMode, checkRouteScopes, type RouteScopes } from './constructs/order-api';
 import {
   DEFAULT_STAGE,
   faultRateAllowed,

@@ -20,16 +20,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct, IConstruct } from 'constructs';
-import { type ApiAuthMode, isLoopbackHttpIssuer, OrderHttpApi, type RouteScopes } from './constructs/order-api';
-import { OperationsDashboard } from './constructs/operations-dashboard';
-import { SavedLogQueries } from './constructs/saved-log-queries';
-import { METRICS_NAMESPACE, ServiceFunction } from './constructs/service-function';
-import {
-  type ConsumerMappingOptions,
-  kinesisViaService,
-  resolveMappingOptions,
-  StreamConsumerFunction,
-} from './constructs/stream-consumer-function';
+import { SAGA_DEADLINE_INDEX } from '../lambdas/adapters/saga-deadline-index';
 import { ENV } from '../lambdas/contract/environment';
 import {
   DEFAULT_SAGA_MAX_REDRIVES,
@@ -39,7 +30,16 @@ import {
   SAGA_STEP_TIMEOUT_SECONDS,
 } from '../lambdas/contract/limits';
 import { parseFaultRate } from '../lambdas/runtime/fault-injection';
-import { SAGA_DEADLINE_INDEX } from '../lambdas/adapters/saga-deadline-index';
+import { OperationsDashboard } from './constructs/operations-dashboard';
+import { type ApiAuthMode, isLoopbackHttpIssuer, OrderHttpApi, type RouteScopes } from './constructs/order-api';
+import { SavedLogQueries } from './constructs/saved-log-queries';
+import { METRICS_NAMESPACE, ServiceFunction } from './constructs/service-function';
+import {
+  type ConsumerMappingOptions,
+  kinesisViaService,
+  resolveMappingOptions,
+  StreamConsumerFunction,
+} from './constructs/stream-consumer-function';
 import {
   API_SERVICE,
   CONSUMER_SERVICES,

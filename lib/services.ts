@@ -11,6 +11,7 @@
 import { SAGA_DEADLINE_INDEX } from '../lambdas/adapters/saga-deadline-index';
 
 export { TABLE_ENV, type TableKey } from '../lambdas/contract/environment';
+
 import type { TableKey } from '../lambdas/contract/environment';
 
 /**

@@ -2,6 +2,7 @@ import type { LocalAppOptions, LocalRuntimeOptions } from './runtime';
 
 /** What the command line sets: the runtime's options, not the app's. */
 export type CliOptions = Omit<LocalRuntimeOptions, keyof LocalAppOptions>;
+
 import { parseInterval, ScheduleExpressionError } from './schedules';
 
 /**

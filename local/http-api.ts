@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { InvocationResult } from './function-runner';
-import { buildHttpApiEvent, mapHttpApiResult, type HttpResponse } from './http-event';
 import type { GatewayAuthorizer } from './access/gateway-authorizer';
-import { matchRoute, type HttpApiDefinition } from './routes';
+import type { InvocationResult } from './function-runner';
+import { buildHttpApiEvent, type HttpResponse, mapHttpApiResult } from './http-event';
+import { type HttpApiDefinition, matchRoute } from './routes';
 
 /**
  * The template's HTTP API on 127.0.0.1: matches a route, invokes its function with a payload

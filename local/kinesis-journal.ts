@@ -9,8 +9,8 @@ import {
 } from 'node:http';
 import { dirname } from 'node:path';
 import { type KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
-import { compareSequenceNumbers } from './sequence-numbers';
 import { hasRecordAt } from './esm/stale-checkpoint';
+import { compareSequenceNumbers } from './sequence-numbers';
 
 /**
  * Durable puts for the local Kinesis emulator. kinesis-mock keeps records in memory and writes

@@ -1,25 +1,25 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   CreateTableCommand,
+  type CreateTableCommandInput,
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
+  type DynamoDBClient,
   ResourceNotFoundException as DynamoNotFound,
   UpdateTimeToLiveCommand,
-  type CreateTableCommandInput,
-  type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import {
   CreateStreamCommand,
   DescribeStreamConsumerCommand,
   DescribeStreamSummaryCommand,
   IncreaseStreamRetentionPeriodCommand,
-  RegisterStreamConsumerCommand,
-  ResourceNotFoundException as KinesisNotFound,
-  StartStreamEncryptionCommand,
   type KinesisClient,
+  ResourceNotFoundException as KinesisNotFound,
+  RegisterStreamConsumerCommand,
+  StartStreamEncryptionCommand,
   type StreamMode,
 } from '@aws-sdk/client-kinesis';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { LocalTemplate } from './template';
 
 /**

@@ -1,38 +1,38 @@
-import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
+import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { AccessMode } from './access/access-checker';
 import type { GatewayAuthorizer } from './access/gateway-authorizer';
 import type { ApiPrincipalSpec, LocalAccess, LocalPrincipal } from './access/local-access';
 import { assertMappingsPermitted, startAccessChecks } from './access/start';
 import type { LocalJwtIssuer } from './auth';
 import { startupBanner } from './banner';
-import { countBy, RecordTimeline, type RecordDescriber } from './console/model';
+import { localDynamoDbClient, localKinesisClient } from './clients';
+import { countBy, type RecordDescriber, RecordTimeline } from './console/model';
 import {
   CONSOLE_PATH,
-  consoleHandler,
   type ConsoleReplayResult,
   type ConsoleSources,
+  consoleHandler,
   type StatusCounts,
 } from './console/server';
-import { localDynamoDbClient, localKinesisClient } from './clients';
-import { LOCAL_REGION, startEmulators, type RunningEmulators } from './emulators';
+import { LOCAL_REGION, type RunningEmulators, startEmulators } from './emulators';
 import { EventSourceMappingEngine, FileCheckpointStore, FolderFailedRecordSink } from './esm';
 import type { InvocationResult, MappingConfig } from './esm/types';
 import { FunctionRunner } from './function-runner';
 import { functionDefinitions, type LocalFunctionDefinition } from './functions';
-import { resolveWorkerNode, workerNodeWarning } from './worker-node';
+import { type RunningHttpApi, startHttpApi } from './http-api';
 import { DurableKinesisProxy } from './kinesis-journal';
-import { startHttpApi, type RunningHttpApi } from './http-api';
 import { mappingConfigs } from './mappings';
 import { assertPortsFree } from './ports';
+import { type ProvisionedResource, type ProvisionResult, provision } from './provision';
+import { type HttpApiDefinition, httpApiDefinition } from './routes';
 import { LocalScheduler, scheduleDefinitions } from './schedules';
-import { provision, type ProvisionedResource, type ProvisionResult } from './provision';
-import { httpApiDefinition, type HttpApiDefinition } from './routes';
 import { synthesize } from './synth';
 import { LocalTemplate } from './template';
+import { resolveWorkerNode, workerNodeWarning } from './worker-node';
 
 /**
  * The whole backend on one machine: synthesize the CDK app, start the emulators, create what the

@@ -1,5 +1,5 @@
-import type { EventPublisher } from '../ports/event-publisher';
 import type { EventEnvelope } from '../contract/envelope';
+import type { EventPublisher } from '../ports/event-publisher';
 import { GroupCommit } from '../runtime/group-commit';
 
 /** Puts several independent groups of events at once; one outcome per group (undefined = all on the stream). */

@@ -1,12 +1,12 @@
 import {
   DeleteCommand,
+  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   UpdateCommand,
-  type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { OrderEmailKind } from '../domain/order-email';
-import { emailLedgerEntry, type EmailClaim, type EmailLedger } from '../ports/email-ledger';
+import { type EmailClaim, type EmailLedger, emailLedgerEntry } from '../ports/email-ledger';
 import { isConditionalCheckFailed } from './dynamodb-errors';
 
 /**

@@ -1,18 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BatchGetCommand,
+  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   TransactWriteCommand,
   UpdateCommand,
-  type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { OrderLine } from '../contract/events';
-import { isConditionalCheckFailed } from './dynamodb-errors';
 import { findShortfalls, type Shortfall } from '../domain/inventory';
 import { mergeLines } from '../domain/pricing';
 import type { Catalog, CatalogItem, CatalogWriteResult, ExpectedVersion } from '../ports/catalog';
 import type { InventoryStore, ReleaseResult, ReserveResult } from '../ports/inventory';
+import { isConditionalCheckFailed } from './dynamodb-errors';
 
 /**
  * Catalogue, stock and reservations in INVENTORY_TABLE (partition key `pk`):

@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { OrderView } from '../domain/order-status';
-import { ReadModelVersionConflictError, type OrderReadModelWriter } from '../ports/order-read-model';
+import { type OrderReadModelWriter, ReadModelVersionConflictError } from '../ports/order-read-model';
 import type { ItemReader } from './dynamodb-item-reader';
 import { VersionedOrderItems } from './dynamodb-versioned-order-items';
 

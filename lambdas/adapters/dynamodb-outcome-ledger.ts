@@ -1,7 +1,7 @@
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DirectItemReader, type ItemReader } from './dynamodb-item-reader';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { OutcomeLedger } from '../ports/outcome-ledger';
 import { isConditionalCheckFailed } from './dynamodb-errors';
+import { DirectItemReader, type ItemReader } from './dynamodb-item-reader';
 
 /**
  * The side-effect ledger in LEDGER_TABLE (pk `orderId`, sk `entry`): one item per

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DueSaga, SagaState } from '../domain/order-saga';
-import { type SagaDeadlines, SagaVersionConflictError, type SagaRepository } from '../ports/saga-repository';
+import { type SagaDeadlines, type SagaRepository, SagaVersionConflictError } from '../ports/saga-repository';
 import type { ItemReader } from './dynamodb-item-reader';
 import { VersionedOrderItems } from './dynamodb-versioned-order-items';
 import { SAGA_DEADLINE_INDEX } from './saga-deadline-index';

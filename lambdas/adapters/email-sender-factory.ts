@@ -1,8 +1,8 @@
-import { ENV } from '../contract/environment';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
+import { ENV } from '../contract/environment';
 import type { EmailSender } from '../ports/email-sender';
-import { optionalEnv } from '../runtime/config';
 import type { Log } from '../ports/log';
+import { optionalEnv } from '../runtime/config';
 import { LogEmailSender } from './log-email-sender';
 import { OutboxEmailSender } from './outbox-email-sender';
 import { SesEmailSender } from './ses-email-sender';

@@ -1,14 +1,14 @@
-import { ENV } from '../contract/environment';
-import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import { type KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import type { EventEnvelope } from '../contract/envelope';
-import { kinesisClient } from '../runtime/aws-clients';
-import { requiredEnv } from '../runtime/config';
+import { ENV } from '../contract/environment';
 import {
   CONSUMER_PUBLISH_DEADLINE_MS,
   DEFAULT_PUBLISH_DEADLINE_MS,
-  PublishError,
   type EventPublisher,
+  PublishError,
 } from '../ports/event-publisher';
+import { kinesisClient } from '../runtime/aws-clients';
+import { requiredEnv } from '../runtime/config';
 import { CoalescingEventPublisher } from './coalescing-event-publisher';
 
 export interface KinesisEventPublisherOptions {

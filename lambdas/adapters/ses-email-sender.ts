@@ -1,4 +1,4 @@
-import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { OrderEmail } from '../domain/order-email';
 import type { EmailSender } from '../ports/email-sender';
 import { boundedRequestHandler } from '../runtime/aws-clients';

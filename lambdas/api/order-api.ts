@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { deterministicEventId, type EventOf, originEvent } from '../contract/envelope';
 import { MAX_AVAILABLE } from '../domain/inventory';
 import { isCancellableStatus, type OrderStatus, type OrderView } from '../domain/order-status';
 import { MAX_ORDER_TOTAL_CENTS, type PricingResult, priceOrder } from '../domain/pricing';
 import type { Catalog, CatalogItem, CatalogWriteResult, ExpectedVersion } from '../ports/catalog';
-import { PublishError, type EventPublisher } from '../ports/event-publisher';
+import { type EventPublisher, PublishError } from '../ports/event-publisher';
 import type { OrderReadModel } from '../ports/order-read-model';
-import { deterministicEventId, type EventOf, originEvent } from '../contract/envelope';
 import type { PlaceOrderDraft, PlaceOrderRequest, PutInventoryRequest } from './schemas';
 
 /** What POST /orders answers. */

@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { PublishError } from '../ports/event-publisher';
 import { MAX_AVAILABLE } from '../domain/inventory';
-import { entityTag, HttpProblem, problemResponse, ProblemType, type ProblemInit, validationProblem } from './http';
+import { PublishError } from '../ports/event-publisher';
+import type { Log } from '../ports/log';
+import { entityTag, HttpProblem, type ProblemInit, ProblemType, problemResponse, validationProblem } from './http';
 import {
   CustomerIdRequiredError,
   CustomerMismatchError,
@@ -14,7 +15,6 @@ import {
   StockPreconditionError,
   UnknownSkuError,
 } from './order-api';
-import type { Log } from '../ports/log';
 
 /** What a route handler gets: the raw event and the path parameters of its template. */
 export interface ApiRequest {

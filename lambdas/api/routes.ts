@@ -1,4 +1,6 @@
+import type { RouteKey } from '../contract/routes';
 import type { CatalogItem } from '../ports/catalog';
+import { callerScope, viewerOf } from './caller';
 import {
   entityTag,
   header,
@@ -8,9 +10,7 @@ import {
   validationProblem,
   versionPrecondition,
 } from './http';
-import { callerScope, viewerOf } from './caller';
 import type { OrderApi, StockWritePrecondition } from './order-api';
-import type { RouteKey } from '../contract/routes';
 import type { RouteHandler } from './router';
 import {
   AdjustInventoryRequestSchema,

@@ -1,6 +1,6 @@
-import { DEFAULT_SAGA_MAX_REDRIVES, DEFAULT_SAGA_STEP_TIMEOUT_SECONDS } from '../contract/limits';
 import { causedBy, deterministicEventId, type EventEnvelope, type EventOf, originEvent } from '../contract/envelope';
 import type { CancellationReason, EventPayload, EventType, PricedOrderLine, ShippingAddress } from '../contract/events';
+import { DEFAULT_SAGA_MAX_REDRIVES, DEFAULT_SAGA_STEP_TIMEOUT_SECONDS } from '../contract/limits';
 
 /**
  * The order saga: an orchestrator with one state machine per order, as a PURE function

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { EventEnvelope } from '../contract/envelope';
 import type { EventPayload } from '../contract/events';
 import { cancellationEmail, confirmationEmail, type OrderEmail } from '../domain/order-email';
 import type { EmailLedger } from '../ports/email-ledger';
 import type { EmailSender } from '../ports/email-sender';
-import type { EventEnvelope } from '../contract/envelope';
 import type { Log } from '../ports/log';
 
 /** Another attempt is sending this email right now: fail the record, it comes again. */

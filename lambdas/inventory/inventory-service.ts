@@ -1,7 +1,7 @@
+import { causedBy, type EventEnvelope } from '../contract/envelope';
 import type { EventPayload } from '../contract/events';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { InventoryStore } from '../ports/inventory';
-import { causedBy, type EventEnvelope } from '../contract/envelope';
 import type { Log } from '../ports/log';
 
 /**

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import type { RawRecord } from '../adapters/kinesis-event-publisher';
 import { compareSequenceNumbers } from '../../local/sequence-numbers';
+import type { RawRecord } from '../adapters/kinesis-event-publisher';
 
 /**
  * Reading back what event-source mappings kept in their on-failure destination: Lambda's

@@ -3,9 +3,9 @@ import { createReadStream, existsSync, readFileSync, renameSync, writeFileSync }
 import { createInterface } from 'node:readline';
 import * as z from 'zod';
 import type { RawRecord } from '../adapters/kinesis-event-publisher';
-import { PlaceOrderRequestSchema, type PlaceOrderRequest } from '../api/schemas';
-import type { Catalog } from '../ports/catalog';
+import { type PlaceOrderRequest, PlaceOrderRequestSchema } from '../api/schemas';
 import { deterministicEventId } from '../contract/envelope';
+import type { Catalog } from '../ports/catalog';
 import { orderCreatedFor } from './order-created';
 import { MAX_BYTES_PER_CALL, MAX_ENTRIES_PER_CALL, type OrderedPutResult } from './ordered-put';
 

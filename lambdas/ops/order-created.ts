@@ -1,7 +1,7 @@
 import { orderCreatedEvent } from '../api/order-api';
 import type { PlaceOrderRequest } from '../api/schemas';
-import { priceOrder } from '../domain/pricing';
 import type { EventOf } from '../contract/envelope';
+import { priceOrder } from '../domain/pricing';
 
 /** An order's ORDER_CREATED, or the SKUs the catalogue does not know. */
 export type OrderCreatedResult =

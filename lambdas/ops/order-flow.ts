@@ -1,15 +1,15 @@
 import { SimulatedPaymentGateway } from '../adapters/simulated-payment-gateway';
 import { SimulatedShippingProvider } from '../adapters/simulated-shipping-provider';
 import type { PlaceOrderRequest } from '../api/schemas';
+import type { EventEnvelope } from '../contract/envelope';
 import type { EventPayload } from '../contract/events';
 import { decideSaga, SAGA_INPUT_TYPES, type SagaState } from '../domain/order-saga';
 import { InventoryService } from '../inventory/inventory-service';
-import { SILENT_LOG } from '../ports/log';
 import { PaymentService } from '../payment/payment-service';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { InventoryStore } from '../ports/inventory';
+import { SILENT_LOG } from '../ports/log';
 import type { OutcomeLedger } from '../ports/outcome-ledger';
-import type { EventEnvelope } from '../contract/envelope';
 import { ShippingService } from '../shipping/shipping-service';
 import { orderCreatedFor } from './order-created';
 

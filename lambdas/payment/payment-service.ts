@@ -1,10 +1,10 @@
+import { causedBy, type EventEnvelope } from '../contract/envelope';
 import type { EventPayload } from '../contract/events';
-import { NO_PAYMENT_ID, refundFor, type ChargeOutcome, type RefundOutcome } from '../domain/payment';
+import { type ChargeOutcome, NO_PAYMENT_ID, type RefundOutcome, refundFor } from '../domain/payment';
 import type { EventPublisher } from '../ports/event-publisher';
+import type { Log } from '../ports/log';
 import { LedgerEntry, type OutcomeLedger, outcomeOnce } from '../ports/outcome-ledger';
 import type { PaymentGateway } from '../ports/payment-gateway';
-import { causedBy, type EventEnvelope } from '../contract/envelope';
-import type { Log } from '../ports/log';
 
 /**
  * The payment service: PROCESS_PAYMENT -> PAYMENT_PROCESSED | PAYMENT_DECLINED,

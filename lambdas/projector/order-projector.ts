@@ -1,7 +1,7 @@
-import { projectOrderEvent, type ProjectionDecision } from '../domain/order-projection';
-import { ReadModelVersionConflictError, type OrderReadModelWriter } from '../ports/order-read-model';
 import type { EventEnvelope } from '../contract/envelope';
+import { type ProjectionDecision, projectOrderEvent } from '../domain/order-projection';
 import type { Log } from '../ports/log';
+import { type OrderReadModelWriter, ReadModelVersionConflictError } from '../ports/order-read-model';
 
 /**
  * Maintains the order read model: load the view, project the event (pure), write it

@@ -1,18 +1,18 @@
-import { ENV } from '../contract/environment';
-import { CONSUMER_CONCURRENCY, DEFAULT_CONSUMER_CONCURRENCY } from '../contract/limits';
-import { BatchProcessor, EventType as BatchEventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { EventType as BatchEventType, BatchProcessor, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { type EventEnvelope, parseEnvelope } from '../contract/envelope';
+import { ENV } from '../contract/environment';
 import {
   CURRENT_EVENT_VERSION,
-  EventPayloadSchemas,
-  isKnownEventType,
   type EventPayload,
+  EventPayloadSchemas,
   type EventType,
+  isKnownEventType,
 } from '../contract/events';
-import { parseEnvelope, type EventEnvelope } from '../contract/envelope';
-import { type FaultInjector, faultInjectorFromEnv, InjectedFaultError } from './fault-injection';
+import { CONSUMER_CONCURRENCY, DEFAULT_CONSUMER_CONCURRENCY } from '../contract/limits';
 import { integerEnv } from './config';
+import { type FaultInjector, faultInjectorFromEnv, InjectedFaultError } from './fault-injection';
 import { logger, metrics, tracer, withRecordLogKeys } from './powertools';
 
 /** What a consumer does with one record of a type it cares about. */

@@ -1,3 +1,4 @@
+import type { EventEnvelope } from '../contract/envelope';
 import {
   DEFAULT_SAGA_DEADLINE_POLICY,
   decideSaga,
@@ -6,9 +7,8 @@ import {
   type SagaState,
 } from '../domain/order-saga';
 import type { EventPublisher } from '../ports/event-publisher';
-import { SagaVersionConflictError, type SagaRepository } from '../ports/saga-repository';
-import type { EventEnvelope } from '../contract/envelope';
 import type { Log } from '../ports/log';
+import { type SagaRepository, SagaVersionConflictError } from '../ports/saga-repository';
 
 /** The saga has no state for the order of a record other than ORDER_CREATED: retry it. */
 export class SagaNotFoundError extends Error {

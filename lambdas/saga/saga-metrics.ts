@@ -1,4 +1,4 @@
-import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DEFAULT_SAGA_DEADLINE_POLICY, type SagaDeadlinePolicy, type SagaState } from '../domain/order-saga';
 
 /**

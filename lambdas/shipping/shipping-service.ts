@@ -1,11 +1,11 @@
+import { causedBy, type EventEnvelope } from '../contract/envelope';
 import type { EventPayload } from '../contract/events';
 import type { RefundOutcome } from '../domain/payment';
 import type { ShipmentOutcome } from '../domain/shipping';
 import type { EventPublisher } from '../ports/event-publisher';
+import type { Log } from '../ports/log';
 import { LedgerEntry, type OutcomeLedger, outcomeOnce } from '../ports/outcome-ledger';
 import type { ShippingProvider } from '../ports/shipping-provider';
-import { causedBy, type EventEnvelope } from '../contract/envelope';
-import type { Log } from '../ports/log';
 
 /**
  * The shipping service: SHIP_ORDER -> ORDER_SHIPPED | SHIPPING_FAILED, one shipment per

@@ -1,7 +1,7 @@
 import { stepTimedOutEvent } from '../domain/order-saga';
 import type { EventPublisher } from '../ports/event-publisher';
-import type { SagaDeadlines } from '../ports/saga-repository';
 import type { Log } from '../ports/log';
+import type { SagaDeadlines } from '../ports/saga-repository';
 
 export interface SagaSweeperOptions {
   /** Most sagas handled per run; the rest wait for the next run (earliest deadlines first). @default 500 */

@@ -1,6 +1,6 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ScheduledEvent } from 'aws-lambda';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { SagaDeadlines } from '../ports/saga-repository';

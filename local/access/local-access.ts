@@ -3,10 +3,10 @@ import type { LocalCredential } from '../auth';
 import type { MappingConfig } from '../esm/types';
 import type { LocalFunctionDefinition } from '../functions';
 import {
-  dynamoDbAuthorizations,
   type DynamoDbTables,
-  kinesisAuthorizations,
+  dynamoDbAuthorizations,
   type KinesisStreams,
+  kinesisAuthorizations,
   type RequiredAuthorization,
 } from '../iam';
 import type { LocalTemplate } from '../template';

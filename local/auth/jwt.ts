@@ -15,7 +15,7 @@ import {
 } from 'node:crypto';
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { calculateJwkThumbprint, compactVerify, decodeProtectedHeader, importJWK, SignJWT, type JWK } from 'jose';
+import { calculateJwkThumbprint, compactVerify, decodeProtectedHeader, importJWK, type JWK, SignJWT } from 'jose';
 
 const SIGNING_ALG = 'RS256';
 /** "Currently, only RSA-based algorithms are supported" (API Gateway JWT authorizer docs). */

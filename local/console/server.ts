@@ -3,12 +3,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, relative } from 'node:path';
 import type { MappingSnapshot } from '../esm/types';
 import {
-  consumerRows,
-  failedObjectRow,
-  timelineOf,
   type ConsumerRow,
+  consumerRows,
   type FailedObjectRow,
+  failedObjectRow,
   type RecordTimeline,
+  timelineOf,
 } from './model';
 
 /**

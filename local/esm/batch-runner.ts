@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { toEvent, type ShardRecord } from './records';
-import { interpretResult } from './response';
 import { type Clock, sleep } from './clock';
+import { type ShardRecord, toEvent } from './records';
+import { interpretResult } from './response';
 import type {
   FailedRecordSink,
   FunctionInvoker,

@@ -1,4 +1,4 @@
-import { SHARD_END, type CheckpointStore } from './types';
+import { type CheckpointStore, SHARD_END } from './types';
 
 /**
  * Checkpoint of one shard. Records are tracked in shard order as they are read and marked done

@@ -1,4 +1,4 @@
-import { ListShardsCommand, type KinesisClient, type Shard, type StartingPosition } from '@aws-sdk/client-kinesis';
+import { type KinesisClient, ListShardsCommand, type Shard, type StartingPosition } from '@aws-sdk/client-kinesis';
 import type { RetryBackoff } from './batch-runner';
 import { type Clock, sleep, systemClock } from './clock';
 import { RecordFilter } from './filter';
@@ -7,13 +7,13 @@ import { ShardWorker } from './shard-worker';
 import { staleCheckpoint } from './stale-checkpoint';
 import { StreamTip } from './stream-tip';
 import {
-  SHARD_END,
   type CheckpointStore,
   type FailedRecordSink,
   type FunctionInvoker,
   type MappingConfig,
   type MappingSnapshot,
   type RecordOutcomeReport,
+  SHARD_END,
 } from './types';
 
 export interface EventSourceMappingEngineOptions {

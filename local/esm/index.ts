@@ -1,5 +1,5 @@
-export * from './types';
 export { type Clock, OffsetClock, systemClock } from './clock';
-export { EventSourceMappingEngine, InvalidMappingError, type EventSourceMappingEngineOptions } from './engine';
+export { EventSourceMappingEngine, type EventSourceMappingEngineOptions, InvalidMappingError } from './engine';
+export { FilterPatternError, RecordFilter } from './filter';
 export { FileCheckpointStore, FolderFailedRecordSink } from './stores';
-export { RecordFilter, FilterPatternError } from './filter';
+export * from './types';

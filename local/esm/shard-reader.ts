@@ -1,8 +1,8 @@
 import {
-  SubscribeToShardCommand,
+  type _Record,
   type KinesisClient,
   type StartingPosition,
-  type _Record,
+  SubscribeToShardCommand,
 } from '@aws-sdk/client-kinesis';
 import { compareSequenceNumbers } from '../sequence-numbers';
 import { sleep } from './clock';

@@ -1,23 +1,23 @@
-import type { KinesisClient, StartingPosition, _Record } from '@aws-sdk/client-kinesis';
+import { createHash } from 'node:crypto';
+import type { _Record, KinesisClient, StartingPosition } from '@aws-sdk/client-kinesis';
 import { BatchAssembler } from './batch-assembler';
 import { BatchRunner, type RetryBackoff } from './batch-runner';
 import { ShardCheckpointer } from './checkpointer';
 import { type Clock, sleep } from './clock';
 import type { RecordFilter } from './filter';
-import { toShardRecord, type EventContext, type ShardRecord } from './records';
+import { type EventContext, type ShardRecord, toShardRecord } from './records';
 import { ShardReader } from './shard-reader';
 import { Signal } from './signal';
 import type { StreamTip } from './stream-tip';
 import {
-  SHARD_END,
   type CheckpointStore,
   type FailedRecordSink,
   type FunctionInvoker,
   type MappingConfig,
   type RecordOutcomeReport,
+  SHARD_END,
   type ShardSnapshot,
 } from './types';
-import { createHash } from 'node:crypto';
 
 export interface ShardWorkerDeps {
   readonly kinesis: KinesisClient;

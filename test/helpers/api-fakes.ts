@@ -1,5 +1,4 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { OrderView } from '../../lambdas/domain/order-status';
 import {
   type IdempotentRunner,
   OrderApi,
@@ -9,11 +8,12 @@ import {
 import { createRouter } from '../../lambdas/api/router';
 import { apiRoutes } from '../../lambdas/api/routes';
 import type { PlaceOrderRequest } from '../../lambdas/api/schemas';
+import type { EventEnvelope } from '../../lambdas/contract/envelope';
+import type { OrderView } from '../../lambdas/domain/order-status';
 import type { Catalog, CatalogItem, CatalogWriteResult, ExpectedVersion } from '../../lambdas/ports/catalog';
-import { PublishError, type EventPublisher } from '../../lambdas/ports/event-publisher';
+import { type EventPublisher, PublishError } from '../../lambdas/ports/event-publisher';
 import type { OrderReadModel } from '../../lambdas/ports/order-read-model';
 import type { OutcomeLedger } from '../../lambdas/ports/outcome-ledger';
-import type { EventEnvelope } from '../../lambdas/contract/envelope';
 
 /** Port fakes for unit tests of the API and the services (no AWS, no emulators). */
 

@@ -4,11 +4,11 @@ import {
   DescribeStreamSummaryCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
-  ListShardsCommand,
   type KinesisClient,
+  ListShardsCommand,
 } from '@aws-sdk/client-kinesis';
+import { type EventEnvelope, parseEnvelope } from '../../lambdas/contract/envelope';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, type RunningEmulators } from '../../local/emulators';
-import { parseEnvelope, type EventEnvelope } from '../../lambdas/contract/envelope';
 
 /** One key attribute of a table: its name (always type S) and its role. */
 export type KeyAttribute = [name: string, keyType: 'HASH' | 'RANGE'];

@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { localDynamoDbClient, localKinesisClient } from '../../local/clients';
-import { startEmulators, type RunningEmulators } from '../../local/emulators';
+import { type RunningEmulators, startEmulators } from '../../local/emulators';
 
 export interface EmulatorFixture {
   readonly emulators: RunningEmulators;

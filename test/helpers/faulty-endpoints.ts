@@ -1,4 +1,4 @@
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 
 /**
  * TCP stand-ins between an SDK client and a REAL emulator, for failures that cannot be provoked

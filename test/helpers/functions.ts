@@ -1,9 +1,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbInventory } from '../../lambdas/adapters/dynamodb-inventory';
 import { CoalescingItemReader } from '../../lambdas/adapters/dynamodb-coalescing-item-reader';
 import { DynamoDbEmailLedger } from '../../lambdas/adapters/dynamodb-email-ledger';
+import { DynamoDbInventory } from '../../lambdas/adapters/dynamodb-inventory';
 import { DynamoDbOrderReadModel } from '../../lambdas/adapters/dynamodb-order-read-model';
 import { DynamoDbOutcomeLedger } from '../../lambdas/adapters/dynamodb-outcome-ledger';
 import { DynamoDbSagaRepository } from '../../lambdas/adapters/dynamodb-saga-repository';
@@ -11,7 +11,7 @@ import { consumerEventPublisherFromEnv, eventPublisherFromEnv } from '../../lamb
 import { OutboxEmailSender } from '../../lambdas/adapters/outbox-email-sender';
 import { SimulatedPaymentGateway } from '../../lambdas/adapters/simulated-payment-gateway';
 import { SimulatedShippingProvider } from '../../lambdas/adapters/simulated-shipping-provider';
-import { createApiHandler, type ApiHandler } from '../../lambdas/api/function';
+import { type ApiHandler, createApiHandler } from '../../lambdas/api/function';
 import { powertoolsIdempotency } from '../../lambdas/api/idempotency';
 import { DEFAULT_SAGA_DEADLINE_POLICY } from '../../lambdas/domain/order-saga';
 import { createEmailConsumer } from '../../lambdas/email/consumer';

@@ -1,5 +1,5 @@
-import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
+import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { EventEnvelope } from '../../lambdas/contract/envelope';
 
 const STREAM_ARN = 'arn:aws:kinesis:us-east-1:000000000000:stream/orderstream-test';

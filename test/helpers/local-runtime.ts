@@ -1,16 +1,16 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DynamoDBDocumentClient, QueryCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { localDynamoDbClient, localKinesisClient } from '../../local/clients';
-import type { InvocationResult } from '../../local/esm/types';
-import type { LocalFunctionDefinition } from '../../local/functions';
-import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../local/runtime';
 import { type OrderstreamTable, orderstreamLocalApp, outboxDirOf } from '../../bin/local-app';
 import { parseRouteKey, ROUTE_KEYS, ROUTE_TABLE } from '../../lambdas/contract/routes';
 import type { LocalPrincipal } from '../../local/access/local-access';
+import { localDynamoDbClient, localKinesisClient } from '../../local/clients';
+import type { InvocationResult } from '../../local/esm/types';
+import type { LocalFunctionDefinition } from '../../local/functions';
+import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '../../local/runtime';
 import { signedFetch } from './signed-fetch';
 
 /**

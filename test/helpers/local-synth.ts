@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stackNameForStage } from '../../lib/app-config';
-import { synthesize, type SynthResult } from '../../local/synth';
+import { type SynthResult, synthesize } from '../../local/synth';
 
 /**
  * Synthesizes the real CDK app (stage 'local') once per test file into a temp folder:

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { EventPayload, EventType } from '../../lambdas/contract/events';
 import { causedBy, type EventEnvelope } from '../../lambdas/contract/envelope';
+import type { EventPayload, EventType } from '../../lambdas/contract/events';
 
 /** Factories for the records of one order's lifecycle, chained like the real services chain them. */
 

@@ -1,8 +1,8 @@
+import type { EventEnvelope } from '../../lambdas/contract/envelope';
 import type { SagaState } from '../../lambdas/domain/order-saga';
 import type { EventPublisher } from '../../lambdas/ports/event-publisher';
 import { PublishError } from '../../lambdas/ports/event-publisher';
-import { SagaVersionConflictError, type SagaRepository } from '../../lambdas/ports/saga-repository';
-import type { EventEnvelope } from '../../lambdas/contract/envelope';
+import { type SagaRepository, SagaVersionConflictError } from '../../lambdas/ports/saga-repository';
 
 /** An in-memory SagaRepository with the same optimistic-locking contract as DynamoDB's. */
 export class InMemorySagaRepository implements SagaRepository {

@@ -10,13 +10,13 @@ import {
   delay,
   fail,
   mappingFor,
-  numbered,
   ns,
+  numbered,
   ok,
   putRecords,
   TestFunction,
-  waitFor,
   useEngineHarness,
+  waitFor,
 } from './esm-fixture';
 
 jest.setTimeout(40_000);

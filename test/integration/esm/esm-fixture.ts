@@ -5,21 +5,21 @@ import {
   CreateStreamCommand,
   DescribeStreamConsumerCommand,
   DescribeStreamSummaryCommand,
+  type KinesisClient,
   PutRecordsCommand,
   RegisterStreamConsumerCommand,
-  type KinesisClient,
 } from '@aws-sdk/client-kinesis';
 import { EventSourceMappingEngine, type EventSourceMappingEngineOptions } from '../../../local/esm/engine';
 import { FileCheckpointStore, FolderFailedRecordSink } from '../../../local/esm/stores';
 import {
-  KINESIS_MAPPING_DEFAULTS,
   type FunctionInvoker,
   type InvocationResult,
+  KINESIS_MAPPING_DEFAULTS,
   type KinesisStreamEvent,
   type MappingConfig,
   type OnFailureRecord,
 } from '../../../local/esm/types';
-import { useEmulators, type EmulatorFixture } from '../../helpers/emulators';
+import { type EmulatorFixture, useEmulators } from '../../helpers/emulators';
 
 export const REGION = 'us-east-1';
 export const ACCOUNT = '000000000000';

@@ -1,7 +1,7 @@
 /**
  * Event-source mapping engine against the real kinesis-mock: FilterCriteria and resharding.
  */
-import { UpdateShardCountCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
+import { DescribeStreamSummaryCommand, UpdateShardCountCommand } from '@aws-sdk/client-kinesis';
 import { SHARD_END } from '../../../local/esm/types';
 import {
   createStream,
@@ -10,8 +10,8 @@ import {
   numbered,
   putRecords,
   TestFunction,
-  waitFor,
   useEngineHarness,
+  waitFor,
 } from './esm-fixture';
 
 jest.setTimeout(40_000);

@@ -8,13 +8,13 @@ import {
   createStream,
   delay,
   mappingFor,
+  ns,
   numbered,
   ok,
   putRecords,
   TestFunction,
-  waitFor,
-  ns,
   useEngineHarness,
+  waitFor,
 } from './esm-fixture';
 
 jest.setTimeout(40_000);

@@ -1,16 +1,7 @@
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { EventPayloadSchemas } from '../../../lambdas/contract/events';
-import { useEmulators } from '../../helpers/emulators';
-import {
-  createActiveStream,
-  createTable,
-  ofOrder,
-  pointSdkAtEmulators,
-  readEnvelopes,
-  type StreamEnvelope,
-} from '../../helpers/emulator-resources';
 import { orderCreatedEventId } from '../../../lambdas/api/order-api';
+import { EventPayloadSchemas } from '../../../lambdas/contract/events';
 import {
   aCustomerOrderRequest,
   aJwtAuthorizer,
@@ -19,6 +10,15 @@ import {
   anOrderRequest,
   anOrderView,
 } from '../../helpers/api-fakes';
+import {
+  createActiveStream,
+  createTable,
+  ofOrder,
+  pointSdkAtEmulators,
+  readEnvelopes,
+  type StreamEnvelope,
+} from '../../helpers/emulator-resources';
+import { useEmulators } from '../../helpers/emulators';
 import { startFaultyProxy } from '../../helpers/faulty-endpoints';
 import { apiHandlerOn, type FunctionWiring } from '../../helpers/functions';
 import { expireIdempotencyRecordOf } from '../../helpers/idempotency-records';

@@ -1,8 +1,8 @@
 import type { EventEnvelope } from '../../../lambdas/contract/envelope';
-import { useEmulators } from '../../helpers/emulators';
 import { createActiveStream, createTable, pointSdkAtEmulators, readEnvelopes } from '../../helpers/emulator-resources';
-import { aKinesisEvent, aLambdaContext, anEnvelope } from '../../helpers/kinesis-events';
+import { useEmulators } from '../../helpers/emulators';
 import { consumerOn } from '../../helpers/functions';
+import { aKinesisEvent, aLambdaContext, anEnvelope } from '../../helpers/kinesis-events';
 import { outcomeOf } from '../../helpers/order-events';
 
 const STREAM = 'orderstream-coalesced-test';

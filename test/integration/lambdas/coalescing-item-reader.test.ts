@@ -1,8 +1,8 @@
 import { type DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { CoalescingItemReader } from '../../../lambdas/adapters/dynamodb-coalescing-item-reader';
-import { useEmulators } from '../../helpers/emulators';
 import { createTable } from '../../helpers/emulator-resources';
+import { useEmulators } from '../../helpers/emulators';
 
 let counters = 0;
 

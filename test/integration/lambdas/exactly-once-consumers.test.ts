@@ -8,26 +8,25 @@ import { DynamoDbSagaRepository } from '../../../lambdas/adapters/dynamodb-saga-
 import { KinesisEventPublisher } from '../../../lambdas/adapters/kinesis-event-publisher';
 import { SimulatedPaymentGateway } from '../../../lambdas/adapters/simulated-payment-gateway';
 import { SimulatedShippingProvider } from '../../../lambdas/adapters/simulated-shipping-provider';
+import { deterministicEventId, type EventEnvelope } from '../../../lambdas/contract/envelope';
 import { PROJECTED_EVENT_TYPES } from '../../../lambdas/domain/order-projection';
 import { SAGA_INPUT_TYPES } from '../../../lambdas/domain/order-saga';
 import { OrderEmailService } from '../../../lambdas/email/order-email-service';
 import { InventoryService } from '../../../lambdas/inventory/inventory-service';
 import { PaymentService } from '../../../lambdas/payment/payment-service';
 import type { EventPublisher } from '../../../lambdas/ports/event-publisher';
+import { SILENT_LOG } from '../../../lambdas/ports/log';
 import { OrderProjector } from '../../../lambdas/projector/order-projector';
-import { OrderSagaService } from '../../../lambdas/saga/order-saga-service';
-import { deterministicEventId, type EventEnvelope } from '../../../lambdas/contract/envelope';
 import { faultInjector } from '../../../lambdas/runtime/fault-injection';
 import { createStreamConsumer, handleAll, type RecordHandlers } from '../../../lambdas/runtime/stream-consumer';
+import { OrderSagaService } from '../../../lambdas/saga/order-saga-service';
 import { ShippingService } from '../../../lambdas/shipping/shipping-service';
 import { RecordingEmailSender } from '../../helpers/email-fakes';
-import { useEmulators } from '../../helpers/emulators';
 import { createActiveStream, createTable, ofOrder, readEnvelopes } from '../../helpers/emulator-resources';
+import { useEmulators } from '../../helpers/emulators';
 import { aKinesisEvent, aLambdaContext } from '../../helpers/kinesis-events';
 import { anOrderCreated, outcomeOf } from '../../helpers/order-events';
-
 import { createSagaTable } from '../../helpers/saga-table';
-import { SILENT_LOG } from '../../../lambdas/ports/log';
 
 type Handler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
 

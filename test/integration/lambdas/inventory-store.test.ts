@@ -1,13 +1,13 @@
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbInventory, reservationKey } from '../../../lambdas/adapters/dynamodb-inventory';
-import { InventoryService } from '../../../lambdas/inventory/inventory-service';
-import { useEmulators } from '../../helpers/emulators';
-import { createTable } from '../../helpers/emulator-resources';
-import { MAX_AVAILABLE } from '../../../lambdas/domain/inventory';
 import { deterministicEventId } from '../../../lambdas/contract/envelope';
-import { aPublishError, RecordingPublisher } from '../../helpers/api-fakes';
-import { anOrderCreated, outcomeOf } from '../../helpers/order-events';
+import { MAX_AVAILABLE } from '../../../lambdas/domain/inventory';
+import { InventoryService } from '../../../lambdas/inventory/inventory-service';
 import { SILENT_LOG } from '../../../lambdas/ports/log';
+import { aPublishError, RecordingPublisher } from '../../helpers/api-fakes';
+import { createTable } from '../../helpers/emulator-resources';
+import { useEmulators } from '../../helpers/emulators';
+import { anOrderCreated, outcomeOf } from '../../helpers/order-events';
 
 const TABLE = 'inventory';
 

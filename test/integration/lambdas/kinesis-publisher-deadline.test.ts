@@ -1,8 +1,8 @@
-import { PublishError } from '../../../lambdas/ports/event-publisher';
 import { eventPublisherFromEnv, type KinesisEventPublisher } from '../../../lambdas/adapters/kinesis-event-publisher';
+import { PublishError } from '../../../lambdas/ports/event-publisher';
 import { createKinesisClient } from '../../../lambdas/runtime/aws-clients';
-import { useEmulators } from '../../helpers/emulators';
 import { createActiveStream, ofOrder, pointSdkAtEmulators, readEnvelopes } from '../../helpers/emulator-resources';
+import { useEmulators } from '../../helpers/emulators';
 import { aClosedEndpoint, type FaultyProxy, startFaultyProxy } from '../../helpers/faulty-endpoints';
 import { anEnvelope } from '../../helpers/kinesis-events';
 

@@ -1,21 +1,21 @@
-import {
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  ListShardsCommand,
-  PutRecordsCommand,
-  type KinesisClient,
-} from '@aws-sdk/client-kinesis';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type KinesisClient,
+  ListShardsCommand,
+  PutRecordsCommand,
+} from '@aws-sdk/client-kinesis';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { DynamoDbInventory } from '../../../lambdas/adapters/dynamodb-inventory';
 import { DynamoDbOrderReadModel } from '../../../lambdas/adapters/dynamodb-order-read-model';
-import type { EventPayload } from '../../../lambdas/contract/events';
 import type { EventEnvelope } from '../../../lambdas/contract/envelope';
-import { useEmulators } from '../../helpers/emulators';
+import type { EventPayload } from '../../../lambdas/contract/events';
 import { createActiveStream, createTable, pointSdkAtEmulators } from '../../helpers/emulator-resources';
+import { useEmulators } from '../../helpers/emulators';
 import { consumerOn } from '../../helpers/functions';
 import { aLambdaContext } from '../../helpers/kinesis-events';
 import { aCancelRequest, anOrderCreated } from '../../helpers/order-events';

@@ -3,12 +3,12 @@ import { DynamoDbOutcomeLedger } from '../../../lambdas/adapters/dynamodb-outcom
 import { SimulatedPaymentGateway } from '../../../lambdas/adapters/simulated-payment-gateway';
 import { SimulatedShippingProvider } from '../../../lambdas/adapters/simulated-shipping-provider';
 import { PaymentService } from '../../../lambdas/payment/payment-service';
-import { ShippingService } from '../../../lambdas/shipping/shipping-service';
-import { useEmulators } from '../../helpers/emulators';
-import { createTable } from '../../helpers/emulator-resources';
-import { RecordingPublisher } from '../../helpers/api-fakes';
-import { anOrderCreated, outcomeOf } from '../../helpers/order-events';
 import { SILENT_LOG } from '../../../lambdas/ports/log';
+import { ShippingService } from '../../../lambdas/shipping/shipping-service';
+import { RecordingPublisher } from '../../helpers/api-fakes';
+import { createTable } from '../../helpers/emulator-resources';
+import { useEmulators } from '../../helpers/emulators';
+import { anOrderCreated, outcomeOf } from '../../helpers/order-events';
 
 const TABLE = 'ledger';
 

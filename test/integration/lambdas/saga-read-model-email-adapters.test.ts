@@ -4,16 +4,16 @@ import { DynamoDbOrderReadModel } from '../../../lambdas/adapters/dynamodb-order
 import { DynamoDbSagaRepository } from '../../../lambdas/adapters/dynamodb-saga-repository';
 import { decideSaga, type SagaState } from '../../../lambdas/domain/order-saga';
 import { OrderEmailService } from '../../../lambdas/email/order-email-service';
+import { SILENT_LOG } from '../../../lambdas/ports/log';
 import { ReadModelVersionConflictError } from '../../../lambdas/ports/order-read-model';
 import { SagaVersionConflictError } from '../../../lambdas/ports/saga-repository';
 import { OrderProjector } from '../../../lambdas/projector/order-projector';
 import { OrderSagaService } from '../../../lambdas/saga/order-saga-service';
 import { RecordingEmailSender } from '../../helpers/email-fakes';
-import { useEmulators } from '../../helpers/emulators';
 import { createTable } from '../../helpers/emulator-resources';
+import { useEmulators } from '../../helpers/emulators';
 import { aCancelRequest, anOrderCreated, OUTCOME_PAYLOADS, outcomeOf } from '../../helpers/order-events';
 import { RecordingPublisher } from '../../helpers/saga-fakes';
-import { SILENT_LOG } from '../../../lambdas/ports/log';
 
 /** The saga, read-model and email-ledger adapters against DynamoDB Local. */
 describe('saga, read model and email ledger on DynamoDB Local', () => {

@@ -1,6 +1,6 @@
-import { DynamoDbInventory } from '../../../lambdas/adapters/dynamodb-inventory';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { useEmulators } from '../../helpers/emulators';
+import { DynamoDbInventory } from '../../../lambdas/adapters/dynamodb-inventory';
+import type { StreamConsumerHandler } from '../../../lambdas/runtime/stream-consumer';
 import {
   createActiveStream,
   createTable,
@@ -8,10 +8,10 @@ import {
   pointSdkAtEmulators,
   readEnvelopes,
 } from '../../helpers/emulator-resources';
-import { aKinesisEvent, aLambdaContext } from '../../helpers/kinesis-events';
+import { useEmulators } from '../../helpers/emulators';
 import { consumerOn } from '../../helpers/functions';
+import { aKinesisEvent, aLambdaContext } from '../../helpers/kinesis-events';
 import { anOrderCreated, outcomeOf } from '../../helpers/order-events';
-import type { StreamConsumerHandler } from '../../../lambdas/runtime/stream-consumer';
 
 const STREAM = 'orderstream-services-test';
 

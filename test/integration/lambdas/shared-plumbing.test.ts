@@ -1,6 +1,6 @@
 import { KinesisEventPublisher } from '../../../lambdas/adapters/kinesis-event-publisher';
-import { useEmulators } from '../../helpers/emulators';
 import { createActiveStream, readEnvelopes } from '../../helpers/emulator-resources';
+import { useEmulators } from '../../helpers/emulators';
 import { anEnvelope } from '../../helpers/kinesis-events';
 
 describe('shared plumbing against the real emulators', () => {

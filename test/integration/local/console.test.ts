@@ -8,9 +8,9 @@ import {
   http,
   putStock,
   startTestRuntime,
+  type TestRuntime,
   waitFor,
   waitForTerminal,
-  type TestRuntime,
 } from '../../helpers/local-runtime';
 
 /**

@@ -5,8 +5,8 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import { DEMO_ORDER, orderstreamLocalApp, outboxDirOf } from '../../../bin/local-app';
 import type { InvocationResult } from '../../../local/esm/types';
 import type { LocalFunctionDefinition } from '../../../local/functions';
+import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '../../../local/runtime';
 import { signedFetch } from '../../helpers/signed-fetch';
-import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../../local/runtime';
 
 /**
  * Issue 3 acceptance: start the whole runtime (real synth, real emulators, bundled handlers, the

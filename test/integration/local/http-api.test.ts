@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FunctionRunner } from '../../../local/function-runner';
 import { functionDefinitions } from '../../../local/functions';
-import { startHttpApi, type RunningHttpApi } from '../../../local/http-api';
+import { type RunningHttpApi, startHttpApi } from '../../../local/http-api';
 import { httpApiDefinition } from '../../../local/routes';
-import { LocalTemplate, type CfnTemplate } from '../../../local/template';
+import { type CfnTemplate, LocalTemplate } from '../../../local/template';
 
 /** The HTTP API over real HTTP, routes from a template, a real function behind it in its own process. */
 const cdkOut = mkdtempSync(join(tmpdir(), 'http-api-'));

@@ -1,14 +1,15 @@
-import { DEMO_ORDER } from '../../../bin/local-app';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutRecordCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent } from 'aws-lambda';
+import { DEMO_ORDER } from '../../../bin/local-app';
 import {
   failedRecordFiles,
   getOrder,
   http,
   ledgerEntries,
+  type OrderView,
   outboxEmails,
   putStock,
   reservationOf,
@@ -16,10 +17,9 @@ import {
   sleep,
   startTestRuntime,
   stockOf,
+  type TestRuntime,
   waitFor,
   waitForTerminal,
-  type OrderView,
-  type TestRuntime,
 } from '../../helpers/local-runtime';
 
 /**

@@ -1,10 +1,10 @@
-import { DescribeTableCommand, DescribeTimeToLiveCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { DescribeStreamSummaryCommand, ListStreamConsumersCommand, ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DescribeTableCommand, DescribeTimeToLiveCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeStreamSummaryCommand, ListStreamConsumersCommand, ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { LOCAL_REGION } from '../../../local/emulators';
-import { provision, type ProvisionResult } from '../../../local/provision';
+import { type ProvisionResult, provision } from '../../../local/provision';
 import { LocalTemplate } from '../../../local/template';
 import { useEmulators } from '../../helpers/emulators';
 import { useSynthesizedApp } from '../../helpers/local-synth';

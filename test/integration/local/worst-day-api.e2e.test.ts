@@ -1,6 +1,6 @@
-import { DEMO_ORDER } from '../../../bin/local-app';
 import { randomUUID } from 'node:crypto';
 import { PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { DEMO_ORDER } from '../../../bin/local-app';
 import { MAX_ORDER_TOTAL_CENTS, MAX_UNIT_PRICE_CENTS } from '../../../lambdas/domain/pricing';
 import { expireIdempotencyRecordOf } from '../../helpers/idempotency-records';
 import {
@@ -10,9 +10,9 @@ import {
   reservationOf,
   startTestRuntime,
   stockOf,
+  type TestRuntime,
   waitFor,
   waitForTerminal,
-  type TestRuntime,
 } from '../../helpers/local-runtime';
 import { signedFetch } from '../../helpers/signed-fetch';
 

@@ -1,6 +1,6 @@
 import { App, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Match } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { OrderstreamStack, type OrderstreamStackProps } from '../../../lib/orderstream-stack';
 import {
   resourcesGranted,

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { functionDefinitions } from '../../../local/functions';
-import { LocalTemplate, type CfnTemplate } from '../../../local/template';
+import { type CfnTemplate, LocalTemplate } from '../../../local/template';
 
 const context = { stackName: 'S', region: 'us-east-1', accountId: '000000000000' };
 

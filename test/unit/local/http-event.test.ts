@@ -1,9 +1,9 @@
 import {
   buildHttpApiEvent,
   formatRequestTime,
-  mapHttpApiResult,
-  MalformedResponseError,
   type IncomingRequest,
+  MalformedResponseError,
+  mapHttpApiResult,
   type RequestMeta,
 } from '../../../local/http-event';
 

@@ -1,5 +1,5 @@
 import { mappingConfigs } from '../../../local/mappings';
-import { LocalTemplate, type CfnTemplate } from '../../../local/template';
+import { type CfnTemplate, LocalTemplate } from '../../../local/template';
 
 const context = { stackName: 'S', region: 'us-east-1', accountId: '000000000000' };
 const CONSUMER_ARN = 'arn:aws:kinesis:us-east-1:000000000000:stream/S-Stream/consumer/c:1700000000';

@@ -1,4 +1,4 @@
-import { LocalTemplate, UnsupportedIntrinsicError, type CfnTemplate } from '../../../local/template';
+import { type CfnTemplate, LocalTemplate, UnsupportedIntrinsicError } from '../../../local/template';
 
 const context = { stackName: 'Orderstream-local', region: 'us-east-1', accountId: '000000000000' };
 

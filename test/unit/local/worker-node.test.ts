@@ -1,4 +1,4 @@
-import { resolveWorkerNode, runtimeNodeMajor, workerNodeWarning, type WorkerNode } from '../../../local/worker-node';
+import { resolveWorkerNode, runtimeNodeMajor, type WorkerNode, workerNodeWarning } from '../../../local/worker-node';
 
 const node = (version: string, source: WorkerNode['source']): WorkerNode => ({ path: '/x/node', version, source });
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DynamoDbInventory } from '../../../../lambdas/adapters/dynamodb-inventory';
 import { importLegacyOrders, orderIdForLegacyOrder } from '../../../../lambdas/ops/legacy-import';
 import { OrderedPutter } from '../../../../lambdas/ops/ordered-put';
-import { putStock, startTestRuntime, stockOf, waitForTerminal, type TestRuntime } from '../../../helpers/local-runtime';
+import { putStock, startTestRuntime, stockOf, type TestRuntime, waitForTerminal } from '../../../helpers/local-runtime';
 
 /** Imported legacy orders go through the whole local runtime like orders placed through the API. */
 jest.setTimeout(120_000);

@@ -5,15 +5,15 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbInventory } from '../../../../lambdas/adapters/dynamodb-inventory';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../../local/emulators';
 import {
   cursorPathFor,
-  importLegacyOrders,
-  orderIdForLegacyOrder,
   type ImportOptions,
+  importLegacyOrders,
   type LineError,
+  orderIdForLegacyOrder,
 } from '../../../../lambdas/ops/legacy-import';
 import { OrderedPutter } from '../../../../lambdas/ops/ordered-put';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../../local/emulators';
 import { createActiveStream, createTable, readEnvelopes } from '../../../helpers/emulator-resources';
 import { useEmulators } from '../../../helpers/emulators';
 import { RefusingKinesis } from './refusing-kinesis';

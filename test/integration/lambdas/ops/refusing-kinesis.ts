@@ -1,6 +1,6 @@
 import {
-  PutRecordsCommand,
   type KinesisClient,
+  PutRecordsCommand,
   type PutRecordsCommandOutput,
   type PutRecordsResultEntry,
 } from '@aws-sdk/client-kinesis';

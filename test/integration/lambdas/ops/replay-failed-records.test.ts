@@ -1,13 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { KinesisEventPublisher } from '../../../../lambdas/adapters/kinesis-event-publisher';
-import { FolderFailedRecordSink } from '../../../../local/esm/stores';
-import type { OnFailureRecord } from '../../../../local/esm/types';
 import { readFailedRecords } from '../../../../lambdas/ops/failed-records';
 import { OrderedPutter } from '../../../../lambdas/ops/ordered-put';
+import { FolderFailedRecordSink } from '../../../../local/esm/stores';
+import type { OnFailureRecord } from '../../../../local/esm/types';
 import { createActiveStream } from '../../../helpers/emulator-resources';
 import { useEmulators } from '../../../helpers/emulators';
 import { aKinesisRecord, anEnvelope } from '../../../helpers/kinesis-events';

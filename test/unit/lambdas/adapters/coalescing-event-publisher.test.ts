@@ -1,6 +1,6 @@
 import { CoalescingEventPublisher, type GroupPublisher } from '../../../../lambdas/adapters/coalescing-event-publisher';
-import { PublishError } from '../../../../lambdas/ports/event-publisher';
 import type { EventEnvelope } from '../../../../lambdas/contract/envelope';
+import { PublishError } from '../../../../lambdas/ports/event-publisher';
 import { anEnvelope } from '../../../helpers/kinesis-events';
 
 /** A group publisher whose puts stay in flight until the test settles them. */

@@ -1,7 +1,7 @@
-import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { createEmailSender } from '../../../../lambdas/adapters/email-sender-factory';
 import { LogEmailSender } from '../../../../lambdas/adapters/log-email-sender';
 import { OutboxEmailSender, outboxFileName, SENT_LOG } from '../../../../lambdas/adapters/outbox-email-sender';

@@ -1,7 +1,7 @@
-import type { PutRecordsCommand, KinesisClient, PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
+import type { KinesisClient, PutRecordsCommand, PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import { KinesisEventPublisher } from '../../../../lambdas/adapters/kinesis-event-publisher';
-import { PublishError } from '../../../../lambdas/ports/event-publisher';
 import type { EventEnvelope } from '../../../../lambdas/contract/envelope';
+import { PublishError } from '../../../../lambdas/ports/event-publisher';
 import { anEnvelope } from '../../../helpers/kinesis-events';
 
 /**

@@ -1,17 +1,17 @@
 import { OrderApi, orderCreatedEventId } from '../../../../lambdas/api/order-api';
 import { createRouter } from '../../../../lambdas/api/router';
 import { apiRoutes } from '../../../../lambdas/api/routes';
-import { EventPayloadSchemas } from '../../../../lambdas/contract/events';
 import { EventEnvelopeSchema } from '../../../../lambdas/contract/envelope';
+import { EventPayloadSchemas } from '../../../../lambdas/contract/events';
 import {
-  InMemoryCatalog,
-  InMemoryOrderReadModel,
-  RecordingPublisher,
-  aPublishError,
   anHttpEvent,
   anOrderRequest,
   anOrderView,
+  aPublishError,
+  InMemoryCatalog,
+  InMemoryOrderReadModel,
   inMemoryIdempotency,
+  RecordingPublisher,
 } from '../../../helpers/api-fakes';
 
 function setup() {

@@ -1,10 +1,10 @@
 import { ANONYMOUS_SCOPE, callerScope } from '../../../../lambdas/api/caller';
 import { orderCreatedEventId, orderIdForIdempotencyKey } from '../../../../lambdas/api/order-api';
 import { MAX_ORDER_LINES, type PlaceOrderRequest } from '../../../../lambdas/api/schemas';
+import { EventEnvelopeSchema } from '../../../../lambdas/contract/envelope';
 import { EventPayloadSchemas } from '../../../../lambdas/contract/events';
 import { MAX_AVAILABLE } from '../../../../lambdas/domain/inventory';
 import { MAX_ORDER_TOTAL_CENTS, MAX_QUANTITY_PER_SKU, MAX_UNIT_PRICE_CENTS } from '../../../../lambdas/domain/pricing';
-import { EventEnvelopeSchema } from '../../../../lambdas/contract/envelope';
 import {
   aCustomerOrderRequest,
   aJwtAuthorizer,

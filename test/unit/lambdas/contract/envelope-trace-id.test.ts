@@ -1,14 +1,14 @@
 import { OrderApi, SERVICE_VIEWER } from '../../../../lambdas/api/order-api';
 import { PlaceOrderRequestSchema } from '../../../../lambdas/api/schemas';
-import { decideSaga } from '../../../../lambdas/domain/order-saga';
 import { causedBy, originEvent, parseEnvelope } from '../../../../lambdas/contract/envelope';
+import { decideSaga } from '../../../../lambdas/domain/order-saga';
 import {
-  InMemoryCatalog,
-  InMemoryOrderReadModel,
-  RecordingPublisher,
   anOrderRequest,
   anOrderView,
+  InMemoryCatalog,
+  InMemoryOrderReadModel,
   inMemoryIdempotency,
+  RecordingPublisher,
 } from '../../../helpers/api-fakes';
 import { anOrderCreated } from '../../../helpers/order-events';
 

@@ -1,6 +1,6 @@
+import { causedBy, type EventOf, originEvent } from '../../../../lambdas/contract/envelope';
 import { EventPayloadSchemas } from '../../../../lambdas/contract/events';
 import { stepTimedOutEvent } from '../../../../lambdas/domain/order-saga';
-import { causedBy, type EventOf, originEvent } from '../../../../lambdas/contract/envelope';
 
 /**
  * The event contract is checked by the compiler: `npx tsc --noEmit` (part of `npm test`) fails if

@@ -1,7 +1,7 @@
+import type { EventEnvelope } from '../../../../lambdas/contract/envelope';
 import type { EventPayload } from '../../../../lambdas/contract/events';
 import { projectOrderEvent } from '../../../../lambdas/domain/order-projection';
 import type { OrderView } from '../../../../lambdas/domain/order-status';
-import type { EventEnvelope } from '../../../../lambdas/contract/envelope';
 import { anOrderCreated, OUTCOME_PAYLOADS, outcomeOf } from '../../../helpers/order-events';
 
 function updated(view: OrderView | undefined, event: EventEnvelope): OrderView {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { deterministicEventId, type EventEnvelope } from '../../../../lambdas/contract/envelope';
 import type { EventType } from '../../../../lambdas/contract/events';
 import {
   DEFAULT_SAGA_DEADLINE_POLICY,
@@ -8,7 +9,6 @@ import {
   type SagaState,
   stepTimedOutEvent,
 } from '../../../../lambdas/domain/order-saga';
-import { deterministicEventId, type EventEnvelope } from '../../../../lambdas/contract/envelope';
 import { aCancelRequest, anOrderCreated, OUTCOME_PAYLOADS, outcomeOf } from '../../../helpers/order-events';
 
 const NOW = '2026-01-01T11:00:00.000Z';

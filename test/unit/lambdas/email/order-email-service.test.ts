@@ -1,9 +1,9 @@
+import type { EventEnvelope } from '../../../../lambdas/contract/envelope';
 import type { EventPayload } from '../../../../lambdas/contract/events';
 import { EmailInProgressError, OrderEmailService } from '../../../../lambdas/email/order-email-service';
-import type { EventEnvelope } from '../../../../lambdas/contract/envelope';
+import { SILENT_LOG } from '../../../../lambdas/ports/log';
 import { InMemoryEmailLedger, RecordingEmailSender } from '../../../helpers/email-fakes';
 import { anOrderCreated, outcomeOf } from '../../../helpers/order-events';
-import { SILENT_LOG } from '../../../../lambdas/ports/log';
 
 function terminalEvents() {
   const created = anOrderCreated();

@@ -1,8 +1,8 @@
 import { InventoryService } from '../../../../lambdas/inventory/inventory-service';
 import type { InventoryStore, ReleaseResult, ReserveResult } from '../../../../lambdas/ports/inventory';
+import { SILENT_LOG } from '../../../../lambdas/ports/log';
 import { RecordingPublisher } from '../../../helpers/api-fakes';
 import { anOrderCreated, outcomeOf } from '../../../helpers/order-events';
-import { SILENT_LOG } from '../../../../lambdas/ports/log';
 
 function storeAnswering(
   reserve: ReserveResult,

@@ -1,7 +1,7 @@
 import {
-  planCapacity,
   type DynamoDbProfile,
   type LambdaProfile,
+  planCapacity,
   type Workload,
 } from '../../../../lambdas/ops/capacity';
 import { orderWorkload } from '../../../../lambdas/ops/order-flow';

@@ -1,8 +1,8 @@
 import { SimulatedPaymentGateway } from '../../../../lambdas/adapters/simulated-payment-gateway';
 import { PaymentService } from '../../../../lambdas/payment/payment-service';
-import { anOrderCreated, outcomeOf } from '../../../helpers/order-events';
-import { InMemoryLedger, RecordingPublisher } from '../../../helpers/api-fakes';
 import { SILENT_LOG } from '../../../../lambdas/ports/log';
+import { InMemoryLedger, RecordingPublisher } from '../../../helpers/api-fakes';
+import { anOrderCreated, outcomeOf } from '../../../helpers/order-events';
 
 function setup() {
   const gateway = new SimulatedPaymentGateway();

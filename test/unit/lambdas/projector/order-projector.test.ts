@@ -1,9 +1,9 @@
 import { projectOrderEvent } from '../../../../lambdas/domain/order-projection';
 import type { OrderView } from '../../../../lambdas/domain/order-status';
-import { ReadModelVersionConflictError, type OrderReadModelWriter } from '../../../../lambdas/ports/order-read-model';
+import { SILENT_LOG } from '../../../../lambdas/ports/log';
+import { type OrderReadModelWriter, ReadModelVersionConflictError } from '../../../../lambdas/ports/order-read-model';
 import { OrderProjector } from '../../../../lambdas/projector/order-projector';
 import { anOrderCreated, OUTCOME_PAYLOADS, outcomeOf } from '../../../helpers/order-events';
-import { SILENT_LOG } from '../../../../lambdas/ports/log';
 
 class InMemoryReadModel implements OrderReadModelWriter {
   public readonly items = new Map<string, OrderView>();

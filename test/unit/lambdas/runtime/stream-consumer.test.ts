@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { EventEnvelope } from '../../../../lambdas/contract/envelope';
 import { faultInjector } from '../../../../lambdas/runtime/fault-injection';
 import { createStreamConsumer } from '../../../../lambdas/runtime/stream-consumer';
-import type { EventEnvelope } from '../../../../lambdas/contract/envelope';
 import { aKinesisEvent, aLambdaContext, anEnvelope } from '../../../helpers/kinesis-events';
 
 const releaseOf = (orderId: string) => anEnvelope({ orderId, eventType: 'RELEASE_INVENTORY', payload: {} });

@@ -1,8 +1,8 @@
 import { decideSaga } from '../../../../lambdas/domain/order-saga';
+import { SILENT_LOG } from '../../../../lambdas/ports/log';
 import { OrderSagaService, SagaNotFoundError } from '../../../../lambdas/saga/order-saga-service';
 import { aCancelRequest, anOrderCreated, OUTCOME_PAYLOADS, outcomeOf } from '../../../helpers/order-events';
 import { InMemorySagaRepository, RecordingPublisher } from '../../../helpers/saga-fakes';
-import { SILENT_LOG } from '../../../../lambdas/ports/log';
 
 function aSagaService() {
   const repository = new InMemorySagaRepository();

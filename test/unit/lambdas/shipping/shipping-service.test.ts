@@ -1,8 +1,8 @@
 import { SimulatedShippingProvider } from '../../../../lambdas/adapters/simulated-shipping-provider';
-import { ShippingService } from '../../../../lambdas/shipping/shipping-service';
-import { anOrderCreated, outcomeOf } from '../../../helpers/order-events';
-import { InMemoryLedger, RecordingPublisher } from '../../../helpers/api-fakes';
 import { SILENT_LOG } from '../../../../lambdas/ports/log';
+import { ShippingService } from '../../../../lambdas/shipping/shipping-service';
+import { InMemoryLedger, RecordingPublisher } from '../../../helpers/api-fakes';
+import { anOrderCreated, outcomeOf } from '../../../helpers/order-events';
 
 function shipCommand(country: string) {
   const created = anOrderCreated();

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportJWK, exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT, type JWTPayload, type KeyLike } from 'jose';
+import { exportJWK, exportSPKI, generateKeyPair, type JWTPayload, type KeyLike, SignJWT, UnsecuredJWT } from 'jose';
 import { authorizeJwt, type JwtAuthorizerConfig, LocalJwtIssuer } from '../../../../local/auth/jwt';
 
 const ISSUER = 'http://127.0.0.1:3000/local-idp';

@@ -7,8 +7,8 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import {
   apiGatewayIamFailure,
   awsJsonAuthFailure,
-  MISMATCH_MESSAGE,
   type LocalCredential,
+  MISMATCH_MESSAGE,
   type SignedRequest,
   type SigV4Rejection,
   verifySigV4,

@@ -7,8 +7,8 @@ import {
   countBy,
   failedObjectRow,
   RecordTimeline,
-  timelineOf,
   type TimelineEntry,
+  timelineOf,
 } from '../../../../local/console/model';
 import { failedFolderSummary } from '../../../../local/console/server';
 import type { MappingSnapshot, RecordOutcomeReport, ShardSnapshot } from '../../../../local/esm/types';

@@ -2,10 +2,10 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { EventSourceMappingEngine, InvalidMappingError } from '../../../../local/esm/engine';
 import { FilterPatternError } from '../../../../local/esm/filter';
 import {
-  KINESIS_MAPPING_DEFAULTS,
   type CheckpointStore,
   type FailedRecordSink,
   type FunctionInvoker,
+  KINESIS_MAPPING_DEFAULTS,
   type MappingConfig,
 } from '../../../../local/esm/types';
 
