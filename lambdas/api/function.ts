@@ -49,6 +49,6 @@ export function createApiHandler(deps: ApiFunctionDeps): ApiHandler {
 function orderIdOf(event: APIGatewayProxyEventV2, response: APIGatewayProxyStructuredResultV2): string | undefined {
   const fromPath = event.pathParameters?.orderId;
   if (fromPath) return fromPath;
-  const location = /^\/orders\/([^/]+)$/.exec(String(response.headers?.location ?? ''));
-  return location ? decodeURIComponent(location[1]) : undefined;
+  const orderInLocation = /^\/orders\/([^/]+)$/.exec(String(response.headers?.location ?? ''))?.[1];
+  return orderInLocation ? decodeURIComponent(orderInLocation) : undefined;
 }

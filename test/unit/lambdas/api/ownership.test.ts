@@ -1,5 +1,5 @@
 import { CustomerIdRequiredError, orderIdForIdempotencyKey, SERVICE_VIEWER } from '../../../../lambdas/api/order-api';
-import { toProblem } from '../../../../lambdas/api/router';
+import { toProblem } from '../../../../lambdas/api/problems';
 import { PlaceOrderRequestSchema } from '../../../../lambdas/api/schemas';
 import type { OrderStatus } from '../../../../lambdas/domain/order-status';
 import {
