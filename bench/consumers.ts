@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { DynamoDbInventory } from '../lambdas/adapters/dynamodb-inventory';
+import { DynamoDbCatalog } from '../lambdas/adapters/dynamodb-catalog';
 import type { EventEnvelope } from '../lambdas/contract/envelope';
 import { DEFAULT_CONSUMER_CONCURRENCY } from '../lambdas/contract/limits';
 import { documentClient, dynamoDbClient, kinesisClient } from '../lambdas/runtime/aws-clients';
@@ -98,7 +98,7 @@ export async function consumersBenchmark(
 
   const inventory = functions.find((fn) => fn.serviceName === 'inventory');
   if (!inventory) throw new Error('the template has no inventory function');
-  const stock = new DynamoDbInventory(documentClient(), { tableName: inventory.environment.INVENTORY_TABLE! });
+  const stock = new DynamoDbCatalog(documentClient(), { tableName: inventory.environment.INVENTORY_TABLE! });
   for (let i = 0; i < SKUS; i++) await stock.putItem({ sku: sku(i), available: 1_000_000_000, priceCents: 100 });
 
   console.log(

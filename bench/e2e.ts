@@ -15,7 +15,7 @@ import {
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { orderstreamLocalApp } from '../bin/local-app';
-import { DynamoDbInventory } from '../lambdas/adapters/dynamodb-inventory';
+import { DynamoDbCatalog } from '../lambdas/adapters/dynamodb-catalog';
 import { localDynamoDbClient, localKinesisClient } from '../local/clients';
 import type { InvocationResult } from '../local/esm/types';
 import type { LocalFunctionDefinition } from '../local/functions';
@@ -158,9 +158,11 @@ async function onFreshRuntime<T>(
   const kinesis = localKinesisClient(runtime.kinesisEndpoint);
   const dynamodb = localDynamoDbClient(runtime.dynamoDbEndpoint);
   try {
-    await new DynamoDbInventory(DynamoDBDocumentClient.from(dynamodb), { tableName: runtime.tables.inventory }).putItem(
-      { sku: SKU, available: 1_000_000_000, priceCents: 1250 },
-    );
+    await new DynamoDbCatalog(DynamoDBDocumentClient.from(dynamodb), { tableName: runtime.tables.inventory }).putItem({
+      sku: SKU,
+      available: 1_000_000_000,
+      priceCents: 1250,
+    });
     const place = orderPlacer(runtime.apiUrl, completions);
     await place(); // warm the functions' environments
     return await measure(place, kinesis);

@@ -18,7 +18,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { DynamoDbInventory } from '../lambdas/adapters/dynamodb-inventory';
+import { DynamoDbCatalog } from '../lambdas/adapters/dynamodb-catalog';
 import { cursorPathFor, type ImportProgress, importLegacyOrders } from '../lambdas/ops/legacy-import';
 import { OrderedPutter } from '../lambdas/ops/ordered-put';
 
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     const putter = new OrderedPutter({ client: kinesis, streamName });
     const result = await importLegacyOrders({
       file,
-      catalog: new DynamoDbInventory(DynamoDBDocumentClient.from(dynamodb), { tableName }),
+      catalog: new DynamoDbCatalog(DynamoDBDocumentClient.from(dynamodb), { tableName }),
       put: (records) => putter.put(records),
       ...(maxBatches !== undefined ? { maxBatches } : {}),
       shouldStop: () => interrupted,

@@ -1,4 +1,4 @@
-import { DynamoDbInventory } from '../adapters/dynamodb-inventory';
+import { DynamoDbCatalog } from '../adapters/dynamodb-catalog';
 import { DynamoDbOrderReadModel } from '../adapters/dynamodb-order-read-model';
 import { eventPublisherFromEnv } from '../adapters/kinesis-event-publisher';
 import { documentClient, dynamoDbClient } from '../runtime/aws-clients';
@@ -8,7 +8,7 @@ import { createApiHandler } from './function';
 import { powertoolsIdempotency } from './idempotency';
 
 export const handler = createApiHandler({
-  catalog: new DynamoDbInventory(documentClient(), { tableName: tableName('inventory') }),
+  catalog: new DynamoDbCatalog(documentClient(), { tableName: tableName('inventory') }),
   orders: new DynamoDbOrderReadModel(documentClient(), tableName('orders')),
   publisher: eventPublisherFromEnv(),
   idempotency: powertoolsIdempotency({ tableName: tableName('idempotency'), client: dynamoDbClient() }),

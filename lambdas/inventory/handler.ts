@@ -1,4 +1,4 @@
-import { DynamoDbInventory } from '../adapters/dynamodb-inventory';
+import { DynamoDbReservations } from '../adapters/dynamodb-reservations';
 import { consumerEventPublisherFromEnv } from '../adapters/kinesis-event-publisher';
 import { documentClient } from '../runtime/aws-clients';
 import { tableName } from '../runtime/config';
@@ -6,7 +6,7 @@ import { logger } from '../runtime/powertools';
 import { createInventoryConsumer } from './consumer';
 
 export const handler = createInventoryConsumer({
-  store: new DynamoDbInventory(documentClient(), { tableName: tableName('inventory') }),
+  store: new DynamoDbReservations(documentClient(), { tableName: tableName('inventory') }),
   publisher: consumerEventPublisherFromEnv(),
   log: logger,
 });

@@ -1,11 +1,12 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbCatalog } from '../../lambdas/adapters/dynamodb-catalog';
 import { CoalescingItemReader } from '../../lambdas/adapters/dynamodb-coalescing-item-reader';
 import { DynamoDbEmailLedger } from '../../lambdas/adapters/dynamodb-email-ledger';
-import { DynamoDbInventory } from '../../lambdas/adapters/dynamodb-inventory';
 import { DynamoDbOrderReadModel } from '../../lambdas/adapters/dynamodb-order-read-model';
 import { DynamoDbOutcomeLedger } from '../../lambdas/adapters/dynamodb-outcome-ledger';
+import { DynamoDbReservations } from '../../lambdas/adapters/dynamodb-reservations';
 import { DynamoDbSagaRepository } from '../../lambdas/adapters/dynamodb-saga-repository';
 import { consumerEventPublisherFromEnv, eventPublisherFromEnv } from '../../lambdas/adapters/kinesis-event-publisher';
 import { OutboxEmailSender } from '../../lambdas/adapters/outbox-email-sender';
@@ -67,7 +68,7 @@ export function consumerOn(name: ConsumerName, wiring: FunctionWiring): StreamCo
       });
     case 'inventory':
       return createInventoryConsumer({
-        store: new DynamoDbInventory(documents, { tableName: table('inventory') }),
+        store: new DynamoDbReservations(documents, { tableName: table('inventory') }),
         publisher: publisher(),
         log: logger,
       });
@@ -107,7 +108,7 @@ export function apiHandlerOn(wiring: FunctionWiring): ApiHandler {
   const { inventory, orders, idempotency } = wiring.tables;
   if (!inventory || !orders || !idempotency) throw new Error('the API needs tables.inventory, orders and idempotency');
   return createApiHandler({
-    catalog: new DynamoDbInventory(documents, { tableName: inventory }),
+    catalog: new DynamoDbCatalog(documents, { tableName: inventory }),
     orders: new DynamoDbOrderReadModel(documents, orders),
     publisher: eventPublisherFromEnv(publisherEnvironment(wiring)),
     idempotency: powertoolsIdempotency({ tableName: idempotency, client: wiring.dynamodb }),

@@ -1,9 +1,10 @@
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { DynamoDbCatalog } from '../../../lambdas/adapters/dynamodb-catalog';
 import { DynamoDbEmailLedger } from '../../../lambdas/adapters/dynamodb-email-ledger';
-import { DynamoDbInventory } from '../../../lambdas/adapters/dynamodb-inventory';
 import { DynamoDbOrderReadModel } from '../../../lambdas/adapters/dynamodb-order-read-model';
 import { DynamoDbOutcomeLedger } from '../../../lambdas/adapters/dynamodb-outcome-ledger';
+import { DynamoDbReservations } from '../../../lambdas/adapters/dynamodb-reservations';
 import { DynamoDbSagaRepository } from '../../../lambdas/adapters/dynamodb-saga-repository';
 import { KinesisEventPublisher } from '../../../lambdas/adapters/kinesis-event-publisher';
 import { SimulatedPaymentGateway } from '../../../lambdas/adapters/simulated-payment-gateway';
@@ -94,7 +95,8 @@ describe('one exactly-once guard per consumer, under redelivery, on the emulator
   const gateway = new SimulatedPaymentGateway();
   const carrier = new SimulatedShippingProvider();
   const ledger = () => new DynamoDbOutcomeLedger(documents, 'ledger');
-  const inventory = () => new DynamoDbInventory(documents, { tableName: 'inventory' });
+  const catalog = () => new DynamoDbCatalog(documents, { tableName: 'inventory' });
+  const reservations = () => new DynamoDbReservations(documents, { tableName: 'inventory' });
   let sku = 0;
 
   const cases: Record<string, PublishingCase> = {
@@ -115,11 +117,11 @@ describe('one exactly-once guard per consumer, under redelivery, on the emulator
       outcome: 'INVENTORY_RESERVED',
       prepare: async () => {
         sku += 1;
-        await inventory().putItem({ sku: `X-${sku}`, available: 10, priceCents: 100 });
+        await catalog().putItem({ sku: `X-${sku}`, available: 10, priceCents: 100 });
         return outcomeOf(anOrderCreated(), 'RESERVE_INVENTORY', { items: [{ sku: `X-${sku}`, quantity: 3 }] });
       },
       build: (publisher) => {
-        const service = new InventoryService(inventory(), publisher, SILENT_LOG);
+        const service = new InventoryService(reservations(), publisher, SILENT_LOG);
         return consumer({
           RESERVE_INVENTORY: (event) => service.reserve(event),
           RELEASE_INVENTORY: (event) => service.release(event),
@@ -128,7 +130,7 @@ describe('one exactly-once guard per consumer, under redelivery, on the emulator
       // reservations of 3 units taken from 10
       effects: async (record) => {
         const line = (record.payload as { items: { sku: string }[] }).items[0]!;
-        return (10 - ((await inventory().getItem(line.sku))?.available ?? 10)) / 3;
+        return (10 - ((await catalog().getItem(line.sku))?.available ?? 10)) / 3;
       },
     },
     'payment (ledger, first writer wins)': {

@@ -1,5 +1,7 @@
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbInventory, reservationKey } from '../../../lambdas/adapters/dynamodb-inventory';
+import { DynamoDbCatalog } from '../../../lambdas/adapters/dynamodb-catalog';
+import { reservationKey } from '../../../lambdas/adapters/dynamodb-inventory-table';
+import { DynamoDbReservations } from '../../../lambdas/adapters/dynamodb-reservations';
 import { deterministicEventId } from '../../../lambdas/contract/envelope';
 import { MAX_AVAILABLE } from '../../../lambdas/domain/inventory';
 import { InventoryService } from '../../../lambdas/inventory/inventory-service';
@@ -14,25 +16,27 @@ const TABLE = 'inventory';
 describe('inventory on DynamoDB Local', () => {
   const fixture = useEmulators();
   let documents: DynamoDBDocumentClient;
-  let inventory: DynamoDbInventory;
+  let catalog: DynamoDbCatalog;
+  let inventory: DynamoDbReservations;
   let skuCounter = 0;
 
   beforeAll(async () => {
     const { dynamodb } = fixture();
     await createTable(dynamodb, TABLE, [['pk', 'HASH']]);
     documents = DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } });
-    inventory = new DynamoDbInventory(documents, { tableName: TABLE, maxAttempts: 50 });
+    catalog = new DynamoDbCatalog(documents, { tableName: TABLE });
+    inventory = new DynamoDbReservations(documents, { tableName: TABLE, maxAttempts: 50 });
   });
 
   /** A fresh SKU per test so tests do not share stock. */
   async function aSku(available: number, priceCents = 100): Promise<string> {
     const sku = `SKU-${++skuCounter}`;
-    await inventory.putItem({ sku, available, priceCents });
+    await catalog.putItem({ sku, available, priceCents });
     return sku;
   }
 
   async function availableOf(sku: string): Promise<number | undefined> {
-    return (await inventory.getItem(sku))?.available;
+    return (await catalog.getItem(sku))?.available;
   }
 
   async function reservationItem(orderId: string): Promise<Record<string, unknown> | undefined> {
@@ -237,7 +241,7 @@ describe('inventory on DynamoDB Local', () => {
       // Prepare: refused at stock 0, then restocked
       const sku = await aSku(0);
       const first = await inventory.reserve('order-oos-restock', [{ sku, quantity: 1 }]);
-      await inventory.adjustAvailable(sku, 3, { maxAvailable: MAX_AVAILABLE });
+      await catalog.adjustAvailable(sku, 3, { maxAvailable: MAX_AVAILABLE });
 
       // Act: the same RESERVE_INVENTORY again (replay, redrive), then the saga's release
       const again = await inventory.reserve('order-oos-restock', [{ sku, quantity: 1 }]);
@@ -263,7 +267,7 @@ describe('inventory on DynamoDB Local', () => {
         // Act
         const [results] = await Promise.all([
           Promise.all(Array.from({ length: 8 }, () => inventory.reserve(orderId, [{ sku, quantity: 2 }]))),
-          inventory.adjustAvailable(sku, 1, { maxAvailable: MAX_AVAILABLE }),
+          catalog.adjustAvailable(sku, 1, { maxAvailable: MAX_AVAILABLE }),
         ]);
 
         // Assess: one decision for all; stock consistent with it
@@ -285,7 +289,7 @@ describe('inventory on DynamoDB Local', () => {
       publisher.failAfterAcceptingWith = aPublishError(true);
       await expect(service.reserve(reserve)).rejects.toThrow();
       publisher.failAfterAcceptingWith = undefined;
-      await inventory.adjustAvailable(sku, 5, { maxAvailable: MAX_AVAILABLE });
+      await catalog.adjustAvailable(sku, 5, { maxAvailable: MAX_AVAILABLE });
 
       // Act: the record is redelivered after the restock
       await service.reserve(reserve);
@@ -306,12 +310,12 @@ describe('inventory on DynamoDB Local', () => {
     it('bumps the version on every change of available, so a write from a read before a reservation is refused', async () => {
       // Prepare: an admin reads, then an order reserves 2
       const sku = await aSku(5);
-      const read = (await inventory.getItem(sku))!;
+      const read = (await catalog.getItem(sku))!;
       await inventory.reserve('order-version', [{ sku, quantity: 2 }]);
 
       // Act: a restock computed from the stale read, then the race-free adjustment
-      const stale = await inventory.putItem({ sku, available: read.available + 10, priceCents: 100 }, read);
-      const adjusted = await inventory.adjustAvailable(sku, 10, { maxAvailable: MAX_AVAILABLE });
+      const stale = await catalog.putItem({ sku, available: read.available + 10, priceCents: 100 }, read);
+      const adjusted = await catalog.adjustAvailable(sku, 10, { maxAvailable: MAX_AVAILABLE });
       await inventory.release('order-version');
 
       // Assess: the reservation survived; release bumped the version too
@@ -321,18 +325,18 @@ describe('inventory on DynamoDB Local', () => {
         current: { sku, available: 3, priceCents: 100, version: read.version + 1 },
       });
       expect(adjusted).toEqual({ ok: true, item: { sku, available: 13, priceCents: 100, version: read.version + 2 } });
-      expect(await inventory.getItem(sku)).toEqual({ sku, available: 15, priceCents: 100, version: read.version + 3 });
+      expect(await catalog.getItem(sku)).toEqual({ sku, available: 15, priceCents: 100, version: read.version + 3 });
     });
 
     it('lets exactly one of concurrent writes with the same If-Match version win', async () => {
       const sku = await aSku(5);
-      const read = (await inventory.getItem(sku))!;
+      const read = (await catalog.getItem(sku))!;
       const results = await Promise.all(
-        Array.from({ length: 6 }, (_, i) => inventory.putItem({ sku, available: 10 + i, priceCents: 100 }, read)),
+        Array.from({ length: 6 }, (_, i) => catalog.putItem({ sku, available: 10 + i, priceCents: 100 }, read)),
       );
       const winners = results.filter((result) => result.ok);
       expect(winners).toHaveLength(1);
-      expect((await inventory.getItem(sku))?.version).toBe(read.version + 1);
+      expect((await catalog.getItem(sku))?.version).toBe(read.version + 1);
     });
 
     it('never takes stock below zero with concurrent write-offs and reservations', async () => {
@@ -342,7 +346,7 @@ describe('inventory on DynamoDB Local', () => {
       // Act
       const [adjustments, reservations] = await Promise.all([
         Promise.all(
-          Array.from({ length: 15 }, () => inventory.adjustAvailable(sku, -1, { maxAvailable: MAX_AVAILABLE })),
+          Array.from({ length: 15 }, () => catalog.adjustAvailable(sku, -1, { maxAvailable: MAX_AVAILABLE })),
         ),
         Promise.all(
           Array.from({ length: 5 }, (_, i) => inventory.reserve(`order-writeoff-${i}`, [{ sku, quantity: 1 }])),
@@ -362,23 +366,23 @@ describe('inventory on DynamoDB Local', () => {
 
     it('creates only when absent, refuses adjustments out of range or on a missing SKU', async () => {
       const sku = await aSku(5);
-      expect(await inventory.putItem({ sku, available: 1, priceCents: 1 }, 'ABSENT')).toMatchObject({
+      expect(await catalog.putItem({ sku, available: 1, priceCents: 1 }, 'ABSENT')).toMatchObject({
         ok: false,
         reason: 'PRECONDITION_FAILED',
         current: { available: 5 },
       });
-      expect(await inventory.adjustAvailable(sku, -6, { maxAvailable: MAX_AVAILABLE })).toMatchObject({
+      expect(await catalog.adjustAvailable(sku, -6, { maxAvailable: MAX_AVAILABLE })).toMatchObject({
         ok: false,
         reason: 'OUT_OF_RANGE',
         current: { available: 5 },
       });
-      expect(await inventory.adjustAvailable(sku, MAX_AVAILABLE, { maxAvailable: MAX_AVAILABLE })).toMatchObject({
+      expect(await catalog.adjustAvailable(sku, MAX_AVAILABLE, { maxAvailable: MAX_AVAILABLE })).toMatchObject({
         reason: 'OUT_OF_RANGE',
       });
       expect(
-        await inventory.adjustAvailable(sku, 1, { maxAvailable: MAX_AVAILABLE, expected: { version: 99 } }),
+        await catalog.adjustAvailable(sku, 1, { maxAvailable: MAX_AVAILABLE, expected: { version: 99 } }),
       ).toMatchObject({ reason: 'PRECONDITION_FAILED', current: { available: 5 } });
-      expect(await inventory.adjustAvailable('NO-SUCH-SKU', 1, { maxAvailable: MAX_AVAILABLE })).toEqual({
+      expect(await catalog.adjustAvailable('NO-SUCH-SKU', 1, { maxAvailable: MAX_AVAILABLE })).toEqual({
         ok: false,
         reason: 'PRECONDITION_FAILED',
         current: undefined,
@@ -390,8 +394,8 @@ describe('inventory on DynamoDB Local', () => {
       await documents.send(
         new PutCommand({ TableName: TABLE, Item: { pk: 'SKU#LEGACY', sku: 'LEGACY', available: 4, priceCents: 10 } }),
       );
-      expect((await inventory.getItem('LEGACY'))?.version).toBe(0);
-      const written = await inventory.putItem({ sku: 'LEGACY', available: 6, priceCents: 10 }, { version: 0 });
+      expect((await catalog.getItem('LEGACY'))?.version).toBe(0);
+      const written = await catalog.putItem({ sku: 'LEGACY', available: 6, priceCents: 10 }, { version: 0 });
       expect(written).toMatchObject({ ok: true, item: { available: 6, version: 1 } });
     });
   });

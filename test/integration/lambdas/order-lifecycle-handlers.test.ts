@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { DynamoDbInventory } from '../../../lambdas/adapters/dynamodb-inventory';
+import { DynamoDbCatalog } from '../../../lambdas/adapters/dynamodb-catalog';
 import { DynamoDbOrderReadModel } from '../../../lambdas/adapters/dynamodb-order-read-model';
 import type { EventEnvelope } from '../../../lambdas/contract/envelope';
 import type { EventPayload } from '../../../lambdas/contract/events';
@@ -40,7 +40,7 @@ describe('order lifecycle through the six consumer handlers on the emulators', (
   const handlers = {} as Record<Service, ConsumerHandler>;
   let outbox: string;
   let documents: DynamoDBDocumentClient;
-  let inventory: DynamoDbInventory;
+  let inventory: DynamoDbCatalog;
   let pump: StreamPump;
 
   beforeAll(async () => {
@@ -64,7 +64,7 @@ describe('order lifecycle through the six consumer handlers on the emulators', (
     };
     for (const service of SERVICES) handlers[service] = consumerOn(service, wiring);
     documents = DynamoDBDocumentClient.from(dynamodb);
-    inventory = new DynamoDbInventory(documents, { tableName: 'inventory' });
+    inventory = new DynamoDbCatalog(documents, { tableName: 'inventory' });
     pump = new StreamPump(kinesis, handlers);
   }, 120_000);
 

@@ -1,5 +1,5 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbInventory } from '../../../lambdas/adapters/dynamodb-inventory';
+import { DynamoDbCatalog } from '../../../lambdas/adapters/dynamodb-catalog';
 import type { StreamConsumerHandler } from '../../../lambdas/runtime/stream-consumer';
 import {
   createActiveStream,
@@ -51,7 +51,7 @@ describe('inventory, payment and shipping handlers on the emulators', () => {
 
   it('reserves stock for RESERVE_INVENTORY once, even when the record comes three times, and publishes one INVENTORY_RESERVED eventId', async () => {
     // Prepare
-    const inventory = new DynamoDbInventory(DynamoDBDocumentClient.from(fixture().dynamodb), {
+    const inventory = new DynamoDbCatalog(DynamoDBDocumentClient.from(fixture().dynamodb), {
       tableName: 'inventory',
     });
     await inventory.putItem({ sku: 'H-SKU', available: 3, priceCents: 100 });

@@ -8,9 +8,10 @@ import { TABLE_ENV } from '../../../lib/services';
  * Derives, from the code, the DynamoDB actions each function performs on each table: what
  * test/unit/lib/least-privilege.test.ts holds lib/services.ts (and so the template) to.
  *
- * Why a type-checked call graph and not "the Command classes a bundle imports": one adapter class
- * serves several ports (DynamoDbInventory is the API's Catalog AND the consumer's InventoryStore),
- * so a module-level scan would hand the API the consumer's TransactWriteItems. Instead:
+ * Why a type-checked call graph and not "the Command classes a bundle imports": a bundle holds code
+ * its function never runs (the inventory table's base class serves both the API's catalogue and the
+ * consumer's reservations; adapters have methods only some callers use), so a module-level scan would
+ * over-grant. Instead:
  * 1. The handler's import graph (relative imports from lambdas/<service>/handler.ts) is the code.
  * 2. Every adapter (a class or function declared in lambdas/) that the handler constructs or calls
  *    with `requiredEnv('<TABLE>')` among its arguments is bound to that table.

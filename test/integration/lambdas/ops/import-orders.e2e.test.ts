@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDbInventory } from '../../../../lambdas/adapters/dynamodb-inventory';
+import { DynamoDbCatalog } from '../../../../lambdas/adapters/dynamodb-catalog';
 import { importLegacyOrders, orderIdForLegacyOrder } from '../../../../lambdas/ops/legacy-import';
 import { OrderedPutter } from '../../../../lambdas/ops/ordered-put';
 import { putStock, startTestRuntime, stockOf, type TestRuntime, waitForTerminal } from '../../../helpers/local-runtime';
@@ -46,7 +46,7 @@ describe('imported orders on the local runtime', () => {
     const importFile = () =>
       importLegacyOrders({
         file,
-        catalog: new DynamoDbInventory(h.documents, { tableName: h.tables.inventory }),
+        catalog: new DynamoDbCatalog(h.documents, { tableName: h.tables.inventory }),
         put: (records) => new OrderedPutter({ client: h.kinesis, streamName: h.streamName }).put(records),
       });
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbInventory } from '../../../../lambdas/adapters/dynamodb-inventory';
+import { DynamoDbCatalog } from '../../../../lambdas/adapters/dynamodb-catalog';
 import {
   cursorPathFor,
   type ImportOptions,
@@ -43,7 +43,7 @@ describe('npm run import', () => {
   beforeAll(async () => {
     const { dynamodb } = fixture();
     await createTable(dynamodb, TABLE, [['pk', 'HASH']]);
-    const catalog = new DynamoDbInventory(DynamoDBDocumentClient.from(dynamodb), { tableName: TABLE });
+    const catalog = new DynamoDbCatalog(DynamoDBDocumentClient.from(dynamodb), { tableName: TABLE });
     await catalog.putItem({ sku: 'SKU-A', available: 1_000_000, priceCents: 1_000 });
     await catalog.putItem({ sku: 'SKU-B', available: 1_000_000, priceCents: 250 });
   });
@@ -63,7 +63,7 @@ describe('npm run import', () => {
     const run = (file: string, options: Partial<ImportOptions> = {}) =>
       importLegacyOrders({
         file,
-        catalog: new DynamoDbInventory(DynamoDBDocumentClient.from(dynamodb), { tableName: TABLE }),
+        catalog: new DynamoDbCatalog(DynamoDBDocumentClient.from(dynamodb), { tableName: TABLE }),
         put: (records) => putter.put(records),
         onLineError: (error) => errors.push(error),
         ...options,
