@@ -209,232 +209,76 @@ export async function startLocalRuntime<Role extends string = string>(
   options: LocalRuntimeOptions<Role>,
 ): Promise<LocalRuntime<Role>> {
   const log = options.log ?? ((message: string) => console.log(message));
-  const projectDir = resolve(options.projectDir ?? process.cwd());
-  const dataDir = resolve(options.dataDir ?? join(projectDir, '.orderstream'));
-  if (options.fresh) rmSync(dataDir, { recursive: true, force: true });
-  const freshData = options.fresh === true;
-  mkdirSync(dataDir, { recursive: true });
-  const stage = options.stage ?? 'local';
-  const stackName = options.stackNameFor(stage);
-  const cdkOutDir = resolve(options.cdkOutDir ?? join(projectDir, 'cdk.out'));
-
-  const cleanups: Array<() => Promise<void>> = [];
-  const stopAll = async (): Promise<void> => {
-    while (cleanups.length > 0) {
-      const cleanup = cleanups.pop()!;
-      await cleanup().catch((error: unknown) => console.error('[local] error while stopping:', error));
-    }
-  };
-
-  const port = options.port ?? 3000;
-  const kinesisPort = options.kinesisPort ?? 4568;
-  const dynamoDbPort = options.dynamoDbPort ?? 8000;
-  await assertPortsFree([
-    { port, what: 'HTTP API', hint: '--port / PORT' },
-    { port: kinesisPort, what: 'kinesis-mock', hint: '--kinesis-port / KINESIS_PORT' },
-    { port: dynamoDbPort, what: 'DynamoDB Local', hint: '--dynamodb-port / DYNAMODB_PORT' },
-  ]);
-
-  // Every component flips to true once up; GET /health answers 200 only when all are.
-  const components = { synth: false, emulators: false, provisioning: false, functions: false, mappings: false };
-  let ready = false;
-  let runner: FunctionRunner | undefined;
-  let api: HttpApiDefinition | undefined;
-  let handleConsole: ReturnType<typeof consoleHandler> | undefined;
-  let authorizer: GatewayAuthorizer | undefined;
-  let accessDenials = (): number => 0;
-  let handleIssuer: ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>) | undefined;
-
+  const paths = prepareDataDir(options);
+  await assertPortsFree(portsOf(options));
+  const startup = new Startup();
   try {
-    // Serve /health (503) while the rest comes up.
-    const http: RunningHttpApi = await startHttpApi({
-      api: () => api,
-      accountId: LOCAL_ACCOUNT_ID,
-      port,
-      isReady: () => ready,
-      healthDetails: () => ({ stack: stackName, components, accessDenials: accessDenials() }),
-      handlers: [
-        async (req, res) => (handleIssuer ? handleIssuer(req, res) : false),
-        async (req, res) => (handleConsole ? handleConsole(req, res) : false),
-      ],
-      authorizer: () => authorizer,
-      invoke: async (functionArn, event) =>
-        ready && runner
-          ? runner.invoke(functionArn, event)
-          : { kind: 'error', errorType: 'ServiceUnavailable', errorMessage: 'the local runtime is still starting' },
-    });
-    cleanups.push(() => http.stop());
-
-    log(`[local] synthesizing ${stackName} and starting the emulators (data in ${dataDir})...`);
-    // allSettled: a failed synth must not leave emulators starting in the background.
-    const [synthesized, started] = await Promise.allSettled([
-      options.skipSynth
-        ? Promise.resolve(join(cdkOutDir, `${stackName}.template.json`))
-        : synthesize({
-            projectDir,
-            stackName,
-            stage,
-            outDir: cdkOutDir,
-            context: {
-              ...options.synthContextFor?.(options.synthContext ?? {}, { apiUrl: http.url }),
-              ...options.synthContext,
-            },
-          }).then((result) => {
-            components.synth = true;
-            return result.templatePath;
-          }),
-      startEmulators({
-        dataDir,
-        // 0 = let startEmulators pick a free port.
-        kinesisPort: kinesisPort || undefined,
-        dynamoDbPort: dynamoDbPort || undefined,
-        output: options.emulatorOutput,
-      }).then((running: RunningEmulators) => {
-        cleanups.push(() => running.stop());
-        components.emulators = true;
-        return running;
-      }),
-    ]);
-    if (started.status === 'rejected') throw started.reason;
-    if (synthesized.status === 'rejected') throw synthesized.reason;
-    const templatePath = synthesized.value;
-    if (!existsSync(templatePath)) throw new Error(`${templatePath} not found: run once without --no-synth`);
-    const emulators = started.value;
-    const kinesis = localKinesisClient(emulators.kinesisEndpoint);
-    const dynamodb = localDynamoDbClient(emulators.dynamoDbEndpoint);
-    cleanups.push(async () => {
-      kinesis.destroy();
-      dynamodb.destroy();
-    });
-
-    const template = LocalTemplate.fromFile(templatePath, {
-      stackName,
-      region: LOCAL_REGION,
-      accountId: LOCAL_ACCOUNT_ID,
-    });
-    components.synth = true;
-    api = httpApiDefinition(template);
-    if (!api) throw new Error(`${templatePath} declares no AWS::ApiGatewayV2::Api`);
-
-    const failedRecordsDir = join(dataDir, 'failed-records');
-    const provisioned = await provision({ template, kinesis, dynamodb, failedRecordsDir });
-    const tables = tablesByRole(provisioned.tables, options.tableRoles);
-    components.provisioning = true;
-    log(
-      `[local] provisioned ${provisioned.streams.length} stream(s), ${provisioned.consumers.length} consumer(s), ` +
-        `${provisioned.tables.length} table(s) (${provisioned.tables.filter((t) => t.created).length} created)`,
+    const http = await serveFrontDoor(options, paths, startup);
+    const { template, emulators, kinesis, dynamodb } = await synthesizeAndStartEmulators(
+      options,
+      paths,
+      http.url,
+      startup,
+      log,
     );
+    const failedRecordsDir = join(paths.dataDir, 'failed-records');
+    const provisioned = await provisionTemplate(template, { kinesis, dynamodb, failedRecordsDir }, log);
+    const tables = tablesByRole(provisioned.tables, options.tableRoles);
+    startup.components.provisioning = true;
 
     // Functions put through this proxy: a put is answered only once journaled, and what a crash
     // took from the stream is put back (recover(), below, before anything else puts).
     const kinesisProxy = await DurableKinesisProxy.listen({
       upstream: emulators.kinesisEndpoint,
       kinesis,
-      journalPath: join(dataDir, 'kinesis', 'journal.jsonl'),
+      journalPath: join(paths.dataDir, 'kinesis', 'journal.jsonl'),
       log,
     });
-    cleanups.push(() => kinesisProxy.stop());
+    startup.onStop(() => kinesisProxy.stop());
 
-    const definitions = functionDefinitions(template, cdkOutDir);
+    const definitions = functionDefinitions(template, paths.cdkOutDir);
     const access = await startAccessChecks({
       template,
       definitions,
       options,
-      dataDir,
+      dataDir: paths.dataDir,
       apiUrl: http.url,
       region: LOCAL_REGION,
       accountId: LOCAL_ACCOUNT_ID,
       upstreams: { dynamodb: emulators.dynamoDbEndpoint, kinesis: kinesisProxy.endpoint },
       log,
     });
-    cleanups.push(() => access.stop());
-    authorizer = access.authorizer;
-    accessDenials = () => access.local.checker.count;
-    handleIssuer = access.issuerHandler;
-    const { functionEnvironment } = options;
-    const workerNode = resolveWorkerNode();
-    const nodeWarning = workerNodeWarning(
-      workerNode,
-      definitions.map((fn) => fn.runtime),
+    startup.onStop(() => access.stop());
+    startup.frontDoor.authorizer = access.authorizer;
+    startup.frontDoor.accessDenials = () => access.local.checker.count;
+    startup.frontDoor.handleIssuer = access.issuerHandler;
+
+    const { runner, workerNode } = startFunctions(options, definitions, access, paths.dataDir, log);
+    startup.frontDoor.runner = runner;
+    startup.components.functions = true;
+    startup.onStop(() => runner.stop());
+
+    const mapped = await startMappings(
+      options,
+      { template, definitions, provisioned, runner, kinesis, access, dataDir: paths.dataDir, failedRecordsDir },
+      log,
     );
-    if (nodeWarning) log(nodeWarning);
-    runner = new FunctionRunner({
-      functions: definitions,
-      region: LOCAL_REGION,
-      node: workerNode,
-      maxConcurrency: options.maxConcurrency,
-      onLog: options.onFunctionLog,
-      onInvocation: options.onInvocation,
-      sharedEnvironment: {
-        // Each function signs with its own role's key (environmentFor): calls go through the access checks.
-        AWS_ENDPOINT_URL_KINESIS: access.endpoints.kinesis,
-        AWS_ENDPOINT_URL_DYNAMODB: access.endpoints.dynamodb,
-        // No X-Ray daemon locally.
-        POWERTOOLS_TRACE_ENABLED: 'false',
-        // No CloudWatch either: EMF metric lines would drown the logs. ORDERSTREAM_LOCAL_METRICS=1 shows them.
-        POWERTOOLS_METRICS_DISABLED: process.env.ORDERSTREAM_LOCAL_METRICS === '1' ? 'false' : 'true',
-        AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
-      },
-      environmentFor: (fn) => ({
-        ...access.local.credentialsOf(fn),
-        ...functionEnvironment?.(fn, dataDir),
-      }),
-    });
-    const functionRunner = runner;
-    components.functions = true;
-    cleanups.push(() => functionRunner.stop());
-
-    const mappings = mappingConfigs(template);
-    const bucketDirs = new Map(provisioned.buckets.map((bucket) => [`arn:aws:s3:::${bucket.name}`, bucket.arn]));
-    const destinations = [
-      ...new Set(mappings.map((m) => m.onFailureDestination).filter((d): d is string => d !== undefined)),
-    ];
-    if (destinations.length > 1)
-      log(`[local] warning: several on-failure destinations; all go to ${bucketDirs.get(destinations[0])}`);
-    const failedDir = (destinations[0] && bucketDirs.get(destinations[0])) ?? join(failedRecordsDir, 'default');
-    const serviceNames = new Map(definitions.map((fn) => [fn.functionName, fn.serviceName]));
-    const consumerName = (functionName: string): string => serviceNames.get(functionName) ?? functionName;
-    const timeline = new RecordTimeline(options.console?.describeRecord, consumerName);
-    const engine = new EventSourceMappingEngine({
-      onRecordOutcome: (report) => timeline.record(report),
-      kinesis,
-      invoker: functionRunner,
-      checkpoints: new FileCheckpointStore(join(dataDir, 'checkpoints')),
-      failedRecords: new FolderFailedRecordSink(failedDir),
-      region: LOCAL_REGION,
-      accountId: LOCAL_ACCOUNT_ID,
-      log,
-    });
-    assertMappingsPermitted(access.local, mappings);
-    // Checkpoints past the persisted stream's tip are reset here, before the journal's re-puts.
-    await engine.start(mappings);
-    cleanups.push(() => engine.stop({ drainTimeoutMs: options.drainTimeoutMs ?? 10_000 }));
+    startup.onStop(() => mapped.engine.stop({ drainTimeoutMs: options.drainTimeoutMs ?? 10_000 }));
     await kinesisProxy.recover();
-    components.mappings = true;
+    startup.components.mappings = true;
 
-    const scheduler = new LocalScheduler({
-      schedules: scheduleDefinitions(template),
-      invoke: (functionArn, event) => functionRunner.invoke(functionArn, event),
-      region: LOCAL_REGION,
-      accountId: LOCAL_ACCOUNT_ID,
-      everyMs: options.scheduleEveryMs,
-      log,
-    });
-    scheduler.start();
-    cleanups.push(() => scheduler.stop());
+    const scheduler = startSchedules(template, runner, options.scheduleEveryMs, log);
+    startup.onStop(() => scheduler.stop());
 
     const freshStartNote =
-      options.onFreshStart && (freshData || provisioned.tables.some((table) => table.created))
-        ? await options.onFreshStart({ dynamodb, kinesis, tables, provisioned, dataDir })
+      options.onFreshStart && (paths.freshData || provisioned.tables.some((table) => table.created))
+        ? await options.onFreshStart({ dynamodb, kinesis, tables, provisioned, dataDir: paths.dataDir })
         : undefined;
 
-    handleConsole = consoleHandler(
+    startup.frontDoor.handleConsole = consoleHandler(
       consoleSources({
         options: options.console,
-        engine,
-        timeline,
-        consumerName,
-        failedDir,
+        ...mapped,
         tables,
         provisioned,
         kinesis,
@@ -443,31 +287,21 @@ export async function startLocalRuntime<Role extends string = string>(
       }),
     );
 
-    ready = true;
+    startup.frontDoor.ready = true;
     const consoleUrl = `${http.url}${CONSOLE_PATH}`;
-    const banner = startupBanner({
+    const banner = bannerOf(options, {
       apiUrl: http.url,
       consoleUrl,
-      kinesisEndpoint: emulators.kinesisEndpoint,
-      dynamoDbEndpoint: emulators.dynamoDbEndpoint,
-      dataDir,
+      emulators,
+      dataDir: paths.dataDir,
       provisioned,
+      tables,
       functionCount: definitions.length,
       functionNode: workerNode.version,
-      mappingCount: mappings.filter((m) => m.enabled).length,
+      mappings: mapped.mappings,
       freshStartNote,
-      hints:
-        options.bannerHints?.({
-          apiUrl: http.url,
-          tables,
-          authorizers: access.authorizer !== undefined,
-          principals: new Map(access.local.principals.map((principal) => [principal.name, principal])),
-          localJwt: (api.routes ?? []).some(
-            (route) => route.authorization?.type === 'JWT' && route.authorization.issuer === access.issuer.issuer,
-          ),
-        }) ?? [],
-      warnings: access.warnings,
-      access: { ...access.endpoints, principalsFile: access.principalsFile },
+      access,
+      api: startup.frontDoor.api as HttpApiDefinition,
     });
     let stopping: Promise<void> | undefined;
     return {
@@ -475,28 +309,370 @@ export async function startLocalRuntime<Role extends string = string>(
       consoleUrl,
       kinesisEndpoint: emulators.kinesisEndpoint,
       dynamoDbEndpoint: emulators.dynamoDbEndpoint,
-      dataDir,
+      dataDir: paths.dataDir,
       template,
       provisioned,
       tables,
-      mappings,
-      functions: functionRunner,
+      mappings: mapped.mappings,
+      functions: runner,
       access: access.local,
       principalsFile: access.principalsFile,
       jwtIssuer: access.issuer,
       banner,
-      idle: (idleOptions) => engine.idle(idleOptions),
+      idle: (idleOptions) => mapped.engine.idle(idleOptions),
       stop: () => {
-        ready = false;
+        startup.frontDoor.ready = false;
         // Stop taking requests first, then the mappings (in-flight batches finish), workers, emulators.
-        stopping ??= http.stop().then(stopAll);
+        stopping ??= http.stop().then(() => startup.stopAll());
         return stopping;
       },
     };
   } catch (error) {
-    await stopAll();
+    await startup.stopAll();
     throw error;
   }
+}
+
+/** Where a run keeps its data and finds its template. */
+interface RuntimePaths {
+  readonly projectDir: string;
+  readonly dataDir: string;
+  readonly cdkOutDir: string;
+  readonly stage: string;
+  readonly stackName: string;
+  /** The data folder was wiped (--fresh). */
+  readonly freshData: boolean;
+}
+
+function prepareDataDir(options: LocalRuntimeOptions<string>): RuntimePaths {
+  const projectDir = resolve(options.projectDir ?? process.cwd());
+  const dataDir = resolve(options.dataDir ?? join(projectDir, '.orderstream'));
+  if (options.fresh) rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+  const stage = options.stage ?? 'local';
+  return {
+    projectDir,
+    dataDir,
+    cdkOutDir: resolve(options.cdkOutDir ?? join(projectDir, 'cdk.out')),
+    stage,
+    stackName: options.stackNameFor(stage),
+    freshData: options.fresh === true,
+  };
+}
+
+function portsOf(options: LocalRuntimeOptions<string>): Parameters<typeof assertPortsFree>[0] {
+  return [
+    { port: options.port ?? 3000, what: 'HTTP API', hint: '--port / PORT' },
+    { port: options.kinesisPort ?? 4568, what: 'kinesis-mock', hint: '--kinesis-port / KINESIS_PORT' },
+    { port: options.dynamoDbPort ?? 8000, what: 'DynamoDB Local', hint: '--dynamodb-port / DYNAMODB_PORT' },
+  ];
+}
+
+/**
+ * What a start has brought up so far: the components GET /health reports, the front door's parts
+ * that arrive later (it serves /health from the first moment), and what to stop, in reverse order.
+ */
+class Startup {
+  /** Each flips to true once up; GET /health answers 200 only when the runtime is ready. */
+  public readonly components = {
+    synth: false,
+    emulators: false,
+    provisioning: false,
+    functions: false,
+    mappings: false,
+  };
+  public readonly frontDoor: {
+    ready: boolean;
+    api?: HttpApiDefinition;
+    runner?: FunctionRunner;
+    authorizer?: GatewayAuthorizer;
+    accessDenials: () => number;
+    handleIssuer?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+    handleConsole?: ReturnType<typeof consoleHandler>;
+  } = { ready: false, accessDenials: () => 0 };
+  private readonly cleanups: Array<() => Promise<void>> = [];
+
+  public onStop(cleanup: () => Promise<void>): void {
+    this.cleanups.push(cleanup);
+  }
+
+  public async stopAll(): Promise<void> {
+    for (let cleanup = this.cleanups.pop(); cleanup; cleanup = this.cleanups.pop()) {
+      await cleanup().catch((error: unknown) => console.error('[local] error while stopping:', error));
+    }
+  }
+}
+
+/** The HTTP port, serving /health (503) while the rest comes up, then the API, issuer and console. */
+async function serveFrontDoor(
+  options: LocalRuntimeOptions<string>,
+  paths: RuntimePaths,
+  startup: Startup,
+): Promise<RunningHttpApi> {
+  const door = startup.frontDoor;
+  const http = await startHttpApi({
+    api: () => door.api,
+    accountId: LOCAL_ACCOUNT_ID,
+    port: options.port ?? 3000,
+    isReady: () => door.ready,
+    healthDetails: () => ({
+      stack: paths.stackName,
+      components: startup.components,
+      accessDenials: door.accessDenials(),
+    }),
+    handlers: [
+      async (req, res) => (door.handleIssuer ? door.handleIssuer(req, res) : false),
+      async (req, res) => (door.handleConsole ? door.handleConsole(req, res) : false),
+    ],
+    authorizer: () => door.authorizer,
+    invoke: async (functionArn, event) =>
+      door.ready && door.runner
+        ? door.runner.invoke(functionArn, event)
+        : { kind: 'error', errorType: 'ServiceUnavailable', errorMessage: 'the local runtime is still starting' },
+  });
+  startup.onStop(() => http.stop());
+  return http;
+}
+
+/** `cdk synth` (unless skipped) and the emulators side by side; the template read and its API found. */
+async function synthesizeAndStartEmulators(
+  options: LocalRuntimeOptions<string>,
+  paths: RuntimePaths,
+  apiUrl: string,
+  startup: Startup,
+  log: (message: string) => void,
+): Promise<{ template: LocalTemplate; emulators: RunningEmulators; kinesis: KinesisClient; dynamodb: DynamoDBClient }> {
+  const { stackName, dataDir, cdkOutDir } = paths;
+  log(`[local] synthesizing ${stackName} and starting the emulators (data in ${dataDir})...`);
+  // allSettled: a failed synth must not leave emulators starting in the background.
+  const [synthesized, started] = await Promise.allSettled([
+    options.skipSynth
+      ? Promise.resolve(join(cdkOutDir, `${stackName}.template.json`))
+      : synthesize({
+          projectDir: paths.projectDir,
+          stackName,
+          stage: paths.stage,
+          outDir: cdkOutDir,
+          context: {
+            ...options.synthContextFor?.(options.synthContext ?? {}, { apiUrl }),
+            ...options.synthContext,
+          },
+        }).then((result) => {
+          startup.components.synth = true;
+          return result.templatePath;
+        }),
+    startEmulators({
+      dataDir,
+      // 0 = let startEmulators pick a free port.
+      kinesisPort: (options.kinesisPort ?? 4568) || undefined,
+      dynamoDbPort: (options.dynamoDbPort ?? 8000) || undefined,
+      output: options.emulatorOutput,
+    }).then((running: RunningEmulators) => {
+      startup.onStop(() => running.stop());
+      startup.components.emulators = true;
+      return running;
+    }),
+  ]);
+  if (started.status === 'rejected') throw started.reason;
+  if (synthesized.status === 'rejected') throw synthesized.reason;
+  const templatePath = synthesized.value;
+  if (!existsSync(templatePath)) throw new Error(`${templatePath} not found: run once without --no-synth`);
+  const emulators = started.value;
+  const kinesis = localKinesisClient(emulators.kinesisEndpoint);
+  const dynamodb = localDynamoDbClient(emulators.dynamoDbEndpoint);
+  startup.onStop(async () => {
+    kinesis.destroy();
+    dynamodb.destroy();
+  });
+
+  const template = LocalTemplate.fromFile(templatePath, {
+    stackName,
+    region: LOCAL_REGION,
+    accountId: LOCAL_ACCOUNT_ID,
+  });
+  startup.components.synth = true;
+  const api = httpApiDefinition(template);
+  if (!api) throw new Error(`${templatePath} declares no AWS::ApiGatewayV2::Api`);
+  startup.frontDoor.api = api;
+  return { template, emulators, kinesis, dynamodb };
+}
+
+/** Creates what the template declares on the emulators (what exists is kept). */
+async function provisionTemplate(
+  template: LocalTemplate,
+  on: { kinesis: KinesisClient; dynamodb: DynamoDBClient; failedRecordsDir: string },
+  log: (message: string) => void,
+): Promise<ProvisionResult> {
+  const provisioned = await provision({ template, ...on });
+  log(
+    `[local] provisioned ${provisioned.streams.length} stream(s), ${provisioned.consumers.length} consumer(s), ` +
+      `${provisioned.tables.length} table(s) (${provisioned.tables.filter((t) => t.created).length} created)`,
+  );
+  return provisioned;
+}
+
+/** The functions' worker pool: each function signs with its own role's key, through the access checks. */
+function startFunctions(
+  options: LocalRuntimeOptions<string>,
+  definitions: readonly LocalFunctionDefinition[],
+  access: Awaited<ReturnType<typeof startAccessChecks>>,
+  dataDir: string,
+  log: (message: string) => void,
+): { runner: FunctionRunner; workerNode: ReturnType<typeof resolveWorkerNode> } {
+  const workerNode = resolveWorkerNode();
+  const nodeWarning = workerNodeWarning(
+    workerNode,
+    definitions.map((fn) => fn.runtime),
+  );
+  if (nodeWarning) log(nodeWarning);
+  const runner = new FunctionRunner({
+    functions: definitions,
+    region: LOCAL_REGION,
+    node: workerNode,
+    maxConcurrency: options.maxConcurrency,
+    onLog: options.onFunctionLog,
+    onInvocation: options.onInvocation,
+    sharedEnvironment: {
+      AWS_ENDPOINT_URL_KINESIS: access.endpoints.kinesis,
+      AWS_ENDPOINT_URL_DYNAMODB: access.endpoints.dynamodb,
+      // No X-Ray daemon locally.
+      POWERTOOLS_TRACE_ENABLED: 'false',
+      // No CloudWatch either: EMF metric lines would drown the logs. ORDERSTREAM_LOCAL_METRICS=1 shows them.
+      POWERTOOLS_METRICS_DISABLED: process.env.ORDERSTREAM_LOCAL_METRICS === '1' ? 'false' : 'true',
+      AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+    },
+    environmentFor: (fn) => ({
+      ...access.local.credentialsOf(fn),
+      ...options.functionEnvironment?.(fn, dataDir),
+    }),
+  });
+  return { runner, workerNode };
+}
+
+/**
+ * The template's event-source mappings on the engine, their permissions checked first as
+ * CreateEventSourceMapping does, poison records to the on-failure destination's folder.
+ */
+async function startMappings(
+  options: LocalRuntimeOptions<string>,
+  from: {
+    template: LocalTemplate;
+    definitions: readonly LocalFunctionDefinition[];
+    provisioned: ProvisionResult;
+    runner: FunctionRunner;
+    kinesis: KinesisClient;
+    access: Awaited<ReturnType<typeof startAccessChecks>>;
+    dataDir: string;
+    failedRecordsDir: string;
+  },
+  log: (message: string) => void,
+): Promise<{
+  engine: EventSourceMappingEngine;
+  mappings: MappingConfig[];
+  timeline: RecordTimeline;
+  consumerName: (functionName: string) => string;
+  failedDir: string;
+}> {
+  const mappings = mappingConfigs(from.template);
+  const failedDir = onFailureFolder(mappings, from.provisioned, from.failedRecordsDir, log);
+  const serviceNames = new Map(from.definitions.map((fn) => [fn.functionName, fn.serviceName]));
+  const consumerName = (functionName: string): string => serviceNames.get(functionName) ?? functionName;
+  const timeline = new RecordTimeline(options.console?.describeRecord, consumerName);
+  const engine = new EventSourceMappingEngine({
+    onRecordOutcome: (report) => timeline.record(report),
+    kinesis: from.kinesis,
+    invoker: from.runner,
+    checkpoints: new FileCheckpointStore(join(from.dataDir, 'checkpoints')),
+    failedRecords: new FolderFailedRecordSink(failedDir),
+    region: LOCAL_REGION,
+    accountId: LOCAL_ACCOUNT_ID,
+    log,
+  });
+  assertMappingsPermitted(from.access.local, mappings);
+  // Checkpoints past the persisted stream's tip are reset here, before the journal's re-puts.
+  await engine.start(mappings);
+  return { engine, mappings, timeline, consumerName, failedDir };
+}
+
+/** Every schedule of the template (EventBridge rules, Scheduler schedules) on the local scheduler. */
+function startSchedules(
+  template: LocalTemplate,
+  runner: FunctionRunner,
+  everyMs: number | undefined,
+  log: (message: string) => void,
+): LocalScheduler {
+  const scheduler = new LocalScheduler({
+    schedules: scheduleDefinitions(template),
+    invoke: (functionArn, event) => runner.invoke(functionArn, event),
+    region: LOCAL_REGION,
+    accountId: LOCAL_ACCOUNT_ID,
+    everyMs,
+    log,
+  });
+  scheduler.start();
+  return scheduler;
+}
+
+/** The startup banner: where everything is, what was started, the app's hints and the warnings. */
+function bannerOf<Role extends string>(
+  options: LocalRuntimeOptions<Role>,
+  run: {
+    apiUrl: string;
+    consoleUrl: string;
+    emulators: RunningEmulators;
+    dataDir: string;
+    provisioned: ProvisionResult;
+    tables: Readonly<Record<Role, string>>;
+    functionCount: number;
+    functionNode: string;
+    mappings: readonly MappingConfig[];
+    freshStartNote: string | undefined;
+    access: Awaited<ReturnType<typeof startAccessChecks>>;
+    api: HttpApiDefinition;
+  },
+): string {
+  const { access } = run;
+  return startupBanner({
+    apiUrl: run.apiUrl,
+    consoleUrl: run.consoleUrl,
+    kinesisEndpoint: run.emulators.kinesisEndpoint,
+    dynamoDbEndpoint: run.emulators.dynamoDbEndpoint,
+    dataDir: run.dataDir,
+    provisioned: run.provisioned,
+    functionCount: run.functionCount,
+    functionNode: run.functionNode,
+    mappingCount: run.mappings.filter((m) => m.enabled).length,
+    freshStartNote: run.freshStartNote,
+    hints:
+      options.bannerHints?.({
+        apiUrl: run.apiUrl,
+        tables: run.tables,
+        authorizers: access.authorizer !== undefined,
+        principals: new Map(access.local.principals.map((principal) => [principal.name, principal])),
+        localJwt: (run.api.routes ?? []).some(
+          (route) => route.authorization?.type === 'JWT' && route.authorization.issuer === access.issuer.issuer,
+        ),
+      }) ?? [],
+    warnings: access.warnings,
+    access: { ...access.endpoints, principalsFile: access.principalsFile },
+  });
+}
+
+/**
+ * The folder poison records go to: that of the mappings' on-failure bucket (one for all; a second
+ * destination is named and written to the first), else `<failedRecordsDir>/default`.
+ */
+function onFailureFolder(
+  mappings: readonly MappingConfig[],
+  provisioned: ProvisionResult,
+  failedRecordsDir: string,
+  log: (message: string) => void,
+): string {
+  const bucketDirs = new Map(provisioned.buckets.map((bucket) => [`arn:aws:s3:::${bucket.name}`, bucket.arn]));
+  const [first, ...others] = new Set(mappings.flatMap((m) => (m.onFailureDestination ? [m.onFailureDestination] : [])));
+  const folder = first === undefined ? undefined : bucketDirs.get(first);
+  if (others.length > 0) log(`[local] warning: several on-failure destinations; all go to ${folder}`);
+  return folder ?? join(failedRecordsDir, 'default');
 }
 
 /** The console's data sources: the engine, the timeline, the on-failure folder and the app's additions. */
@@ -571,12 +747,13 @@ export function tablesByRole<Role extends string>(
   const byRole = {} as Record<Role, string>;
   for (const [role, prefix] of Object.entries(roles ?? {}) as Array<[Role, string]>) {
     const matches = tables.filter((table) => table.logicalId.startsWith(prefix));
-    if (matches.length !== 1)
+    const [only] = matches;
+    if (!only || matches.length > 1)
       throw new Error(
         `table role '${role}': ${matches.length} tables have a logical id starting with '${prefix}' ` +
           `(need exactly one; tables: ${tables.map((t) => t.logicalId).join(', ')})`,
       );
-    byRole[role] = matches[0].name;
+    byRole[role] = only.name;
   }
   return byRole;
 }
