@@ -6,7 +6,7 @@
  * statuses, and what was lost (not terminal within 3 minutes) or refused.
  *
  * It needs nothing but the HTTP API, so the same run can be pointed at any version of the
- * project: that is how the issue-9 comparison was made (README, "End to end"), with `npm start`
+ * project: that is how the issue-9 comparison was made (docs/benchmarks.md, "End to end"), with `npm start`
  * of an older commit in a git worktree and of this one, alternating on the same machine.
  */
 

@@ -5,7 +5,7 @@
  * more. test/unit/lib/least-privilege.test.ts derives those actions from each handler's code and
  * fails when a row here (or the template) grants more or less; README's permissions table is
  * rendered from these rows (lib/permissions-doc.ts, `npm run docs:permissions`).
- * Environment variables follow the contract in the README: a function gets the name variable of
+ * Environment variables follow lambdas/contract/environment.ts: a function gets the name variable of
  * every table it may use, and STREAM_NAME when it publishes.
  */
 import { SAGA_DEADLINE_INDEX } from '../lambdas/adapters/saga-deadline-index';

@@ -401,7 +401,7 @@ async function checkMoney(
   try {
     const ledger = new Map<string, Record<string, { status?: string; amountCents?: number }>>();
     let startKey: Record<string, unknown> | undefined;
-    // Local names are `<stack>-<logicalId>` (README, "Run it locally").
+    // Local names are `<stack>-<logicalId>` (docs/local-runtime.md).
     const tableName = 'Orderstream-local-LedgerTable';
     do {
       const page = await documents.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));
