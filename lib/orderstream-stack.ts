@@ -617,6 +617,13 @@ export class OrderstreamStack extends Stack {
     return api;
   }
 
+  /** The consumer of a service; every service of CONSUMER_SERVICES has one (createConsumers). */
+  private consumerOf(service: string): StreamConsumerFunction {
+    const consumer = this.consumers[service];
+    if (consumer === undefined) throw new Error(`no stream consumer for service '${service}'`);
+    return consumer;
+  }
+
   /** The CloudWatch dashboard of the API, the consumers and the business metrics. */
   private createDashboard(): OperationsDashboard {
     return new OperationsDashboard(this, 'Operations', {
@@ -624,7 +631,7 @@ export class OrderstreamStack extends Stack {
       httpApi: this.api.httpApi,
       consumers: CONSUMER_SERVICES.map((service) => ({
         service: service.name,
-        function: this.consumers[service.name].function,
+        function: this.consumerOf(service.name).function,
       })),
       metricsNamespace: METRICS_NAMESPACE,
     });
@@ -636,7 +643,7 @@ export class OrderstreamStack extends Stack {
       stageName: this.stageName,
       logGroups: [
         this.apiFunction.logGroup,
-        ...CONSUMER_SERVICES.map((service) => this.consumers[service.name].serviceFunction.logGroup),
+        ...CONSUMER_SERVICES.map((service) => this.consumerOf(service.name).serviceFunction.logGroup),
         this.sweeperFunction.logGroup,
       ],
     });

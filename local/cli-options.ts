@@ -55,7 +55,7 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv)
     scheduleEveryMs: interval('ORDERSTREAM_SCHEDULE_EVERY', env.ORDERSTREAM_SCHEDULE_EVERY),
   };
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
+    const arg = argv[i]!; // i < argv.length (value() moves i on, the loop test checks it again)
     const [flag, inline] = arg.includes('=')
       ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
       : [arg, undefined];

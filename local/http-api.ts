@@ -66,7 +66,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
 async function handle(options: HttpApiOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const method = (req.method ?? 'GET').toUpperCase();
   const url = req.url ?? '/';
-  const path = url.split('?')[0];
+  const path = url.split('?')[0]!; // split() always returns at least one part
   if (method === 'GET' && path === '/health') {
     const ready = options.isReady?.() ?? true;
     return send(

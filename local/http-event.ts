@@ -46,9 +46,10 @@ export function buildHttpApiEvent(request: IncomingRequest, meta: RequestMeta): 
 
   const headers: Record<string, string> = {};
   const cookies: string[] = [];
+  // rawHeaders is a flat [name, value, name, value, ...] list; i + 1 < length, so both are in range
   for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
-    const name = request.rawHeaders[i].toLowerCase();
-    const value = request.rawHeaders[i + 1];
+    const name = request.rawHeaders[i]!.toLowerCase();
+    const value = request.rawHeaders[i + 1]!;
     if (name === 'cookie')
       cookies.push(
         ...value
@@ -81,7 +82,7 @@ export function buildHttpApiEvent(request: IncomingRequest, meta: RequestMeta): 
       accountId: meta.accountId,
       apiId: meta.apiId,
       domainName: meta.domainName,
-      domainPrefix: meta.domainName.split('.')[0],
+      domainPrefix: meta.domainName.split('.')[0]!, // split() always returns at least one part
       http: {
         method: request.method.toUpperCase(),
         path: rawPath,

@@ -259,10 +259,10 @@ function journalEntries(target: string, request: PutRequest, response: PutRespon
   });
   if (target.endsWith('.PutRecord')) return [one(request as PutEntry, response as PutResult)];
   const results = (response as { Records?: PutResult[] }).Records ?? [];
-  return (request.Records ?? [])
-    .map((entry, i) => ({ entry, result: results[i] }))
-    .filter(({ result }) => result?.SequenceNumber !== undefined)
-    .map(({ entry, result }) => one(entry, result));
+  return (request.Records ?? []).flatMap((entry, i) => {
+    const result = results[i];
+    return result?.SequenceNumber === undefined ? [] : [one(entry, result)];
+  });
 }
 
 interface PutEntry {
@@ -300,7 +300,8 @@ async function firstIndexWhere<T>(items: readonly T[], predicate: (item: T) => P
   let [low, high] = [0, items.length];
   while (low < high) {
     const middle = (low + high) >> 1;
-    if (await predicate(items[middle])) high = middle;
+    // low <= middle < high <= items.length: in range
+    if (await predicate(items[middle]!)) high = middle;
     else low = middle + 1;
   }
   return low;

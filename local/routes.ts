@@ -42,8 +42,9 @@ export interface HttpApiDefinition {
 
 export function httpApiDefinition(template: LocalTemplate): HttpApiDefinition | undefined {
   const apis = template.resourcesOfType('AWS::ApiGatewayV2::Api');
-  if (apis.length === 0) return undefined;
-  const apiLogicalId = apis[0].logicalId;
+  const [api] = apis;
+  if (api === undefined) return undefined;
+  const apiLogicalId = api.logicalId;
   const apiId = template.ref(apiLogicalId);
   const integrations = new Map(
     template
@@ -115,6 +116,9 @@ function routeAuthorization(
 export function parseRoute(routeKey: string, functionArn: string, payloadFormatVersion = '2.0'): HttpRoute {
   if (routeKey === '$default') return { routeKey, segments: [], functionArn, payloadFormatVersion };
   const [method, path] = routeKey.split(' ');
+  if (method === undefined || path === undefined) {
+    throw new Error(`route key '${routeKey}' is neither '$default' nor 'METHOD /path'`);
+  }
   return { routeKey, method: method.toUpperCase(), segments: splitPath(path), functionArn, payloadFormatVersion };
 }
 
@@ -139,16 +143,16 @@ export function matchRoute(routes: readonly HttpRoute[], method: string, path: s
 
 function matchSegments(pattern: readonly string[], segments: readonly string[]): Record<string, string> | undefined {
   const parameters: Record<string, string> = {};
-  for (let i = 0; i < pattern.length; i++) {
-    const part = pattern[i];
+  for (const [i, part] of pattern.entries()) {
     if (part.startsWith('{') && part.endsWith('+}')) {
       if (i !== pattern.length - 1 || segments.length <= i) return undefined;
       parameters[part.slice(1, -2)] = segments.slice(i).map(decode).join('/');
       return parameters;
     }
-    if (i >= segments.length) return undefined;
-    if (part.startsWith('{') && part.endsWith('}')) parameters[part.slice(1, -1)] = decode(segments[i]);
-    else if (part !== segments[i]) return undefined;
+    const segment = segments[i];
+    if (segment === undefined) return undefined;
+    if (part.startsWith('{') && part.endsWith('}')) parameters[part.slice(1, -1)] = decode(segment);
+    else if (part !== segment) return undefined;
   }
   return segments.length === pattern.length ? parameters : undefined;
 }

@@ -41,11 +41,13 @@ export function ratePeriodMs(expression: string): number | undefined {
   const match = /^rate\((\d+) (minutes?|hours?|days?)\)$/.exec(expression.trim());
   if (!match) throw new ScheduleExpressionError(`unsupported schedule expression '${expression}'`);
   const value = Number(match[1]);
-  const unit = match[2];
+  const unit = match[2]!; // the unit group always participates in a match
   // EventBridge wants the singular for 1 and the plural otherwise.
   if (value < 1 || (value === 1) !== !unit.endsWith('s'))
     throw new ScheduleExpressionError(`invalid rate '${expression}': use 'rate(1 minute)' or 'rate(N minutes)'`);
-  return value * UNITS_MS[unit];
+  const unitMs = UNITS_MS[unit];
+  if (unitMs === undefined) throw new ScheduleExpressionError(`unsupported rate unit '${unit}' in '${expression}'`);
+  return value * unitMs;
 }
 
 /** `500ms`, `5s`, `2m`, `1h` -> milliseconds (the local override of every rate). */

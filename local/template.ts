@@ -152,13 +152,15 @@ export class LocalTemplate {
     if (Array.isArray(value)) return value.map((item) => this.resolve(item));
     if (value === null || typeof value !== 'object') return value;
     const entries = Object.entries(value as Record<string, unknown>);
-    if (entries.length === 1) {
-      const [fn, arg] = entries[0];
+    const single = entries.length === 1 ? entries[0] : undefined;
+    if (single !== undefined) {
+      const [fn, arg] = single;
       switch (fn) {
         case 'Ref':
           return this.ref(String(arg));
         case 'Fn::GetAtt': {
           const [logicalId, ...path] = Array.isArray(arg) ? arg.map(String) : String(arg).split('.');
+          if (logicalId === undefined) throw new Error('Fn::GetAtt without a logical id');
           return this.getAtt(logicalId, path.join('.'));
         }
         case 'Fn::Join': {

@@ -65,8 +65,8 @@ export function soakViolations(report: SoakReport): string[] {
   const stuck = Object.entries(report.stuck);
   if (stuck.length > 0)
     problems.push(`${stuck.length} accepted orders never terminal: ${JSON.stringify(stuck.slice(0, 10))}`);
-  if (report.rejected.length > 0)
-    problems.push(`${report.rejected.length} orders refused: ${report.rejected[0].detail}`);
+  const [firstRejected] = report.rejected;
+  if (firstRejected !== undefined) problems.push(`${report.rejected.length} orders refused: ${firstRejected.detail}`);
   const drift = Object.entries(report.stockDrift).filter(([, units]) => units !== 0);
   if (drift.length > 0) problems.push(`stock not conserved: ${JSON.stringify(Object.fromEntries(drift))}`);
   if (report.emailProblems.length > 0) problems.push(`emails: ${report.emailProblems.slice(0, 10).join('; ')}`);
@@ -92,6 +92,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const random = mulberry32(options.seed ?? 1);
   mkdirSync(options.workDir, { recursive: true });
   const [port, kinesisPort, dynamoDbPort] = await freePorts(3);
+  if (port === undefined || kinesisPort === undefined || dynamoDbPort === undefined) {
+    throw new Error('freePorts(3) returned fewer than 3 ports');
+  }
   const dataDir = join(options.workDir, 'data');
   const runtime = new LocalProcess({
     dataDir,
@@ -155,13 +158,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
     const client = async (): Promise<void> => {
       for (let index = next++; index < options.orders; index = next++) {
-        const outcome = await placeWithRetries(api, `soak-${options.seed ?? 1}-${index}`, bodies[index]);
+        const body = bodies[index];
+        if (body === undefined) throw new Error(`soak: no order body for order ${index} of ${options.orders}`);
+        const outcome = await placeWithRetries(api, `soak-${options.seed ?? 1}-${index}`, body);
         retries += outcome.attempts - 1;
         if (outcome.kind === 'rejected') {
           rejected.push({ status: outcome.status, detail: outcome.detail });
           continue;
         }
-        placed.push({ index, orderId: outcome.orderId, lines: bodies[index].items });
+        placed.push({ index, orderId: outcome.orderId, lines: body.items });
         maybeKill();
         if (cancelWanted[index]) {
           cancelRequests += 1;

@@ -87,7 +87,7 @@ export class RecordTimeline {
   public recentKeys(limit = 10): string[] {
     const keys: string[] = [];
     for (let i = this.entries.length - 1; i >= 0 && keys.length < limit; i--) {
-      const { key } = this.entries[i];
+      const { key } = this.entries[i]!; // 0 <= i < entries.length
       if (key && !keys.includes(key)) keys.push(key);
     }
     return keys;

@@ -72,8 +72,9 @@ export class BatchAssembler {
   private take(): ShardRecord[] {
     let bytes = EVENT_ENVELOPE_BYTES;
     let count = 0;
-    while (count < this.buffer.length && count < this.policy.batchSize) {
-      const next = this.buffer[count].payloadBytes;
+    for (const record of this.buffer) {
+      if (count >= this.policy.batchSize) break;
+      const next = record.payloadBytes;
       if (count > 0 && bytes + next > this.maxPayloadBytes) break;
       bytes += next;
       count++;

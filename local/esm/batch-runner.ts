@@ -70,8 +70,8 @@ export class BatchRunner {
   public async run(records: ShardRecord[]): Promise<void> {
     const { mapping } = this.deps;
     const queue: PendingBatch[] = [{ records, retries: 0, invocations: 0 }];
-    while (queue.length > 0) {
-      const batch = queue[0];
+    // `continue` re-reads the head of the queue: the same batch (retry) or the next one
+    for (let batch = queue[0]; batch !== undefined; batch = queue[0]) {
       if (this.deps.isStopping()) return;
 
       if (mapping.maximumRecordAgeInSeconds >= 0) {
@@ -107,7 +107,13 @@ export class BatchRunner {
         this.deps.onDone(batch.records.slice(0, outcome.firstFailedIndex));
         batch.records = batch.records.slice(outcome.firstFailedIndex);
         if (mapping.bisectBatchOnFunctionError) {
-          this.deps.log(`${this.where(batch)}: partial failure, bisected at ${batch.records[0].sequenceNumber}`);
+          const [firstFailed] = batch.records;
+          if (firstFailed === undefined) {
+            throw new Error(
+              `${this.where(batch)}: failed record index ${outcome.firstFailedIndex} is outside the batch`,
+            );
+          }
+          this.deps.log(`${this.where(batch)}: partial failure, bisected at ${firstFailed.sequenceNumber}`);
           continue;
         }
       } else if (mapping.bisectBatchOnFunctionError && batch.records.length > 1) {
@@ -208,7 +214,10 @@ export class BatchRunner {
     condition: OnFailureCondition,
   ): OnFailureRecord {
     const first = records[0];
-    const last = records[records.length - 1];
+    const last = records.at(-1);
+    if (first === undefined || last === undefined) {
+      throw new Error(`${this.where(batch)}: no on-failure record for an empty batch`);
+    }
     const result = batch.lastResult;
     return {
       requestContext: {

@@ -50,8 +50,8 @@ export class ShardCheckpointer {
   public done(sequenceNumbers: readonly string[]): void {
     for (const seq of sequenceNumbers) this.doneSet.add(seq);
     let advanced = false;
-    while (this.head < this.pending.length && this.doneSet.has(this.pending[this.head])) {
-      const seq = this.pending[this.head++];
+    for (let seq = this.pending[this.head]; seq !== undefined && this.doneSet.has(seq); seq = this.pending[this.head]) {
+      this.head++;
       this.doneSet.delete(seq);
       this.current = seq;
       advanced = true;

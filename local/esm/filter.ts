@@ -75,8 +75,9 @@ function validate(pattern: Pattern, text: string): void {
       for (const rule of value) {
         if (isPlainObject(rule)) {
           const ruleKeys = Object.keys(rule);
+          const ruleKey = ruleKeys.length === 1 ? ruleKeys[0] : undefined;
           const supported = ['prefix', 'suffix', 'equals-ignore-case', 'numeric', 'exists', 'anything-but'];
-          if (ruleKeys.length !== 1 || !supported.includes(ruleKeys[0])) {
+          if (ruleKey === undefined || !supported.includes(ruleKey)) {
             throw new FilterPatternError(`unsupported filter rule ${JSON.stringify(rule)} in ${text}`);
           }
         }

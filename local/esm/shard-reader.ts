@@ -96,9 +96,10 @@ export class ShardReader {
               (this.lastSequenceNumber === undefined ||
                 compareSequenceNumbers(r.SequenceNumber, this.lastSequenceNumber) > 0),
           );
-          if (fresh.length > 0) {
+          const newest = fresh.at(-1);
+          if (newest !== undefined) {
             await this.options.onRecords(fresh);
-            this.lastSequenceNumber = fresh[fresh.length - 1].SequenceNumber;
+            this.lastSequenceNumber = newest.SequenceNumber;
           }
           this.millisBehindLatest = shardEvent.MillisBehindLatest ?? 0;
           if (!shardEvent.MillisBehindLatest) this.caughtUpAt = receivedAt;

@@ -227,7 +227,13 @@ export class ShardWorker {
         this.done([record]);
         continue;
       }
-      this.lanes[laneOf(record.partitionKey, this.lanes.length)].assembler.push(record);
+      const lane = this.lanes[laneOf(record.partitionKey, this.lanes.length)];
+      if (lane === undefined) {
+        throw new Error(
+          `[esm ${this.deps.mapping.id}] ${this.deps.shardId}: no lane for partition key ${record.partitionKey}`,
+        );
+      }
+      lane.assembler.push(record);
     }
     // backpressure: do not read further while too many records wait for a batch
     while (!this.stopping && this.bufferedRecords > this.deps.maxBufferedRecords) {

@@ -44,7 +44,8 @@ export class StreamTip {
     let hi = seen.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (compareSequenceNumbers(seen[mid], checkpoint) <= 0) lo = mid + 1;
+      // lo <= mid < hi <= seen.length: in range
+      if (compareSequenceNumbers(seen[mid]!, checkpoint) <= 0) lo = mid + 1;
       else hi = mid;
     }
     return seen.length - lo;

@@ -71,7 +71,7 @@ describe('event-source mapping engine: errors', () => {
     ]);
     const failures = harness().failures();
     expect(failures).toHaveLength(1);
-    const { key, record } = failures[0];
+    const { key, record } = failures[0]!;
     expect(key).toMatch(
       new RegExp(
         `^aws/lambda/${mapping.id}/shardId-000000000000/\\d{4}/\\d{2}/\\d{2}/\\d{4}-\\d{2}-\\d{2}T\\d{2}\\.\\d{2}\\.\\d{2}-[0-9a-f-]{36}$`,
@@ -89,8 +89,8 @@ describe('event-source mapping engine: errors', () => {
       responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
       KinesisBatchInfo: {
         shardId: 'shardId-000000000000',
-        startSequenceNumber: puts[0].sequenceNumber,
-        endSequenceNumber: puts[2].sequenceNumber,
+        startSequenceNumber: puts[0]!.sequenceNumber,
+        endSequenceNumber: puts[2]!.sequenceNumber,
         approximateArrivalOfFirstRecord: expect.stringMatching(/Z$/),
         approximateArrivalOfLastRecord: expect.stringMatching(/Z$/),
         batchSize: 3,
@@ -98,7 +98,7 @@ describe('event-source mapping engine: errors', () => {
       },
       payload: expect.any(String),
     });
-    expect(JSON.parse(record.payload)).toEqual(fn.invocations[0].event);
+    expect(JSON.parse(record.payload)).toEqual(fn.invocations[0]!.event);
   });
 
   test('ReportBatchItemFailures: the batch is checkpointed before the lowest failed sequence number and retried from there', async () => {
@@ -109,7 +109,10 @@ describe('event-source mapping engine: errors', () => {
     const fn = new TestFunction((_e, call) =>
       call === 1
         ? ok({
-            batchItemFailures: [{ itemIdentifier: puts[4].sequenceNumber }, { itemIdentifier: puts[2].sequenceNumber }],
+            batchItemFailures: [
+              { itemIdentifier: puts[4]!.sequenceNumber },
+              { itemIdentifier: puts[2]!.sequenceNumber },
+            ],
           })
         : ok({ batchItemFailures: [] }),
     );
@@ -126,7 +129,7 @@ describe('event-source mapping engine: errors', () => {
       [1, 2, 3, 4, 5, 6],
       [3, 4, 5, 6],
     ]);
-    expect(await harness().checkpoints.load(mapping.id, 'shardId-000000000000')).toBe(puts[5].sequenceNumber);
+    expect(await harness().checkpoints.load(mapping.id, 'shardId-000000000000')).toBe(puts[5]!.sequenceNumber);
   });
 
   test.each([
@@ -181,7 +184,7 @@ describe('event-source mapping engine: errors', () => {
     const { kinesis } = fixture();
     const stream = await createStream(kinesis);
     const puts = await putRecords(kinesis, stream.streamArn, numbered(3));
-    const fn = new TestFunction(() => ok({ batchItemFailures: [{ itemIdentifier: puts[1].sequenceNumber }] }));
+    const fn = new TestFunction(() => ok({ batchItemFailures: [{ itemIdentifier: puts[1]!.sequenceNumber }] }));
     const engine = harness().engine(fn);
 
     // Act
@@ -214,12 +217,12 @@ describe('event-source mapping engine: errors', () => {
     expect(fn.batches()).toEqual([[1, 2, 3, 4, 5, 6, 7, 8], [1, 2, 3, 4], [5, 6, 7, 8], [5, 6], [5], [6], [7, 8]]);
     const failures = harness().failures();
     expect(failures).toHaveLength(1);
-    expect(failures[0].record.KinesisBatchInfo).toMatchObject({
-      startSequenceNumber: puts[4].sequenceNumber,
-      endSequenceNumber: puts[4].sequenceNumber,
+    expect(failures[0]!.record.KinesisBatchInfo).toMatchObject({
+      startSequenceNumber: puts[4]!.sequenceNumber,
+      endSequenceNumber: puts[4]!.sequenceNumber,
       batchSize: 1,
     });
-    expect(failures[0].record.requestContext).toMatchObject({
+    expect(failures[0]!.record.requestContext).toMatchObject({
       condition: 'RetryAttemptsExhausted',
       approximateInvokeCount: 4,
     });
@@ -231,7 +234,7 @@ describe('event-source mapping engine: errors', () => {
     const stream = await createStream(kinesis);
     const puts = await putRecords(kinesis, stream.streamArn, numbered(6));
     const fn = new TestFunction((_e, call) =>
-      call === 1 ? ok({ batchItemFailures: [{ itemIdentifier: puts[3].sequenceNumber }] }) : ok(),
+      call === 1 ? ok({ batchItemFailures: [{ itemIdentifier: puts[3]!.sequenceNumber }] }) : ok(),
     );
     const engine = harness().engine(fn);
 
@@ -274,13 +277,13 @@ describe('event-source mapping engine: errors', () => {
     expect(fn.batches()).toEqual([[3, 4]]);
     const failures = harness().failures();
     expect(failures).toHaveLength(1);
-    expect(failures[0].record.requestContext).toMatchObject({
+    expect(failures[0]!.record.requestContext).toMatchObject({
       condition: 'RecordAgeExceeded',
       approximateInvokeCount: 0,
     });
-    expect(failures[0].record.KinesisBatchInfo).toMatchObject({
-      startSequenceNumber: old[0].sequenceNumber,
-      endSequenceNumber: old[1].sequenceNumber,
+    expect(failures[0]!.record.KinesisBatchInfo).toMatchObject({
+      startSequenceNumber: old[0]!.sequenceNumber,
+      endSequenceNumber: old[1]!.sequenceNumber,
       batchSize: 2,
     });
   });
@@ -316,7 +319,7 @@ describe('event-source mapping engine: errors', () => {
     expect(fn.invocations.length).toBe(invocationsAtExpiry);
     const failures = harness().failures();
     expect(failures.map((f) => f.record.requestContext.condition)).toEqual(['RecordAgeExceeded']);
-    expect(failures[0].record.requestContext.approximateInvokeCount).toBe(invocationsAtExpiry);
+    expect(failures[0]!.record.requestContext.approximateInvokeCount).toBe(invocationsAtExpiry);
   });
 
   test('without an on-failure destination, exhausted records are discarded and processing moves on', async () => {
@@ -359,7 +362,7 @@ describe('event-source mapping engine: errors', () => {
 
     // Assess
     expect(finished).toBe(true);
-    expect(await harness().checkpoints.load(mapping.id, 'shardId-000000000000')).toBe(puts[2].sequenceNumber);
-    expect(seqs(fn.invocations[0].event)).toEqual(puts.map((p) => p.sequenceNumber));
+    expect(await harness().checkpoints.load(mapping.id, 'shardId-000000000000')).toBe(puts[2]!.sequenceNumber);
+    expect(seqs(fn.invocations[0]!.event)).toEqual(puts.map((p) => p.sequenceNumber));
   });
 });

@@ -49,7 +49,7 @@ describe('event-source mapping engine: filtering and resharding', () => {
     const delivered = fn.invocations.flatMap((i) => i.event.Records.map((r) => dataOf(r.kinesis.data)));
     expect(delivered).toEqual([{ type: 'ORDER_CREATED', total: 50 }, { type: 'ORDER_CANCELLED' }]);
     // the checkpoint moved past the skipped trailing record
-    expect(await harness().checkpoints.load(mapping.id, 'shardId-000000000000')).toBe(puts[5].sequenceNumber);
+    expect(await harness().checkpoints.load(mapping.id, 'shardId-000000000000')).toBe(puts[5]!.sequenceNumber);
   });
 
   test('after resharding, child shards are read once the parent shard is fully processed', async () => {

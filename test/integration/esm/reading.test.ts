@@ -28,6 +28,7 @@ describe('event-source mapping engine: reading', () => {
     const stream = await createStream(kinesis);
     const before = Date.now();
     const [put] = await putRecords(kinesis, stream.streamArn, [{ partitionKey: 'order-1', data: { hello: 'world' } }]);
+    if (!put) throw new Error('putRecords answered no record');
     const fn = new TestFunction();
     const engine = harness().engine(fn, { invokeIdentityArn: 'arn:aws:iam::000000000000:role/test-role' });
 
@@ -37,7 +38,8 @@ describe('event-source mapping engine: reading', () => {
 
     // Assess
     expect(fn.invocations).toHaveLength(1);
-    const [record] = fn.invocations[0].event.Records;
+    const [record] = fn.invocations[0]!.event.Records;
+    if (!record) throw new Error('the invocation has no record');
     expect(record).toEqual({
       kinesis: {
         kinesisSchemaVersion: '1.0',

@@ -27,22 +27,22 @@ describe('a checkpoint past the stream tip (record lost in a crash)', () => {
     const { kinesis } = fixture();
     const stream = await createStream(kinesis);
     const before = await putRecords(kinesis, stream.streamArn, numbered(3, 1));
-    const tip = before[2].sequenceNumber;
+    const tip = before[2]!.sequenceNumber;
     const mapping = mappingFor(stream);
     const stale = pastTip(tip);
-    await harness().checkpoints.save(mapping.id, before[2].shardId, stale);
+    await harness().checkpoints.save(mapping.id, before[2]!.shardId, stale);
 
     const fn = new TestFunction();
     await harness().engine(fn).start([mapping]);
     expect(harness().logs.join('\n')).toContain(
-      `[esm ${mapping.id}] ${before[2].shardId}: checkpoint ${stale} is past the stream's tip ${tip}`,
+      `[esm ${mapping.id}] ${before[2]!.shardId}: checkpoint ${stale} is past the stream's tip ${tip}`,
     );
     const file = JSON.parse(readFileSync(join(harness().dir, 'checkpoints', `${mapping.id}.json`), 'utf8'));
-    expect(file[before[2].shardId]).toBe(tip);
+    expect(file[before[2]!.shardId]).toBe(tip);
 
     // new records take the lost records' positions: their numbers sort below the stale checkpoint
     const after = await putRecords(kinesis, stream.streamArn, numbered(3, 4));
-    expect(BigInt(after[0].sequenceNumber) < BigInt(stale)).toBe(true);
+    expect(BigInt(after[0]!.sequenceNumber) < BigInt(stale)).toBe(true);
     await waitFor(() => fn.invocations.flatMap((i) => ns(i.event)).length >= 3 || undefined);
     expect(fn.invocations.flatMap((i) => ns(i.event))).toEqual([4, 5, 6]);
   });
@@ -51,6 +51,7 @@ describe('a checkpoint past the stream tip (record lost in a crash)', () => {
     const { kinesis } = fixture();
     const stream = await createStream(kinesis);
     const [first] = await putRecords(kinesis, stream.streamArn, numbered(1, 1));
+    if (!first) throw new Error('putRecords answered no record');
     const mapping = mappingFor(stream, { startingPosition: 'LATEST' });
     // a number below every record that is neither a record nor the shard's starting sequence number
     const below = (BigInt(first.sequenceNumber) - (1n << 80n) + 1n).toString();
@@ -60,7 +61,7 @@ describe('a checkpoint past the stream tip (record lost in a crash)', () => {
     await harness().engine(fn).start([mapping]);
     expect(harness().logs.join('\n')).toContain("is past the stream's tip (empty shard)");
     await waitFor(() => fn.invocations.length > 0 || undefined);
-    expect(ns(fn.invocations[0].event)).toEqual([1]);
+    expect(ns(fn.invocations[0]!.event)).toEqual([1]);
   });
 
   it('leaves a checkpoint the stream has alone', async () => {
@@ -68,12 +69,12 @@ describe('a checkpoint past the stream tip (record lost in a crash)', () => {
     const stream = await createStream(kinesis);
     const put = await putRecords(kinesis, stream.streamArn, numbered(3, 1));
     const mapping = mappingFor(stream);
-    await harness().checkpoints.save(mapping.id, put[1].shardId, put[1].sequenceNumber);
+    await harness().checkpoints.save(mapping.id, put[1]!.shardId, put[1]!.sequenceNumber);
 
     const fn = new TestFunction();
     await harness().engine(fn).start([mapping]);
     await waitFor(() => fn.invocations.length > 0 || undefined);
-    expect(ns(fn.invocations[0].event)).toEqual([3]);
+    expect(ns(fn.invocations[0]!.event)).toEqual([3]);
     expect(harness().logs.join('\n')).not.toContain('past the stream');
   });
 });

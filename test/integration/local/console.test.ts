@@ -46,7 +46,7 @@ describeWithChromium('local console in headless Chromium', () => {
   });
 
   it('shows orders by status, consumer lag, the on-failure folder with its replay, and one order timeline', async () => {
-    const sku = DEMO_ORDER.items[0].sku;
+    const sku = DEMO_ORDER.items[0]!.sku;
     await putStock(h, sku, 10, 1250);
     // a record no consumer can parse: every mapping retries it, then sends it to the on-failure folder
     const poisonKey = `poison-${Date.now()}`;
@@ -89,8 +89,8 @@ describeWithChromium('local console in headless Chromium', () => {
       `/_console/api/timeline?key=${poisonKey}`,
     );
     expect(poison.body.records).toHaveLength(1);
-    expect(poison.body.records[0].type).toBe('(not JSON)');
-    const outcomes = poison.body.records[0].handlings;
+    expect(poison.body.records[0]!.type).toBe('(not JSON)');
+    const outcomes = poison.body.records[0]!.handlings;
     expect(new Set(outcomes.map((o) => o.outcome))).toEqual(new Set(['failed', 'sent-to-on-failure']));
     expect(new Set(outcomes.filter((o) => o.outcome === 'sent-to-on-failure').map((o) => o.consumer)).size).toBe(
       consumers.length,

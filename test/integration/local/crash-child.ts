@@ -20,6 +20,7 @@ const emit = (message: Record<string, unknown>): void => {
 
 async function main(): Promise<void> {
   const dataDir = process.argv[2];
+  if (dataDir === undefined) throw new Error('usage: crash-child <dataDir>');
   const emulators = await startEmulators({ dataDir });
   const kinesis = localKinesisClient(emulators.kinesisEndpoint);
   const streamFile = join(dataDir, 'stream.json');

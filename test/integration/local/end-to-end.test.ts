@@ -115,7 +115,7 @@ describe('npm start end to end', () => {
       .sort();
     expect(consumerServices).toEqual(['email', 'inventory', 'payment', 'projector', 'saga', 'shipping']);
     expect((await fetch(`${runtime.apiUrl}/health`)).status).toBe(200);
-    const stockBefore = await available(runtime, DEMO_ORDER.items[0].sku);
+    const stockBefore = await available(runtime, DEMO_ORDER.items[0]!.sku);
 
     // Act 1: POST an order over HTTP and let the saga run
     const orderId = await placeOrder(runtime);
@@ -139,7 +139,7 @@ describe('npm start end to end', () => {
         'ORDER_COMPLETED',
       ]),
     );
-    expect(await available(runtime, DEMO_ORDER.items[0].sku)).toBe(stockBefore - DEMO_ORDER.items[0].quantity);
+    expect(await available(runtime, DEMO_ORDER.items[0]!.sku)).toBe(stockBefore - DEMO_ORDER.items[0]!.quantity);
     const emailsAfterFirstRun = await waitFor('the confirmation email', async () =>
       outboxFiles().length > 0 ? outboxFiles() : undefined,
     );
@@ -161,7 +161,7 @@ describe('npm start end to end', () => {
     const replayed = deliveries.filter((d) => pairs.includes(`${d.service}/${d.eventId}`));
     expect(replayed).toEqual([]);
     expect(await orderStatus(runtime, orderId)).toBe('COMPLETED');
-    expect(await available(runtime, DEMO_ORDER.items[0].sku)).toBe(stockBefore - DEMO_ORDER.items[0].quantity);
+    expect(await available(runtime, DEMO_ORDER.items[0]!.sku)).toBe(stockBefore - DEMO_ORDER.items[0]!.quantity);
     expect(outboxFiles()).toEqual(emailsAfterFirstRun);
 
     // ...and the restarted runtime still works: a second order completes

@@ -200,7 +200,7 @@ exports.handler = async () => { throw new PaymentDeclined('card declined'); };`,
       payload: { pid: number };
     }>;
 
-    expect(results[0].payload.pid).not.toBe(results[1].payload.pid);
+    expect(results[0]!.payload.pid).not.toBe(results[1]!.payload.pid);
   });
 
   it('hands every output line of a function to the log sink, tagged with its service and stream', async () => {

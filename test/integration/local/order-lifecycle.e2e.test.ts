@@ -135,7 +135,7 @@ describe('order lifecycle end to end on the local runtime', () => {
     const emails = outboxEmails(h, orderId);
     expect(emails).toHaveLength(1);
     expect(emails[0]).toMatchObject({ kind: 'ORDER_COMPLETED', to: 'happy@example.com', orderId });
-    expect(emails[0].body).toContain('33.99 USD');
+    expect(emails[0]!.body).toContain('33.99 USD');
     expect(serviceLogs(h, 'email', orderId, 'email sent')).toHaveLength(1);
 
     // ...and a completed order can no longer be cancelled
@@ -177,7 +177,7 @@ describe('order lifecycle end to end on the local runtime', () => {
     const emails = outboxEmails(h, orderId);
     expect(emails).toHaveLength(1);
     expect(emails[0]).toMatchObject({ kind: 'ORDER_CANCELLED', to: 'oos@example.com', orderId });
-    expect(emails[0].body).toContain('OUT_OF_STOCK');
+    expect(emails[0]!.body).toContain('OUT_OF_STOCK');
     expect(serviceLogs(h, 'email', orderId, 'email sent')).toHaveLength(1);
   });
 
@@ -208,7 +208,7 @@ describe('order lifecycle end to end on the local runtime', () => {
     const emails = outboxEmails(h, orderId);
     expect(emails).toHaveLength(1);
     expect(emails[0]).toMatchObject({ kind: 'ORDER_CANCELLED', to: 'declined@example.com' });
-    expect(emails[0].body).toContain('PAYMENT_DECLINED');
+    expect(emails[0]!.body).toContain('PAYMENT_DECLINED');
     expect(serviceLogs(h, 'email', orderId, 'email sent')).toHaveLength(1);
   });
 
@@ -243,7 +243,7 @@ describe('order lifecycle end to end on the local runtime', () => {
     const emails = outboxEmails(h, orderId);
     expect(emails).toHaveLength(1);
     expect(emails[0]).toMatchObject({ kind: 'ORDER_CANCELLED', to: 'penguin@example.com' });
-    expect(emails[0].body).toContain('SHIPPING_FAILED');
+    expect(emails[0]!.body).toContain('SHIPPING_FAILED');
     expect(serviceLogs(h, 'email', orderId, 'email sent')).toHaveLength(1);
   });
 
@@ -322,7 +322,7 @@ describe('order lifecycle end to end on the local runtime', () => {
     const emails = outboxEmails(h, orderId);
     expect(emails).toHaveLength(1);
     expect(emails[0]).toMatchObject({ kind: 'ORDER_CANCELLED', to: 'cancel@example.com' });
-    expect(emails[0].body).toContain('CUSTOMER_REQUESTED');
+    expect(emails[0]!.body).toContain('CUSTOMER_REQUESTED');
 
     // ...and cancelling again is refused
     const again = await http<{ status: number; detail: string }>(h, 'POST', `/orders/${orderId}/cancel`);

@@ -32,6 +32,7 @@ describe('provision', () => {
   it('creates the declared stream, on-demand, KMS-encrypted with the template key, with its retention', async () => {
     // Prepare
     const [stream] = declared('AWS::Kinesis::Stream');
+    if (!stream) throw new Error('the template declares no stream');
     const props = template.resolve(stream.resource.Properties) as {
       RetentionPeriodHours: number;
       StreamEncryption: { KeyId: string };
@@ -55,7 +56,7 @@ describe('provision', () => {
   });
 
   it('registers exactly the declared enhanced fan-out consumers, ACTIVE, and makes their ARNs resolvable', async () => {
-    const streamArn = first.streams[0].arn;
+    const streamArn = first.streams[0]!.arn;
     const { Consumers } = await fixture().kinesis.send(new ListStreamConsumersCommand({ StreamARN: streamArn }));
 
     const declaredNames = declared('AWS::Kinesis::StreamConsumer')
@@ -116,7 +117,7 @@ describe('provision', () => {
     expect([...second.streams, ...second.consumers, ...second.tables].some((r) => r.created)).toBe(false);
     expect(second.consumers.map((c) => c.arn)).toEqual(first.consumers.map((c) => c.arn));
     const { Consumers } = await fixture().kinesis.send(
-      new ListStreamConsumersCommand({ StreamARN: first.streams[0].arn }),
+      new ListStreamConsumersCommand({ StreamARN: first.streams[0]!.arn }),
     );
     expect(Consumers).toHaveLength(first.consumers.length);
   });

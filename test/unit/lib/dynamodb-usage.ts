@@ -182,9 +182,12 @@ export function deriveDynamoDbAccess(service: string): DerivedAccess {
     const library = LIBRARY_PERSISTENCE[name];
     if (library && importedFrom(checker, expression.expression, (m) => m.startsWith('@aws-lambda-powertools/'))) {
       const source = fs.readFileSync(path.join(ROOT, library), 'utf8');
-      const actions = [...source.matchAll(/new\s+[\w.]*?(\w+Command)\(/g)].map(
-        ([, command]) => COMMAND_ACTIONS[command],
-      );
+      const actions = [...source.matchAll(/new\s+[\w.]*?(\w+Command)\(/g)].map((match) => {
+        const command = match[1]!; // the group always participates
+        const action = COMMAND_ACTIONS[command];
+        if (!action) throw new Error(`unmapped DynamoDB command ${command} in ${library}: add it to COMMAND_ACTIONS`);
+        return action;
+      });
       grant(requireTable(table, name), actions);
       return;
     }
@@ -197,9 +200,8 @@ export function deriveDynamoDbAccess(service: string): DerivedAccess {
       const actions: DynamoDbAction[] = [];
       if (input) {
         walk(input, (node) => {
-          if (ts.isPropertyAssignment(node) && TRANSACT_ITEM_ACTIONS[node.name.getText()]) {
-            actions.push(TRANSACT_ITEM_ACTIONS[node.name.getText()]);
-          }
+          const action = ts.isPropertyAssignment(node) ? TRANSACT_ITEM_ACTIONS[node.name.getText()] : undefined;
+          if (action) actions.push(action);
         });
       }
       if (actions.length === 0) throw new Error(`TransactWrite without recognisable items at ${locate(expression)}`);

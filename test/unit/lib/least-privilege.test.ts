@@ -35,7 +35,7 @@ const dynamoDbStatements = (service: ServiceDefinition): PolicyStatement[] =>
 /** `table` or `table/index` (the shape deriveDynamoDbAccess answers in) of a statement resource. */
 function targetOf(resource: unknown): string {
   const [logicalId, ...others] = referencedLogicalIds(resource);
-  const table = TABLE_LOGICAL_IDS[logicalId];
+  const table = logicalId === undefined ? undefined : TABLE_LOGICAL_IDS[logicalId];
   if (!table || others.length > 0) throw new Error(`unexpected DynamoDB resource ${JSON.stringify(resource)}`);
   return JSON.stringify(resource).includes('/index/') ? `${table}/index` : table;
 }
@@ -94,7 +94,7 @@ describe('least privilege: each role may do on DynamoDB exactly what its code do
   });
 
   it('gives the API no bulk read of the orders table (no Scan, no Query): GetItem only', () => {
-    const api = ALL_SERVICES[0];
+    const api = ALL_SERVICES[0]!;
     expect(functionId(api)).toBe('ApiFunction');
 
     expect(grantedDynamoDb(api).orders).toEqual(['GetItem']);
@@ -105,7 +105,7 @@ describe('least privilege: each role may do on DynamoDB exactly what its code do
     const [statement] = dynamoDbStatements(sweeper);
 
     expect(dynamoDbStatements(sweeper)).toHaveLength(1);
-    expect(statement.Resource).toEqual({
+    expect(statement?.Resource).toEqual({
       'Fn::Join': ['', [{ 'Fn::GetAtt': ['SagaTable', 'Arn'] }, '/index/DeadlineIndex']],
     });
   });
@@ -120,15 +120,15 @@ describe('idempotency records: the API only, under its own key prefix', () => {
   });
 
   it('conditions every API statement on the idempotency table with dynamodb:LeadingKeys', () => {
-    const statements = dynamoDbStatements(ALL_SERVICES[0]).filter((s) =>
+    const statements = dynamoDbStatements(ALL_SERVICES[0]!).filter((s) =>
       referencedLogicalIds(s.Resource).includes('IdempotencyTable'),
     );
 
     expect(statements).toHaveLength(1);
-    expect(statements[0].Condition).toEqual({
+    expect(statements[0]!.Condition).toEqual({
       'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${API_IDEMPOTENCY_KEY_PREFIX}*`] },
     });
-    expect(asArray(statements[0].Action).sort()).toEqual([
+    expect(asArray(statements[0]!.Action).sort()).toEqual([
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',

@@ -96,7 +96,7 @@ describe('OrderstreamStack (every option set)', () => {
 
     expect(withSender.map(([id]) => id)).toEqual(['EmailFunction']);
     expect(sesStatements).toHaveLength(1);
-    expect(sesStatements[0].Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'orders@example.com' } });
+    expect(sesStatements[0]!.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'orders@example.com' } });
     expect(resourcesGranted(statementsOfFunction(template, 'PaymentFunction'), 'ses:SendEmail')).toEqual([]);
   });
 

@@ -35,7 +35,7 @@ describe('OrderstreamStack (default props)', () => {
 
       expect(Object.keys(consumers).sort()).toEqual(consumerNames.map((n) => `${pascal(n)}StreamConsumer`).sort());
       for (const name of consumerNames) {
-        expect(consumers[`${pascal(name)}StreamConsumer`].Properties).toEqual({
+        expect(consumers[`${pascal(name)}StreamConsumer`]!.Properties).toEqual({
           ConsumerName: `${name}-consumer`,
           StreamARN: { 'Fn::GetAtt': ['EventStream', 'Arn'] },
         });
@@ -49,7 +49,7 @@ describe('OrderstreamStack (default props)', () => {
     it('exist once per consumer, each on its own consumer ARN and invoking its own function', () => {
       expect(Object.keys(mappings)).toHaveLength(6);
       for (const name of consumerNames) {
-        const mapping = mappings[`${pascal(name)}EventSourceMapping`];
+        const mapping = mappings[`${pascal(name)}EventSourceMapping`]!;
         expect(mapping.Properties.EventSourceArn).toEqual({
           'Fn::GetAtt': [`${pascal(name)}StreamConsumer`, 'ConsumerARN'],
         });
@@ -58,7 +58,7 @@ describe('OrderstreamStack (default props)', () => {
     });
 
     it.each(consumerNames)('of %s carry the safe stream defaults and the S3 on-failure destination', (name) => {
-      const props = mappings[`${pascal(name)}EventSourceMapping`].Properties;
+      const props = mappings[`${pascal(name)}EventSourceMapping`]!.Properties;
 
       expect(props).toMatchObject({
         StartingPosition: 'TRIM_HORIZON',
@@ -79,7 +79,7 @@ describe('OrderstreamStack (default props)', () => {
 
     it('are created after the role policy that lets Lambda read the consumer', () => {
       for (const name of consumerNames) {
-        const dependsOn = mappings[`${pascal(name)}EventSourceMapping`].DependsOn ?? [];
+        const dependsOn = mappings[`${pascal(name)}EventSourceMapping`]!.DependsOn ?? [];
         expect(dependsOn.some((id) => id.startsWith(`${pascal(name)}ServiceRoleDefaultPolicy`))).toBe(true);
       }
     });
@@ -95,7 +95,7 @@ describe('OrderstreamStack (default props)', () => {
     it.each(allFunctionIds)(
       '%s runs nodejs22.x on ARM64 with active tracing, its own log group and Powertools env',
       (id) => {
-        const props = functions[id].Properties;
+        const props = functions[id]!.Properties;
         const service = id === 'ApiFunction' ? 'api' : id.replace(/Function$/, '').toLowerCase();
 
         expect(props.Runtime).toBe('nodejs22.x');
@@ -118,7 +118,7 @@ describe('OrderstreamStack (default props)', () => {
     });
 
     it('get the table and stream environment variables of the contract', () => {
-      const env = (id: string): Record<string, unknown> => functions[id].Properties.Environment.Variables;
+      const env = (id: string): Record<string, unknown> => functions[id]!.Properties.Environment.Variables;
 
       expect(env('ApiFunction')).toMatchObject({
         STREAM_NAME: { Ref: 'EventStream' },
@@ -305,16 +305,16 @@ describe('OrderstreamStack (default props)', () => {
     it.each(['OrdersTable', 'InventoryTable', 'SagaTable', 'LedgerTable', 'IdempotencyTable'])(
       '%s is on-demand, has point-in-time recovery and is retained',
       (id) => {
-        expect(tables[id].Properties).toMatchObject({
+        expect(tables[id]!.Properties).toMatchObject({
           BillingMode: 'PAY_PER_REQUEST',
           PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         });
-        expect(tables[id].DeletionPolicy).toBe('Retain');
+        expect(tables[id]!.DeletionPolicy).toBe('Retain');
       },
     );
 
     it('expire idempotency records through TTL on "expiration"', () => {
-      expect(tables.IdempotencyTable.Properties.TimeToLiveSpecification).toEqual({
+      expect(tables.IdempotencyTable!.Properties.TimeToLiveSpecification).toEqual({
         AttributeName: 'expiration',
         Enabled: true,
       });
@@ -331,6 +331,7 @@ describe('OrderstreamStack (default props)', () => {
       for (const route of routes) expect(route.Properties.AuthorizationType).toBe('AWS_IAM');
       expect(Object.keys(integrations)).toHaveLength(1);
       const [integration] = Object.values(integrations);
+      if (!integration) throw new Error('no Lambda integration');
       expect(integration.Properties).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
       expect(referencedLogicalIds(integration.Properties.IntegrationUri)).toEqual(['ApiFunction']);
       template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);

@@ -116,8 +116,8 @@ describe('LocalScheduler', () => {
     expect(calls).toHaveLength(0);
     await jest.advanceTimersByTimeAsync(1);
     expect(calls).toHaveLength(1);
-    expect(calls[0].arn).toBe('arn:aws:lambda:us-east-1:000000000000:function:Orderstream-local-Sweeper');
-    expect(calls[0].event).toEqual({
+    expect(calls[0]!.arn).toBe('arn:aws:lambda:us-east-1:000000000000:function:Orderstream-local-Sweeper');
+    expect(calls[0]!.event).toEqual({
       version: '0',
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       'detail-type': 'Scheduled Event',

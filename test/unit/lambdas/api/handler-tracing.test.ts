@@ -75,6 +75,7 @@ describe('API handler tracing (enabled, real X-Ray segments)', () => {
     expect((facade as XraySegment & { annotations?: unknown }).annotations).toBeUndefined();
     const [handlerSegment, ...others] = subsegmentsOf(facade);
     expect(others).toEqual([]);
+    if (!handlerSegment) throw new Error('no `## handler` subsegment');
     expect(handlerSegment.name).toBe('## index.handler');
     expect(handlerSegment.annotations).toEqual({
       ColdStart: true,
@@ -92,6 +93,7 @@ describe('API handler tracing (enabled, real X-Ray segments)', () => {
     const { facade } = await underFacade(() => handler(anHttpEvent('GET /nowhere', { path: '/nowhere' }), context));
 
     const [handlerSegment] = subsegmentsOf(facade);
+    if (!handlerSegment) throw new Error('no `## handler` subsegment');
     expect(handlerSegment.annotations).toMatchObject({ ColdStart: false, Service: 'api', route: 'GET /nowhere' });
     expect(handlerSegment.annotations).not.toHaveProperty('orderId');
   });

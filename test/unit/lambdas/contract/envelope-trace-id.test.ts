@@ -103,7 +103,7 @@ describe('envelope traceId', () => {
 
       await api.placeOrder(PlaceOrderRequestSchema.parse(anOrderRequest()), { caller: 'c', viewer: SERVICE_VIEWER });
 
-      expect(Object.keys(publisher.published[0])).not.toContain('traceId');
+      expect(Object.keys(publisher.published[0]!)).not.toContain('traceId');
     });
   });
 });

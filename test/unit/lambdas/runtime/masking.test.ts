@@ -55,7 +55,7 @@ describe('personal data masked in logs', () => {
     const lines = linesOf(() => logger.info('record received', { record: created }));
 
     expectNoPersonalData(lines);
-    const item = JSON.parse(lines[0]);
+    const item = JSON.parse(lines[0]!);
     expect(item.record.orderId).toBe(created.orderId);
     expect(item.record.payload.items).toEqual(created.payload.items);
     expect(item.record.payload.email).toBe('a***@***');
@@ -70,7 +70,7 @@ describe('personal data masked in logs', () => {
     );
 
     expectNoPersonalData(lines);
-    expect(JSON.parse(lines[0])).toMatchObject({ orderId: created.orderId, address: '***', to: 'a***@***' });
+    expect(JSON.parse(lines[0]!)).toMatchObject({ orderId: created.orderId, address: '***', to: 'a***@***' });
   });
 
   it("an error's message and stack are masked, its name kept (the saved errors query groups by it)", () => {
@@ -82,7 +82,7 @@ describe('personal data masked in logs', () => {
     );
 
     expectNoPersonalData(lines);
-    const item = JSON.parse(lines[0]);
+    const item = JSON.parse(lines[0]!);
     expect(item.error.name).toBe('PoisonRecordError');
     expect(item.error.message).toBe('payload.email: a***@*** rejected');
   });
@@ -93,7 +93,7 @@ describe('personal data masked in logs', () => {
     );
 
     expectNoPersonalData(lines);
-    expect(JSON.parse(lines[0])).toMatchObject({
+    expect(JSON.parse(lines[0]!)).toMatchObject({
       message: 'mail for a***@*** queued',
       transition: { from: 'PENDING', to: 'PAID' },
       sku: { name: 'Mug' },
@@ -112,7 +112,7 @@ describe('personal data masked in logs', () => {
     await sent;
 
     expectNoPersonalData(lines);
-    expect(JSON.parse(lines[0]).email).toMatchObject({
+    expect(JSON.parse(lines[0]!).email).toMatchObject({
       to: 'a***@***',
       orderId: created.orderId,
       kind: 'ORDER_COMPLETED',
@@ -134,6 +134,6 @@ describe('personal data masked in logs', () => {
     expect(masking.maskPersonalData(input)).toEqual({
       orders: [{ email: '***', shippingAddress: '***', notes: ['cc a***@***'] }],
     });
-    expect(input.orders[0].shippingAddress).toBe(ADDRESS);
+    expect(input.orders[0]!.shippingAddress).toBe(ADDRESS);
   });
 });

@@ -60,7 +60,7 @@ describe('consumerRows', () => {
       { mappingId: 'EmailEventSourceMapping', functionName: 'fn-email', shards: [shard({})] },
     ];
     const names: Record<string, string> = { 'fn-saga': 'saga', 'fn-email': 'email' };
-    expect(consumerRows(mappings, (fn) => names[fn], now)).toEqual([
+    expect(consumerRows(mappings, (fn) => names[fn]!, now)).toEqual([
       {
         mappingId: 'SagaEventSourceMapping',
         consumer: 'saga',

@@ -43,6 +43,6 @@ describe('FileCheckpointStore and FolderFailedRecordSink', () => {
     const folder = join(dir, 'aws/lambda/MapA/shardId-000000000002/2026/11/27');
     const [file] = readdirSync(folder);
     expect(file).toMatch(/^2026-11-27T05\.06\.07-[0-9a-f-]{36}$/);
-    expect(JSON.parse(readFileSync(join(folder, file), 'utf8'))).toEqual(record);
+    expect(JSON.parse(readFileSync(join(folder, file!), 'utf8'))).toEqual(record);
   });
 });
