@@ -1,29 +1,20 @@
 import type { EmailLedger } from '../ports/email-ledger';
 import type { EmailSender } from '../ports/email-sender';
 import type { Log } from '../ports/log';
-import {
-  createStreamConsumer,
-  type StreamConsumerHandler,
-  type StreamConsumerSettings,
-} from '../runtime/stream-consumer';
-import { OrderEmailService, type OrderEmailServiceOptions } from './order-email-service';
+import { createStreamConsumer, type StreamConsumerHandler } from '../runtime/stream-consumer';
+import { OrderEmailService } from './order-email-service';
 
 export interface EmailConsumerDeps {
   /** Claims each email before it is sent, so a record that comes again sends nothing twice. */
   readonly ledger: EmailLedger;
   readonly sender: EmailSender;
   readonly log: Pick<Log, 'info' | 'warn'>;
-  /** Lease and wait of a claim. @default OrderEmailService's */
-  readonly options?: OrderEmailServiceOptions;
-  /** @default the stream consumer's settings from the environment */
-  readonly settings?: StreamConsumerSettings;
 }
 
 /** Customer emails: a confirmation when an order completes, a notice when it is cancelled. */
 export function createEmailConsumer(deps: EmailConsumerDeps): StreamConsumerHandler {
-  const emails = new OrderEmailService(deps.ledger, deps.sender, deps.log, deps.options);
+  const emails = new OrderEmailService(deps.ledger, deps.sender, deps.log);
   return createStreamConsumer({
-    ...deps.settings,
     handlers: {
       ORDER_COMPLETED: async (event) => {
         await emails.onOrderCompleted(event);

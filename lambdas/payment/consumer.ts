@@ -2,11 +2,7 @@ import type { EventPublisher } from '../ports/event-publisher';
 import type { Log } from '../ports/log';
 import type { OutcomeLedger } from '../ports/outcome-ledger';
 import type { PaymentGateway } from '../ports/payment-gateway';
-import {
-  createStreamConsumer,
-  type StreamConsumerHandler,
-  type StreamConsumerSettings,
-} from '../runtime/stream-consumer';
+import { createStreamConsumer, type StreamConsumerHandler } from '../runtime/stream-consumer';
 import { PaymentService } from './payment-service';
 
 export interface PaymentConsumerDeps {
@@ -15,15 +11,12 @@ export interface PaymentConsumerDeps {
   readonly ledger: OutcomeLedger;
   readonly publisher: EventPublisher;
   readonly log: Pick<Log, 'info' | 'warn'>;
-  /** @default the stream consumer's settings from the environment */
-  readonly settings?: StreamConsumerSettings;
 }
 
 /** The payment consumer: charges on PROCESS_PAYMENT, refunds on REFUND_PAYMENT (compensation). */
 export function createPaymentConsumer(deps: PaymentConsumerDeps): StreamConsumerHandler {
   const payments = new PaymentService(deps.gateway, deps.ledger, deps.publisher, deps.log);
   return createStreamConsumer({
-    ...deps.settings,
     handlers: {
       PROCESS_PAYMENT: (event) => payments.processPayment(event),
       REFUND_PAYMENT: (event) => payments.refundPayment(event),

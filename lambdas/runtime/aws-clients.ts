@@ -27,10 +27,13 @@ export function dynamoDbClient(): DynamoDBClient {
 }
 
 export function documentClient(): DynamoDBDocumentClient {
-  documents ??= DynamoDBDocumentClient.from(dynamoDbClient(), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  documents ??= documentClientOf(dynamoDbClient());
   return documents;
+}
+
+/** The document client the functions use, over `client` (tests pass the emulator's). */
+export function documentClientOf(client: DynamoDBClient): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
 /**

@@ -45,9 +45,6 @@ export interface StreamConsumerOptions {
   readonly concurrency?: number;
 }
 
-/** What a service's composition function passes through to its stream consumer (tests pin them). */
-export type StreamConsumerSettings = Omit<StreamConsumerOptions, 'handlers'>;
-
 /** A Kinesis consumer Lambda handler with a partial batch response. */
 export type StreamConsumerHandler = (
   event: KinesisStreamEvent,

@@ -3,12 +3,7 @@ import { SAGA_INPUT_TYPES, type SagaDeadlinePolicy } from '../domain/order-saga'
 import type { EventPublisher } from '../ports/event-publisher';
 import type { Log } from '../ports/log';
 import type { SagaRepository } from '../ports/saga-repository';
-import {
-  createStreamConsumer,
-  handleAll,
-  type StreamConsumerHandler,
-  type StreamConsumerSettings,
-} from '../runtime/stream-consumer';
+import { createStreamConsumer, handleAll, type StreamConsumerHandler } from '../runtime/stream-consumer';
 import { OrderSagaService } from './order-saga-service';
 import { sagaMetrics } from './saga-metrics';
 
@@ -20,8 +15,6 @@ export interface SagaConsumerDeps {
   readonly metrics: Metrics;
   /** Step deadlines (props sagaStepTimeout, sagaMaxRedrives of the stack). */
   readonly deadlinePolicy: SagaDeadlinePolicy;
-  /** @default the stream consumer's settings from the environment */
-  readonly settings?: StreamConsumerSettings;
 }
 
 /**
@@ -34,7 +27,6 @@ export function createSagaConsumer(deps: SagaConsumerDeps): StreamConsumerHandle
     deadlinePolicy: deps.deadlinePolicy,
   });
   return createStreamConsumer({
-    ...deps.settings,
     handlers: handleAll(SAGA_INPUT_TYPES, async (event) => {
       await saga.handle(event);
     }),

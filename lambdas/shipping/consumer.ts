@@ -2,11 +2,7 @@ import type { EventPublisher } from '../ports/event-publisher';
 import type { Log } from '../ports/log';
 import type { OutcomeLedger } from '../ports/outcome-ledger';
 import type { ShippingProvider } from '../ports/shipping-provider';
-import {
-  createStreamConsumer,
-  type StreamConsumerHandler,
-  type StreamConsumerSettings,
-} from '../runtime/stream-consumer';
+import { createStreamConsumer, type StreamConsumerHandler } from '../runtime/stream-consumer';
 import { ShippingService } from './shipping-service';
 
 export interface ShippingConsumerDeps {
@@ -15,15 +11,12 @@ export interface ShippingConsumerDeps {
   readonly ledger: OutcomeLedger;
   readonly publisher: EventPublisher;
   readonly log: Pick<Log, 'info' | 'warn'>;
-  /** @default the stream consumer's settings from the environment */
-  readonly settings?: StreamConsumerSettings;
 }
 
 /** The shipping consumer: ships on SHIP_ORDER, the saga's last step. */
 export function createShippingConsumer(deps: ShippingConsumerDeps): StreamConsumerHandler {
   const shipping = new ShippingService(deps.carrier, deps.ledger, deps.publisher, deps.log);
   return createStreamConsumer({
-    ...deps.settings,
     handlers: { SHIP_ORDER: (event) => shipping.shipOrder(event) },
   });
 }

@@ -4,7 +4,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { ScheduledEvent } from 'aws-lambda';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { SagaDeadlines } from '../ports/saga-repository';
-import { SagaSweeper, type SagaSweeperOptions } from './saga-sweeper';
+import { SagaSweeper } from './saga-sweeper';
 
 export interface SweeperDeps {
   readonly deadlines: SagaDeadlines;
@@ -13,19 +13,15 @@ export interface SweeperDeps {
   readonly logger: Pick<Logger, 'info' | 'appendKeys' | 'removeKeys'>;
   /** SagasPastDeadline is published each run. */
   readonly metrics: Pick<Metrics, 'addMetric' | 'publishStoredMetrics'>;
-  readonly options?: SagaSweeperOptions;
-  /** @default the wall clock */
-  readonly now?: () => string;
 }
 
 /** Runs on the stack's EventBridge schedule (rate(1 minute)); the event carries nothing it needs. */
 export function createSweeper(deps: SweeperDeps): (event: ScheduledEvent) => Promise<{ due: number }> {
-  const sweeper = new SagaSweeper(deps.deadlines, deps.publisher, deps.logger, deps.options);
-  const now = deps.now ?? (() => new Date().toISOString());
+  const sweeper = new SagaSweeper(deps.deadlines, deps.publisher, deps.logger);
   return async (event) => {
     deps.logger.appendKeys({ scheduledAt: event.time });
     try {
-      const due = await sweeper.sweep(now());
+      const due = await sweeper.sweep(new Date().toISOString());
       deps.metrics.addMetric('SagasPastDeadline', MetricUnit.Count, due);
       return { due };
     } finally {

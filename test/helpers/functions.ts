@@ -1,6 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbCatalog } from '../../lambdas/adapters/dynamodb-catalog';
 import { CoalescingItemReader } from '../../lambdas/adapters/dynamodb-coalescing-item-reader';
 import { DynamoDbEmailLedger } from '../../lambdas/adapters/dynamodb-email-ledger';
@@ -19,7 +18,7 @@ import { createEmailConsumer } from '../../lambdas/email/consumer';
 import { createInventoryConsumer } from '../../lambdas/inventory/consumer';
 import { createPaymentConsumer } from '../../lambdas/payment/consumer';
 import { createProjectorConsumer } from '../../lambdas/projector/consumer';
-import { createKinesisClient } from '../../lambdas/runtime/aws-clients';
+import { createKinesisClient, documentClientOf } from '../../lambdas/runtime/aws-clients';
 import { logger, metrics, tracer } from '../../lambdas/runtime/powertools';
 import type { StreamConsumerHandler } from '../../lambdas/runtime/stream-consumer';
 import { createSagaConsumer } from '../../lambdas/saga/consumer';
@@ -49,7 +48,7 @@ export type ConsumerName = 'saga' | 'inventory' | 'payment' | 'shipping' | 'proj
 
 /** One consumer function composed on `wiring`. */
 export function consumerOn(name: ConsumerName, wiring: FunctionWiring): StreamConsumerHandler {
-  const documents = documentsOf(wiring);
+  const documents = documentClientOf(wiring.dynamodb);
   const table = (key: keyof FunctionWiring['tables']) => {
     const physical = wiring.tables[key];
     if (!physical) throw new Error(`the ${name} consumer needs tables.${key}`);
@@ -104,7 +103,7 @@ export function consumerOn(name: ConsumerName, wiring: FunctionWiring): StreamCo
 
 /** The API function composed on `wiring` (Powertools idempotency on tables.idempotency). */
 export function apiHandlerOn(wiring: FunctionWiring): ApiHandler {
-  const documents = documentsOf(wiring);
+  const documents = documentClientOf(wiring.dynamodb);
   const { inventory, orders, idempotency } = wiring.tables;
   if (!inventory || !orders || !idempotency) throw new Error('the API needs tables.inventory, orders and idempotency');
   return createApiHandler({
@@ -115,10 +114,6 @@ export function apiHandlerOn(wiring: FunctionWiring): ApiHandler {
     logger,
     tracer,
   });
-}
-
-function documentsOf(wiring: FunctionWiring): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(wiring.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
 }
 
 function publisherEnvironment(wiring: FunctionWiring) {
