@@ -153,12 +153,17 @@ export const CONSUMER_SERVICES: readonly ServiceDefinition[] = [
 
 /**
  * The saga deadline sweeper (scheduled): queries the saga table's deadline index and puts
- * SAGA_STEP_TIMED_OUT for each saga past its deadline on the stream; writes no table.
+ * SAGA_STEP_TIMED_OUT for each saga past its deadline on the stream (with the order's trace id,
+ * read from the saga items); writes no table.
  */
 export const SWEEPER_SERVICE: ServiceDefinition = {
   name: 'sweeper',
   description: 'Saga deadline sweeper: reports sagas past their step deadline (SAGA_STEP_TIMED_OUT)',
-  tables: [{ table: 'saga', index: SAGA_DEADLINE_INDEX.name, actions: ['Query'] }],
+  tables: [
+    { table: 'saga', index: SAGA_DEADLINE_INDEX.name, actions: ['Query'] },
+    // the due sagas' trace ids (DynamoDbSagaDeadlines.withTraceIds)
+    { table: 'saga', actions: ['BatchGetItem'] },
+  ],
   publishes: true,
   sendsEmail: false,
 };

@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import type { InvocationResult } from './esm/types';
 import type { LocalFunctionDefinition } from './functions';
 import { resolveWorkerNode, type WorkerNode } from './worker-node';
+import type { LambdaTraces } from './xray/lambda-traces';
 
 /**
  * Runs Lambda functions from their bundled assets, each execution environment in its own child
@@ -29,13 +30,34 @@ export interface FunctionRunnerOptions {
   readonly maxConcurrency?: number;
   /** Receives every line a function writes. @default console, prefixed `[service] ` */
   readonly onLog?: (line: string, fn: LocalFunctionDefinition, stream: 'stdout' | 'stderr') => void;
-  /** Observes every finished invocation (tests, tracing). */
-  readonly onInvocation?: (fn: LocalFunctionDefinition, event: unknown, result: InvocationResult) => void;
+  /** Observes every finished invocation (tests, metrics). */
+  readonly onInvocation?: (
+    fn: LocalFunctionDefinition,
+    event: unknown,
+    result: InvocationResult,
+    timing: InvocationTiming,
+  ) => void;
+  /**
+   * Starts Lambda's trace of each invocation of a function with active tracing (the trace header
+   * the function gets, Lambda's own segments). @default no traces
+   */
+  readonly traces?: LambdaTraces;
+}
+
+/** When an invocation ran, as Lambda's Duration metric and the function's first-invocation flag see it. */
+export interface InvocationTiming {
+  /** Date.now() when the environment got the event. */
+  readonly startedAt: number;
+  readonly durationMs: number;
+  /** The environment's first invocation (it loaded the handler first). */
+  readonly coldStart: boolean;
 }
 
 interface Worker {
   readonly child: ChildProcess;
   busy: boolean;
+  /** Invocations this environment has started. */
+  invocations: number;
 }
 
 interface Pool {
@@ -89,13 +111,18 @@ export class FunctionRunner {
         errorMessage: `Function not found: ${functionName}`,
       };
     const worker = await this.acquire(pool);
+    const timing = { startedAt: Date.now(), coldStart: worker.invocations === 0 };
+    worker.invocations++;
     let result: InvocationResult;
     try {
-      result = await this.run(pool.definition, worker, event);
+      result = await this.run(pool.definition, worker, event, timing.coldStart);
     } finally {
       this.release(pool, worker);
     }
-    this.options.onInvocation?.(pool.definition, event, result);
+    this.options.onInvocation?.(pool.definition, event, result, {
+      ...timing,
+      durationMs: Date.now() - timing.startedAt,
+    });
     return result;
   }
 
@@ -127,7 +154,7 @@ export class FunctionRunner {
       return Promise.resolve(idle);
     }
     if (pool.workers.length < (this.options.maxConcurrency ?? 4)) {
-      const worker = { child: this.spawn(pool), busy: true };
+      const worker = { child: this.spawn(pool), busy: true, invocations: 0 };
       pool.workers.push(worker);
       return Promise.resolve(worker);
     }
@@ -141,7 +168,7 @@ export class FunctionRunner {
       pool.workers.splice(pool.workers.indexOf(worker), 1);
       const next = pool.waiting.shift();
       if (next && !this.stopped) {
-        const fresh = { child: this.spawn(pool), busy: true };
+        const fresh = { child: this.spawn(pool), busy: true, invocations: 0 };
         pool.workers.push(fresh);
         next(fresh);
       }
@@ -193,8 +220,14 @@ export class FunctionRunner {
     return child;
   }
 
-  private run(fn: LocalFunctionDefinition, worker: Worker, event: unknown): Promise<InvocationResult> {
+  private run(
+    fn: LocalFunctionDefinition,
+    worker: Worker,
+    event: unknown,
+    coldStart: boolean,
+  ): Promise<InvocationResult> {
     const id = randomUUID();
+    const trace = fn.tracingMode === 'Active' ? this.options.traces?.begin(fn, id, coldStart) : undefined;
     const timeoutMs = fn.timeoutSeconds * 1000;
     const context = {
       awsRequestId: id,
@@ -212,7 +245,12 @@ export class FunctionRunner {
         clearTimeout(timer);
         child.removeListener('message', onMessage);
         child.removeListener('exit', onExit);
-        resolveRun(result);
+        if (!trace) {
+          resolveRun(result);
+          return;
+        }
+        trace.end(result.kind === 'error' ? { error: { type: result.errorType, message: result.errorMessage } } : {});
+        resolveRun({ ...result, traceId: trace.traceId });
       };
       const onMessage = (message: WorkerMessage): void => {
         if (message?.type !== 'result' || message.id !== id) return;
@@ -240,7 +278,15 @@ export class FunctionRunner {
       }, timeoutMs);
       child.on('message', onMessage);
       child.once('exit', onExit);
-      child.send({ type: 'invoke', id, handlerFile: fn.handlerFile, handlerName: fn.handlerName, event, context });
+      child.send({
+        type: 'invoke',
+        id,
+        handlerFile: fn.handlerFile,
+        handlerName: fn.handlerName,
+        event,
+        context,
+        traceHeader: trace?.header,
+      });
     });
   }
 }

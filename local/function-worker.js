@@ -4,7 +4,7 @@
  * invocation at a time, answering over the IPC channel. Plain JavaScript so a fresh environment
  * starts in milliseconds (no TypeScript compiler in the child).
  *
- * Parent -> child: { type: 'invoke', id, handlerFile, handlerName, event, context: {...fields, deadlineMs} }
+ * Parent -> child: { type: 'invoke', id, handlerFile, handlerName, event, context: {...fields, deadlineMs}, traceHeader? }
  * Child -> parent: { type: 'result', id, ok: true, payload } | { type: 'result', id, ok: false, errorType, errorMessage, stackTrace }
  */
 
@@ -104,6 +104,9 @@ process.on('message', (message) => {
   if (message?.type !== 'invoke') return;
   const { id } = message;
   current = id;
+  // As Lambda's runtime does per invocation: the X-Ray SDK reads the trace of this invocation here.
+  if (message.traceHeader) process.env._X_AMZN_TRACE_ID = message.traceHeader;
+  else delete process.env._X_AMZN_TRACE_ID;
   let fn;
   try {
     fn = loadHandler(message.handlerFile, message.handlerName);

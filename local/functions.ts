@@ -27,6 +27,8 @@ export interface LocalFunctionDefinition {
   /** POWERTOOLS_SERVICE_NAME, else the logical id: the log prefix. */
   readonly serviceName: string;
   readonly logGroupName: string;
+  /** TracingConfig Mode: Active = Lambda starts a trace per invocation. @default 'PassThrough' */
+  readonly tracingMode: 'Active' | 'PassThrough';
 }
 
 /** Lambda's defaults when the template does not set them. */
@@ -75,6 +77,8 @@ export function functionDefinitions(template: LocalTemplate, cdkOutDir: string):
       environment,
       serviceName: environment.POWERTOOLS_SERVICE_NAME ?? logicalId,
       logGroupName: logGroup !== undefined ? String(template.resolve(logGroup)) : `/aws/lambda/${functionName}`,
+      tracingMode:
+        (props.TracingConfig as { Mode?: unknown } | undefined)?.Mode === 'Active' ? 'Active' : 'PassThrough',
     };
   });
 }

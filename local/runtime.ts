@@ -33,6 +33,9 @@ import { LocalScheduler, scheduleDefinitions } from './schedules';
 import { synthesize } from './synth';
 import { LocalTemplate } from './template';
 import { resolveWorkerNode, workerNodeWarning } from './worker-node';
+import { LocalXRayDaemon } from './xray/daemon';
+import { LambdaTraces } from './xray/lambda-traces';
+import { SegmentStore } from './xray/segment-store';
 
 /**
  * The whole backend on one machine: synthesize the CDK app, start the emulators, create what the
@@ -198,6 +201,8 @@ export interface LocalRuntime<Role extends string = string> {
   readonly principalsFile: string;
   /** The local JWT issuer (`<apiUrl>`; discovery and JWKS under /.well-known/). */
   readonly jwtIssuer: LocalJwtIssuer;
+  /** The X-Ray segments the functions and Lambda sent (the local daemon's store). */
+  readonly traces: SegmentStore;
   /** Resolves once no batch is in flight and every mapping has caught up (as the engine reports it). */
   idle(options?: { timeoutMs?: number }): Promise<void>;
   /** The startup banner text. */
@@ -253,7 +258,17 @@ export async function startLocalRuntime<Role extends string = string>(
     startup.frontDoor.accessDenials = () => access.local.checker.count;
     startup.frontDoor.handleIssuer = access.issuerHandler;
 
-    const { runner, workerNode } = startFunctions(options, definitions, access, paths.dataDir, log);
+    const segments = new SegmentStore();
+    const xrayDaemon = await LocalXRayDaemon.listen(segments);
+    startup.onStop(() => xrayDaemon.stop());
+
+    const { runner, workerNode } = startFunctions(
+      options,
+      definitions,
+      { access, xray: { daemonAddress: xrayDaemon.address, traces: new LambdaTraces(segments) } },
+      paths.dataDir,
+      log,
+    );
     startup.frontDoor.runner = runner;
     startup.components.functions = true;
     startup.onStop(() => runner.stop());
@@ -318,6 +333,7 @@ export async function startLocalRuntime<Role extends string = string>(
       access: access.local,
       principalsFile: access.principalsFile,
       jwtIssuer: access.issuer,
+      traces: segments,
       banner,
       idle: (idleOptions) => mapped.engine.idle(idleOptions),
       stop: () => {
@@ -511,11 +527,17 @@ async function provisionTemplate(
   return provisioned;
 }
 
-/** The functions' worker pool: each function signs with its own role's key, through the access checks. */
+/**
+ * The functions' worker pool: each function signs with its own role's key, through the access
+ * checks, and sends its X-Ray segments to the local daemon, as Lambda's environment does.
+ */
 function startFunctions(
   options: LocalRuntimeOptions<string>,
   definitions: readonly LocalFunctionDefinition[],
-  access: Awaited<ReturnType<typeof startAccessChecks>>,
+  {
+    access,
+    xray,
+  }: { access: Awaited<ReturnType<typeof startAccessChecks>>; xray: { daemonAddress: string; traces: LambdaTraces } },
   dataDir: string,
   log: (message: string) => void,
 ): { runner: FunctionRunner; workerNode: ReturnType<typeof resolveWorkerNode> } {
@@ -532,14 +554,17 @@ function startFunctions(
     maxConcurrency: options.maxConcurrency,
     onLog: options.onFunctionLog,
     onInvocation: options.onInvocation,
+    traces: xray.traces,
     sharedEnvironment: {
       AWS_ENDPOINT_URL_KINESIS: access.endpoints.kinesis,
       AWS_ENDPOINT_URL_DYNAMODB: access.endpoints.dynamodb,
-      // No X-Ray daemon locally.
-      POWERTOOLS_TRACE_ENABLED: 'false',
+      // What Lambda sets for the X-Ray SDK (lambda-runtime-environment-variables).
+      AWS_XRAY_DAEMON_ADDRESS: xray.daemonAddress,
+      _AWS_XRAY_DAEMON_ADDRESS: xray.daemonAddress.split(':')[0] ?? '127.0.0.1',
+      _AWS_XRAY_DAEMON_PORT: xray.daemonAddress.split(':')[1] ?? '',
+      AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
       // No CloudWatch either: EMF metric lines would drown the logs. ORDERSTREAM_LOCAL_METRICS=1 shows them.
       POWERTOOLS_METRICS_DISABLED: process.env.ORDERSTREAM_LOCAL_METRICS === '1' ? 'false' : 'true',
-      AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
     },
     environmentFor: (fn) => ({
       ...access.local.credentialsOf(fn),

@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  type DynamoDBDocumentClient,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { DueSaga, SagaState } from '../domain/order-saga';
 import { type SagaDeadlines, type SagaRepository, SagaVersionConflictError } from '../ports/saga-repository';
 import type { ItemReader } from './dynamodb-item-reader';
@@ -52,10 +57,41 @@ export class DynamoDbSagaDeadlines implements SagaDeadlines {
     const perShard = await Promise.all(
       Array.from({ length: SAGA_DEADLINE_INDEX.shards }, (_, shard) => this.queryShard(`${shard}`, now, limit)),
     );
-    return perShard
+    const due = perShard
       .flat()
       .sort((a, b) => a.deadlineAt.localeCompare(b.deadlineAt))
       .slice(0, limit);
+    return this.withTraceIds(due);
+  }
+
+  /**
+   * The sagas' trace ids, read from their items: due sagas are the stalled few, so reading them
+   * costs less than projecting traceId into the index for every saga (and changing the
+   * projection of a deployed index would mean replacing it). Best effort: a saga whose item
+   * cannot be read now is reported without its trace id rather than not at all.
+   */
+  private async withTraceIds(due: DueSaga[]): Promise<DueSaga[]> {
+    const traceIds = new Map<string, string>();
+    for (let start = 0; start < due.length; start += BATCH_GET_LIMIT) {
+      let keys: Record<string, unknown>[] | undefined = due
+        .slice(start, start + BATCH_GET_LIMIT)
+        .map((saga) => ({ orderId: saga.orderId }));
+      for (let attempt = 0; keys && keys.length > 0 && attempt < 3; attempt++) {
+        const page: BatchGetCommandOutput = await this.client.send(
+          new BatchGetCommand({
+            RequestItems: { [this.tableName]: { Keys: keys, ProjectionExpression: 'orderId, traceId' } },
+          }),
+        );
+        for (const item of page.Responses?.[this.tableName] ?? []) {
+          if (typeof item.traceId === 'string') traceIds.set(String(item.orderId), item.traceId);
+        }
+        keys = page.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+    }
+    return due.map((saga) => {
+      const traceId = traceIds.get(saga.orderId);
+      return traceId ? { ...saga, traceId } : saga;
+    });
   }
 
   private async queryShard(shard: string, now: string, limit: number): Promise<DueSaga[]> {
@@ -82,6 +118,7 @@ export class DynamoDbSagaDeadlines implements SagaDeadlines {
           correlationId: String(item.correlationId),
           version: Number(item.version),
           deadlineAt: String(item.deadlineAt),
+          ...(typeof item.traceId === 'string' ? { traceId: item.traceId } : {}),
         });
       }
       startKey = page.LastEvaluatedKey;
@@ -89,6 +126,9 @@ export class DynamoDbSagaDeadlines implements SagaDeadlines {
     return due;
   }
 }
+
+/** Most keys one BatchGetItem takes. */
+const BATCH_GET_LIMIT = 100;
 
 /** Index partition of an order: a stable hash of its id modulo the shard count. */
 export function shardOf(orderId: string): string {

@@ -125,6 +125,11 @@ export interface SagaState {
   readonly journal: SagaJournalEntry[];
   readonly createdAt: string;
   readonly updatedAt: string;
+  /**
+   * The X-Ray trace of the request that placed the order (ORDER_CREATED's traceId): the sweeper's
+   * SAGA_STEP_TIMED_OUT carries it, so the commands a time-out re-drives keep the order's link.
+   */
+  readonly traceId?: string;
 }
 
 export type SagaDecision =
@@ -175,6 +180,8 @@ export interface DueSaga {
   readonly correlationId: string;
   readonly version: number;
   readonly deadlineAt: string;
+  /** SagaState.traceId. */
+  readonly traceId?: string;
 }
 
 /**
@@ -189,6 +196,7 @@ export function stepTimedOutEvent(due: DueSaga, now: string): EventOf<'SAGA_STEP
     orderId: due.orderId,
     correlationId: due.correlationId,
     occurredAt: now,
+    traceId: due.traceId,
     payload: { version: due.version, deadlineAt: due.deadlineAt },
   });
 }
@@ -288,6 +296,7 @@ function start(created: EventOf<'ORDER_CREATED'>, now: string, policy: SagaDeadl
     journal: [{ eventId: created.eventId, eventType: created.eventType, emitted: emit }],
     createdAt: now,
     updatedAt: now,
+    ...(created.traceId ? { traceId: created.traceId } : {}),
   };
   return { kind: 'transition', state, emit };
 }

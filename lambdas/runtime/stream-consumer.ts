@@ -246,6 +246,8 @@ async function inRecordSubsegment(envelope: EventEnvelope, work: () => Promise<v
   const subsegment = parent.addNewSubsegment(`### ${envelope.eventType}`);
   subsegment.addAnnotation('orderId', envelope.orderId);
   subsegment.addAnnotation('correlationId', envelope.correlationId);
+  // Which record this is (the local console tells handled records from skipped ones by it).
+  subsegment.addMetadata('eventId', envelope.eventId);
   // The API request's trace (contract/envelope.ts traceId, copied by causedBy down the whole flow).
   const upstream = envelope.traceId;
   if (upstream) {

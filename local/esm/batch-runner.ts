@@ -33,6 +33,7 @@ export interface BatchRunnerDeps {
     records: readonly ShardRecord[],
     outcome: Exclude<RecordOutcomeReport['outcome'], 'skipped'>,
     detail?: string,
+    traceId?: string,
   ) => void;
   /** True once the engine stops: no new invocation or retry starts. */
   readonly isStopping: () => boolean;
@@ -95,7 +96,7 @@ export class BatchRunner {
         mapping.reportBatchItemFailures,
       );
 
-      this.reportOutcome(batch.records, outcome);
+      this.reportOutcome(batch.records, outcome, result.traceId);
       if (outcome.kind === 'success') {
         this.deps.onDone(batch.records);
         queue.shift();
@@ -148,9 +149,15 @@ export class BatchRunner {
     }
   }
 
-  private reportOutcome(records: readonly ShardRecord[], outcome: ReturnType<typeof interpretResult>): void {
-    const report = this.deps.onOutcome;
-    if (!report) return;
+  private reportOutcome(
+    records: readonly ShardRecord[],
+    outcome: ReturnType<typeof interpretResult>,
+    traceId: string | undefined,
+  ): void {
+    const onOutcome = this.deps.onOutcome;
+    if (!onOutcome) return;
+    const report = (of: readonly ShardRecord[], what: 'ok' | 'failed', detail?: string): void =>
+      onOutcome(of, what, detail, traceId);
     if (outcome.kind === 'success') {
       report(records, 'ok');
       return;

@@ -81,10 +81,10 @@ export class ShardWorker {
       backoff: deps.backoff,
       clock: deps.clock,
       onDone: (records) => this.done(records),
-      onOutcome: (records, outcome, detail) => {
+      onOutcome: (records, outcome, detail, traceId) => {
         if (outcome === 'failed') this.failedInvocations++;
         if (outcome === 'sent-to-on-failure' || outcome === 'discarded') this.failedBatches++;
-        this.report(records, outcome, detail);
+        this.report(records, outcome, detail, traceId);
       },
       isStopping: () => this.stopping,
       log: deps.log,
@@ -199,7 +199,12 @@ export class ShardWorker {
     return `${this.deps.mapping.streamArn}/${this.deps.shardId}`;
   }
 
-  private report(records: readonly ShardRecord[], outcome: RecordOutcomeReport['outcome'], detail?: string): void {
+  private report(
+    records: readonly ShardRecord[],
+    outcome: RecordOutcomeReport['outcome'],
+    detail?: string,
+    traceId?: string,
+  ): void {
     if (!this.deps.onOutcome || records.length === 0) return;
     const { mapping, shardId } = this.deps;
     this.deps.onOutcome({
@@ -208,6 +213,7 @@ export class ShardWorker {
       shardId,
       outcome,
       detail,
+      ...(traceId ? { traceId } : {}),
       at: Date.now(),
       records,
     });

@@ -37,9 +37,10 @@ export interface MappingConfig {
 
 export type InvocationResult =
   /** The function returned; payload is its return value (parsed JSON, undefined/null when it returned nothing). */
-  | { readonly kind: 'success'; readonly payload: unknown }
+  | { readonly kind: 'success'; readonly payload: unknown; readonly traceId?: string }
   /** The function threw, timed out (errorType 'Sandbox.Timedout'), or crashed. */
-  | { readonly kind: 'error'; readonly errorType: string; readonly errorMessage: string };
+  | { readonly kind: 'error'; readonly errorType: string; readonly errorMessage: string; readonly traceId?: string };
+// traceId: the X-Ray trace Lambda started for the invocation (functions with active tracing).
 
 export interface FunctionInvoker {
   invoke(functionName: string, event: KinesisStreamEvent): Promise<InvocationResult>;
@@ -126,6 +127,8 @@ export interface RecordOutcomeReport {
   readonly outcome: 'ok' | 'failed' | 'skipped' | 'sent-to-on-failure' | 'discarded';
   /** Why it failed, e.g. `Error: boom` or `batch item failures reported`. */
   readonly detail?: string;
+  /** The X-Ray trace of the invocation that delivered them (ok / failed, functions with active tracing). */
+  readonly traceId?: string;
   /** Date.now() when it happened. */
   readonly at: number;
   readonly records: readonly {

@@ -94,8 +94,8 @@ describe('saga deadlines: sweeper, index and saga on the emulators', () => {
   });
 
   it('re-drives through the saga with the same command eventId, then times out, compensates and cancels', async () => {
-    // Prepare
-    const order = anOrderCreated();
+    // Prepare: placed by a traced request, whose trace id the whole flow keeps
+    const order = { ...anOrderCreated(), traceId: '1-6b17407e-4b1a4c9e4f415efcf060d615' };
     clock = at(0);
     await saga.handle(order);
     const reserve = sagaOutput.published.find((e) => e.orderId === order.orderId)!;
@@ -122,6 +122,8 @@ describe('saga deadlines: sweeper, index and saga on the emulators', () => {
     ]);
     expect(ofOrderTypes[1]!.eventId).toBe(reserve.eventId);
     const release = ofOrderTypes[2]!;
+    expect(afterSecondSweep[0]!.traceId).toBe(order.traceId);
+    expect(release.traceId).toBe(order.traceId);
     clock = at(130);
     await saga.handle(outcomeOf(release, 'INVENTORY_RELEASED', {}));
     const cancelled = sagaOutput.published.filter((e) => e.orderId === order.orderId).at(-1)!;

@@ -34,6 +34,7 @@ function aFunction(
     environment: { POWERTOOLS_SERVICE_NAME: name },
     serviceName: name,
     logGroupName: `/aws/lambda/Stack-${name}`,
+    tracingMode: 'PassThrough',
     ...overrides,
   };
 }

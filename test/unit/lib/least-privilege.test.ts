@@ -100,14 +100,13 @@ describe('least privilege: each role may do on DynamoDB exactly what its code do
     expect(grantedDynamoDb(api).orders).toEqual(['GetItem']);
   });
 
-  it('gives the sweeper Query on the deadline index only, not on the saga table', () => {
+  it('gives the sweeper Query on the deadline index only, and on the saga table only BatchGetItem (trace ids)', () => {
     const sweeper = ALL_SERVICES.find((s) => s.name === 'sweeper') as ServiceDefinition;
-    const [statement] = dynamoDbStatements(sweeper);
 
-    expect(dynamoDbStatements(sweeper)).toHaveLength(1);
-    expect(statement?.Resource).toEqual({
-      'Fn::Join': ['', [{ 'Fn::GetAtt': ['SagaTable', 'Arn'] }, '/index/DeadlineIndex']],
-    });
+    expect(dynamoDbStatements(sweeper).map((statement) => [statement.Action, statement.Resource])).toEqual([
+      ['dynamodb:Query', { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['SagaTable', 'Arn'] }, '/index/DeadlineIndex']] }],
+      ['dynamodb:BatchGetItem', { 'Fn::GetAtt': ['SagaTable', 'Arn'] }],
+    ]);
   });
 });
 

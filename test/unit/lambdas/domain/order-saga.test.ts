@@ -583,6 +583,28 @@ describe('order saga: step deadlines', () => {
     },
   );
 
+  it("keeps the order's trace id through a time-out: the sweeper's event and the compensations it causes carry it", () => {
+    // Prepare
+    const traceId = '1-6b17407e-4b1a4c9e4f415efcf060d615';
+    const started = apply(undefined, { ...anOrderCreated({ paymentToken: 'tok_visa' }), traceId });
+    const paid = apply(started.state, reply(started, 'RESERVE_INVENTORY', 'INVENTORY_RESERVED'));
+    // Act: the sweeper sees the saga through the deadline index, as DynamoDbSagaDeadlines reads it
+    const { orderId, correlationId, deadlineAt } = paid.state;
+    const sweep = (state: SagaState) =>
+      stepTimedOutEvent(
+        { orderId, correlationId, version: state.version, deadlineAt: deadlineAt ?? NOW, traceId },
+        NOW,
+      );
+    let last = apply(paid.state, sweep(paid.state));
+    for (let i = 0; i < policy.maxRedrives; i++) last = apply(last.state, sweep(last.state));
+    // Assess
+    expect(started.state.traceId).toBe(traceId);
+    expect(sweep(paid.state).traceId).toBe(traceId);
+    expect(last.state.phase).toBe('COMPENSATING');
+    expect(last.emit.length).toBeGreaterThan(0);
+    for (const command of last.emit) expect(command.traceId).toBe(traceId);
+  });
+
   it('ignores the late outcome of a step that timed out (the compensation already fences it)', () => {
     // Prepare
     const s = paying();
