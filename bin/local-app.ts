@@ -176,6 +176,8 @@ export const ORDERSTREAM_CONSOLE: LocalConsoleOptions<OrderstreamTable> = {
   countBy: { title: 'Orders by status', tableRole: 'orders', attribute: 'status' },
   describeRecord: describeOrderRecord,
   keyLabel: 'orderId',
+  // the API and the consumers annotate their subsegments with it (X-Ray: annotation.orderId = "…")
+  traceAnnotation: 'orderId',
   replay: replayFailedRecords,
 };
 

@@ -116,6 +116,11 @@ export interface LocalConsoleOptions<Role extends string = string> {
   /** What the key is called, e.g. 'orderId'. @default 'partition key' */
   readonly keyLabel?: string;
   /**
+   * The X-Ray annotation that holds the key (the console's waterfall searches traces by it, as
+   * X-Ray's `annotation.<name> = "…"`). @default no waterfall
+   */
+  readonly traceAnnotation?: string;
+  /**
    * The console's Replay button: puts the records of the on-failure folder back on the stream
    * (the app's own replay code, e.g. `npm run replay`'s). @default no Replay button
    */
@@ -298,6 +303,7 @@ export async function startLocalRuntime<Role extends string = string>(
         provisioned,
         kinesis,
         dynamodb,
+        traces: segments,
         accessDenials: () => ({ count: access.local.checker.count, recent: access.local.checker.recent }),
       }),
     );
@@ -711,6 +717,7 @@ function consoleSources<Role extends string>(context: {
   provisioned: ProvisionResult;
   kinesis: KinesisClient;
   dynamodb: DynamoDBClient;
+  traces: SegmentStore;
   accessDenials: ConsoleSources['accessDenials'];
 }): ConsoleSources {
   const { options, kinesis, dynamodb, failedDir } = context;
@@ -723,6 +730,8 @@ function consoleSources<Role extends string>(context: {
     consumerName: context.consumerName,
     failedDir,
     keyLabel: options?.keyLabel,
+    traces: context.traces,
+    traceAnnotation: options?.traceAnnotation,
     accessDenials: context.accessDenials,
     statusCounts:
       countBy &&

@@ -32,6 +32,8 @@ export interface TimelineEntry {
   readonly consumer: string;
   readonly outcome: RecordOutcomeReport['outcome'];
   readonly detail?: string;
+  /** The X-Ray trace of the invocation that delivered the record. */
+  readonly traceId?: string;
   /** ISO time of the outcome. */
   readonly at: string;
 }
@@ -68,6 +70,7 @@ export class RecordTimeline {
         consumer,
         outcome: report.outcome,
         ...(report.detail ? { detail: report.detail } : {}),
+        ...(report.traceId ? { traceId: report.traceId } : {}),
         at,
       });
     }
@@ -99,6 +102,13 @@ export class RecordTimeline {
   }
 }
 
+/**
+ * What a consumer did with a record: `handled` it processed it; `skipped` it was delivered and the
+ * consumer does not handle its type, or the mapping's filter dropped it; `ok` delivered, and
+ * whether it was handled is not known (no trace); the rest as the engine reports them.
+ */
+export type TimelineOutcome = RecordOutcomeReport['outcome'] | 'handled';
+
 /** One record of a key and what each consumer did with it. */
 export interface TimelineRecord {
   readonly sequenceNumber: string;
@@ -106,11 +116,39 @@ export interface TimelineRecord {
   readonly type?: string;
   readonly id?: string;
   readonly arrivedAt: string;
-  readonly handlings: readonly { consumer: string; outcome: TimelineEntry['outcome']; at: string; detail?: string }[];
+  readonly handlings: readonly {
+    consumer: string;
+    outcome: TimelineOutcome;
+    at: string;
+    detail?: string;
+    traceId?: string;
+  }[];
 }
 
-/** A key's entries grouped per record, records in stream order, handlings in time order. */
-export function timelineOf(entries: readonly TimelineEntry[]): TimelineRecord[] {
+/**
+ * Whether the invocation traced as `traceId` processed the record with id `recordId`; undefined
+ * when unknown (console/waterfall.ts `handledInTrace` answers it from the X-Ray segments).
+ */
+export type HandledInTrace = (traceId: string, recordId: string) => boolean | undefined;
+
+/** A delivered record's outcome, told apart into handled / skipped when its trace says which. */
+function refinedOutcome(
+  entry: TimelineEntry,
+  handled: HandledInTrace | undefined,
+): Pick<TimelineEntry, 'detail'> & {
+  outcome: TimelineOutcome;
+} {
+  const known = entry.outcome === 'ok' && entry.traceId && entry.id ? handled?.(entry.traceId, entry.id) : undefined;
+  if (known === true) return { outcome: 'handled' };
+  if (known === false) return { outcome: 'skipped', detail: 'delivered; not a type this consumer handles' };
+  return { outcome: entry.outcome, ...(entry.detail ? { detail: entry.detail } : {}) };
+}
+
+/**
+ * A key's entries grouped per record, records in stream order, handlings in time order;
+ * delivered records split into handled and skipped by `handled` when given.
+ */
+export function timelineOf(entries: readonly TimelineEntry[], handled?: HandledInTrace): TimelineRecord[] {
   const byRecord = new Map<string, TimelineRecord & { handlings: TimelineRecord['handlings'][number][] }>();
   for (const entry of entries) {
     const recordKey = `${entry.shardId}/${entry.sequenceNumber}`;
@@ -128,9 +166,9 @@ export function timelineOf(entries: readonly TimelineEntry[]): TimelineRecord[] 
     }
     record.handlings.push({
       consumer: entry.consumer,
-      outcome: entry.outcome,
+      ...refinedOutcome(entry, handled),
       at: entry.at,
-      ...(entry.detail ? { detail: entry.detail } : {}),
+      ...(entry.traceId ? { traceId: entry.traceId } : {}),
     });
   }
   const records = [...byRecord.values()];

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, relative } from 'node:path';
 import type { MappingSnapshot } from '../esm/types';
+import type { SegmentStore } from '../xray/segment-store';
 import {
   type ConsumerRow,
   consumerRows,
@@ -10,6 +11,7 @@ import {
   type RecordTimeline,
   timelineOf,
 } from './model';
+import { handledInTrace, waterfallOf } from './waterfall';
 
 /**
  * The local console on the HTTP API's port: `GET /_console` (one static page, no build step)
@@ -43,6 +45,10 @@ export interface ConsoleSources {
   readonly replay?: () => Promise<ConsoleReplayResult>;
   /** What the timeline's key is called, e.g. 'orderId'. @default 'partition key' */
   readonly keyLabel?: string;
+  /** The local X-Ray daemon's segments. @default none: no traces, timelines without handled/skipped */
+  readonly traces?: SegmentStore;
+  /** The X-Ray annotation holding the key (the waterfall's search). @default none: no waterfall */
+  readonly traceAnnotation?: string;
   /** Calls refused by the access checks (authorizers, roles): how many, and the latest. @default none */
   readonly accessDenials?: () => AccessDenialSummary;
   readonly now?: () => number;
@@ -68,6 +74,8 @@ export interface ConsoleOverview {
   readonly recentKeys: readonly string[];
   readonly keyLabel: string;
   readonly replayAvailable: boolean;
+  /** The annotation the waterfall searches by, when there is one. */
+  readonly traceAnnotation?: string;
   readonly accessDenials?: AccessDenialSummary;
 }
 
@@ -108,6 +116,7 @@ export async function buildOverview(sources: ConsoleSources): Promise<ConsoleOve
     recentKeys: sources.timeline.recentKeys(),
     keyLabel: sources.keyLabel ?? 'partition key',
     replayAvailable: sources.replay !== undefined,
+    ...(sources.traces && sources.traceAnnotation ? { traceAnnotation: sources.traceAnnotation } : {}),
   };
 }
 
@@ -140,11 +149,59 @@ export function consoleHandler(
           );
           return true;
         }
+        const traces = sources.traces;
+        const handled = traces && ((traceId: string, recordId: string) => handledInTrace(traces, traceId, recordId));
         sendJson(res, 200, {
           key,
-          records: timelineOf(sources.timeline.of(key)),
+          records: timelineOf(sources.timeline.of(key), handled),
           truncated: sources.timeline.truncated,
         });
+        return true;
+      }
+      case 'GET /api/traces': {
+        // X-Ray's filter `annotation.<name> = "<value>"` as one query parameter: ?orderId=…
+        const filters = [...url.searchParams.entries()];
+        const [filter] = filters;
+        if (!sources.traces) {
+          sendProblem(res, 501, 'Not Implemented', 'this runtime keeps no traces');
+          return true;
+        }
+        if (!filter || filters.length > 1 || filter[1].trim() === '') {
+          sendProblem(
+            res,
+            400,
+            'Bad Request',
+            'give exactly one annotation to search by as a query parameter, e.g. ?orderId=<id>',
+          );
+          return true;
+        }
+        const [annotation, value] = filter;
+        const store = sources.traces;
+        const traceIds = store.traceIdsAnnotated(annotation, value.trim());
+        sendJson(res, 200, {
+          annotation: { [annotation]: value.trim() },
+          traceIds,
+          segments: traceIds.flatMap((traceId) => store.segmentsOf(traceId)),
+          truncated: store.dropped > 0,
+        });
+        return true;
+      }
+      case 'GET /api/waterfall': {
+        const key = url.searchParams.get('key')?.trim();
+        if (!sources.traces || !sources.traceAnnotation) {
+          sendProblem(
+            res,
+            501,
+            'Not Implemented',
+            'this runtime keeps no traces, or the app names no trace annotation',
+          );
+          return true;
+        }
+        if (!key) {
+          sendProblem(res, 400, 'Bad Request', `query parameter 'key' (the ${sources.traceAnnotation}) is required`);
+          return true;
+        }
+        sendJson(res, 200, waterfallOf(sources.traces, sources.traceAnnotation, key));
         return true;
       }
       case 'POST /api/replay': {

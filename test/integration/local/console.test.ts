@@ -145,8 +145,22 @@ describeWithChromium('local console in headless Chromium', () => {
     expect(eventTypes).toEqual(new Set(delivered.map((d) => d.eventType)));
     const shownConsumers = new Set(await page.locator('[data-testid=timeline-consumer]').allTextContents());
     expect(shownConsumers).toEqual(new Set(delivered.map((d) => d.service)));
-    expect(await timeline.textContent()).toContain('ok');
     expect(await timeline.textContent()).toContain('ORDER_CREATED');
+    // handled and skipped apart (from the invocations' traces): the payment consumer only skips ORDER_CREATED
+    const outcomeIn = (eventType: string, consumer: string) =>
+      page
+        .locator(`[data-testid=timeline-table] tbody tr[data-event-type=${eventType}]`)
+        .filter({ has: page.locator('[data-testid=timeline-consumer]', { hasText: new RegExp(`^${consumer}$`) }) })
+        .locator('[data-testid=timeline-outcome]')
+        .getAttribute('data-outcome');
+    expect(await outcomeIn('ORDER_CREATED', 'payment')).toBe('skipped');
+    expect(await outcomeIn('PROCESS_PAYMENT', 'payment')).toBe('handled');
+
+    // its X-Ray waterfall below: Lambda's segments, the functions' subsegments and their AWS calls
+    const waterfallRows = page.locator('[data-testid=waterfall-row]');
+    await waterfallRows.first().waitFor({ timeout: 10_000 });
+    const kinds = new Set(await waterfallRows.evaluateAll((divs) => divs.map((div) => div.getAttribute('data-kind'))));
+    expect(kinds).toEqual(new Set(['lambda', 'function', 'aws', 'subsegment']));
 
     // the on-failure folder and its Replay button (npm run replay's code): the poison record, once
     expect(await page.locator('[data-testid=failed-summary]').textContent()).toContain(
