@@ -20,6 +20,8 @@ export const USAGE = `Usage: npm start -- [options]
                        faultInjectionRate=0.05 (consumers fail that share of records on purpose; local only)
   --schedule-every T   run every rate() schedule of the stack each T (e.g. 5s, 500ms, 2m) instead of
                        its own rate                    (env ORDERSTREAM_SCHEDULE_EVERY)
+  --metric-period T    every CloudWatch alarm and dashboard period of the stack lasts T (e.g. 2s)
+                       instead of its own, so alarms change state in seconds (env ORDERSTREAM_METRIC_PERIOD)
   --no-auth            serve every route open: no SigV4, JWT or execute-api:Invoke checks (the banner warns)
   --iam MODE           function roles: enforce (default; a call outside the role gets AccessDeniedException)
                        or soft (log the denial, let the call through)
@@ -53,6 +55,7 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv)
     dynamoDbPort: port('DYNAMODB_PORT', env.DYNAMODB_PORT) ?? 8000,
     dataDir: env.ORDERSTREAM_DATA_DIR || undefined,
     scheduleEveryMs: interval('ORDERSTREAM_SCHEDULE_EVERY', env.ORDERSTREAM_SCHEDULE_EVERY),
+    metricPeriodMs: interval('ORDERSTREAM_METRIC_PERIOD', env.ORDERSTREAM_METRIC_PERIOD),
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!; // i < argv.length (value() moves i on, the loop test checks it again)
@@ -89,6 +92,9 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv)
       }
       case '--schedule-every':
         options.scheduleEveryMs = interval(flag, value());
+        break;
+      case '--metric-period':
+        options.metricPeriodMs = interval(flag, value());
         break;
       case '--no-synth':
         options.skipSynth = true;

@@ -302,7 +302,8 @@ interface WorkerMessage {
 
 const COLORS = [36, 33, 35, 32, 34, 91, 96, 93];
 
-function defaultLog(line: string, fn: LocalFunctionDefinition, stream: 'stdout' | 'stderr'): void {
+/** A function's log line on this process's console, prefixed `[service]` (colored on a terminal). */
+export function defaultLog(line: string, fn: LocalFunctionDefinition, stream: 'stdout' | 'stderr'): void {
   const out = stream === 'stderr' ? process.stderr : process.stdout;
   const color = COLORS[[...fn.serviceName].reduce((sum, c) => sum + c.charCodeAt(0), 0) % COLORS.length];
   const prefix = out.isTTY ? `\x1b[${color}m[${fn.serviceName}]\x1b[0m` : `[${fn.serviceName}]`;

@@ -33,12 +33,25 @@ export interface HttpApiOptions {
    * returns true, else false. @default none
    */
   readonly handlers?: ReadonlyArray<(req: IncomingMessage, res: ServerResponse) => Promise<boolean>>;
+  /** Told of every request the API answered (not /health or the handlers'), as its CloudWatch metrics count them. */
+  readonly onApiRequest?: (request: ApiRequestReport) => void;
 }
 
 export interface RunningHttpApi {
   readonly url: string;
   readonly port: number;
   stop(): Promise<void>;
+}
+
+export interface ApiRequestReport {
+  readonly apiId: string;
+  readonly statusCode: number;
+  /** Date.now() when the request arrived. */
+  readonly receivedAt: number;
+  /** Until the response was sent. */
+  readonly latencyMs: number;
+  /** The function invocation's share, when one ran. */
+  readonly integrationLatencyMs?: number;
 }
 
 /** API Gateway's payload limit. */
@@ -77,18 +90,30 @@ async function handle(options: HttpApiOptions, req: IncomingMessage, res: Server
   for (const handler of options.handlers ?? []) if (await handler(req, res)) return;
   const api = typeof options.api === 'function' ? options.api() : options.api;
   if (!api) return send(res, problem(503, 'Service Unavailable', 'the local runtime is still starting'));
+  const receivedAt = Date.now();
+  let integrationLatencyMs: number | undefined;
+  const respond = (response: HttpResponse, requestId?: string): void => {
+    send(res, response, requestId);
+    options.onApiRequest?.({
+      apiId: api.apiId,
+      statusCode: response.statusCode,
+      receivedAt,
+      latencyMs: Date.now() - receivedAt,
+      ...(integrationLatencyMs !== undefined ? { integrationLatencyMs } : {}),
+    });
+  };
   const match = matchRoute(api.routes, method, path);
   if (!match) {
-    return send(res, problem(404, 'Not Found', `No route matches ${method} ${path}`));
+    return respond(problem(404, 'Not Found', `No route matches ${method} ${path}`));
   }
   const body = await readBody(req);
-  if (body === undefined) return send(res, jsonResponse(413, { message: 'Request Entity Too Large' }));
+  if (body === undefined) return respond(jsonResponse(413, { message: 'Request Entity Too Large' }));
   const authorize = options.authorizer?.();
   const requestId = randomUUID();
   const decision = authorize
     ? await authorize(match.route, api.apiId, { method, url, headers: req.headers, body })
     : { ok: true as const };
-  if (!decision.ok) return send(res, decision.response, requestId);
+  if (!decision.ok) return respond(decision.response, requestId);
   const event = buildHttpApiEvent(
     {
       method,
@@ -108,7 +133,9 @@ async function handle(options: HttpApiOptions, req: IncomingMessage, res: Server
       authorizer: decision.authorizer,
     },
   );
+  const invokedAt = Date.now();
   const result = await options.invoke(match.route.functionArn, event);
+  integrationLatencyMs = Date.now() - invokedAt;
   let response: HttpResponse;
   if (result.kind === 'error' && result.errorType === 'ServiceUnavailable') {
     response = problem(503, 'Service Unavailable', result.errorMessage);
@@ -123,7 +150,7 @@ async function handle(options: HttpApiOptions, req: IncomingMessage, res: Server
       response = jsonResponse(500, { message: 'Internal Server Error' });
     }
   }
-  send(res, response, requestId);
+  respond(response, requestId);
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer | undefined> {

@@ -21,10 +21,11 @@ import {
 import { LOCAL_REGION, type RunningEmulators, startEmulators } from './emulators';
 import { EventSourceMappingEngine, FileCheckpointStore, FolderFailedRecordSink } from './esm';
 import type { InvocationResult, MappingConfig } from './esm/types';
-import { FunctionRunner } from './function-runner';
+import { defaultLog, FunctionRunner } from './function-runner';
 import { functionDefinitions, type LocalFunctionDefinition } from './functions';
-import { type RunningHttpApi, startHttpApi } from './http-api';
+import { type ApiRequestReport, type RunningHttpApi, startHttpApi } from './http-api';
 import { DurableKinesisProxy } from './kinesis-journal';
+import { LocalCloudWatch, notificationsDirOf } from './local-cloudwatch';
 import { mappingConfigs } from './mappings';
 import { assertPortsFree } from './ports';
 import { type ProvisionedResource, type ProvisionResult, provision } from './provision';
@@ -175,6 +176,11 @@ export interface LocalRuntimeOptions<Role extends string = string> extends Local
    */
   readonly scheduleEveryMs?: number;
   /**
+   * Every CloudWatch alarm's and dashboard's period lasts this long instead of its own, so a 5-minute
+   * alarm goes to ALARM and back in seconds (`--metric-period`). @default each one's own period
+   */
+  readonly metricPeriodMs?: number;
+  /**
    * Enforce the routes' authorizers (AWS_IAM SigV4 + execute-api:Invoke, JWT) as API Gateway does; false
    * (`--no-auth`) serves every route open, as before, and says so in the banner. @default true
    */
@@ -208,6 +214,8 @@ export interface LocalRuntime<Role extends string = string> {
   readonly jwtIssuer: LocalJwtIssuer;
   /** The X-Ray segments the functions and Lambda sent (the local daemon's store). */
   readonly traces: SegmentStore;
+  /** Metrics (the functions' EMF and AWS's own), the template's alarms and dashboards. */
+  readonly cloudwatch: LocalCloudWatch;
   /** Resolves once no batch is in flight and every mapping has caught up (as the engine reports it). */
   idle(options?: { timeoutMs?: number }): Promise<void>;
   /** The startup banner text. */
@@ -263,6 +271,16 @@ export async function startLocalRuntime<Role extends string = string>(
     startup.frontDoor.accessDenials = () => access.local.checker.count;
     startup.frontDoor.handleIssuer = access.issuerHandler;
 
+    const cloudwatch = new LocalCloudWatch({
+      template,
+      notificationsDir: notificationsDirOf(paths.dataDir),
+      periodMs: options.metricPeriodMs,
+      log,
+    });
+    startup.frontDoor.onApiRequest = (request) => cloudwatch.recordApiRequest(request);
+    cloudwatch.start();
+    startup.onStop(async () => cloudwatch.stop());
+
     const segments = new SegmentStore();
     const xrayDaemon = await LocalXRayDaemon.listen(segments);
     startup.onStop(() => xrayDaemon.stop());
@@ -270,7 +288,7 @@ export async function startLocalRuntime<Role extends string = string>(
     const { runner, workerNode } = startFunctions(
       options,
       definitions,
-      { access, xray: { daemonAddress: xrayDaemon.address, traces: new LambdaTraces(segments) } },
+      { access, cloudwatch, xray: { daemonAddress: xrayDaemon.address, traces: new LambdaTraces(segments) } },
       paths.dataDir,
       log,
     );
@@ -304,6 +322,7 @@ export async function startLocalRuntime<Role extends string = string>(
         kinesis,
         dynamodb,
         traces: segments,
+        cloudwatch,
         accessDenials: () => ({ count: access.local.checker.count, recent: access.local.checker.recent }),
       }),
     );
@@ -340,6 +359,7 @@ export async function startLocalRuntime<Role extends string = string>(
       principalsFile: access.principalsFile,
       jwtIssuer: access.issuer,
       traces: segments,
+      cloudwatch,
       banner,
       idle: (idleOptions) => mapped.engine.idle(idleOptions),
       stop: () => {
@@ -411,6 +431,7 @@ class Startup {
     accessDenials: () => number;
     handleIssuer?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
     handleConsole?: ReturnType<typeof consoleHandler>;
+    onApiRequest?: (request: ApiRequestReport) => void;
   } = { ready: false, accessDenials: () => 0 };
   private readonly cleanups: Array<() => Promise<void>> = [];
 
@@ -447,6 +468,7 @@ async function serveFrontDoor(
       async (req, res) => (door.handleConsole ? door.handleConsole(req, res) : false),
     ],
     authorizer: () => door.authorizer,
+    onApiRequest: (request) => door.onApiRequest?.(request),
     invoke: async (functionArn, event) =>
       door.ready && door.runner
         ? door.runner.invoke(functionArn, event)
@@ -535,15 +557,21 @@ async function provisionTemplate(
 
 /**
  * The functions' worker pool: each function signs with its own role's key, through the access
- * checks, and sends its X-Ray segments to the local daemon, as Lambda's environment does.
+ * checks, sends its X-Ray segments to the local daemon and its EMF lines to local CloudWatch, as
+ * Lambda's environment does.
  */
 function startFunctions(
   options: LocalRuntimeOptions<string>,
   definitions: readonly LocalFunctionDefinition[],
   {
     access,
+    cloudwatch,
     xray,
-  }: { access: Awaited<ReturnType<typeof startAccessChecks>>; xray: { daemonAddress: string; traces: LambdaTraces } },
+  }: {
+    access: Awaited<ReturnType<typeof startAccessChecks>>;
+    cloudwatch: LocalCloudWatch;
+    xray: { daemonAddress: string; traces: LambdaTraces };
+  },
   dataDir: string,
   log: (message: string) => void,
 ): { runner: FunctionRunner; workerNode: ReturnType<typeof resolveWorkerNode> } {
@@ -558,8 +586,14 @@ function startFunctions(
     region: LOCAL_REGION,
     node: workerNode,
     maxConcurrency: options.maxConcurrency,
-    onLog: options.onFunctionLog,
-    onInvocation: options.onInvocation,
+    // EMF lines are metrics, as CloudWatch Logs extracts them: captured, not printed
+    onLog: (line, fn, stream) => {
+      if (!cloudwatch.captureLogLine(line)) (options.onFunctionLog ?? defaultLog)(line, fn, stream);
+    },
+    onInvocation: (fn, event, result, timing) => {
+      cloudwatch.recordInvocation(fn, event, result, timing);
+      options.onInvocation?.(fn, event, result);
+    },
     traces: xray.traces,
     sharedEnvironment: {
       AWS_ENDPOINT_URL_KINESIS: access.endpoints.kinesis,
@@ -569,8 +603,6 @@ function startFunctions(
       _AWS_XRAY_DAEMON_ADDRESS: xray.daemonAddress.split(':')[0] ?? '127.0.0.1',
       _AWS_XRAY_DAEMON_PORT: xray.daemonAddress.split(':')[1] ?? '',
       AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
-      // No CloudWatch either: EMF metric lines would drown the logs. ORDERSTREAM_LOCAL_METRICS=1 shows them.
-      POWERTOOLS_METRICS_DISABLED: process.env.ORDERSTREAM_LOCAL_METRICS === '1' ? 'false' : 'true',
     },
     environmentFor: (fn) => ({
       ...access.local.credentialsOf(fn),
@@ -718,6 +750,7 @@ function consoleSources<Role extends string>(context: {
   kinesis: KinesisClient;
   dynamodb: DynamoDBClient;
   traces: SegmentStore;
+  cloudwatch: LocalCloudWatch;
   accessDenials: ConsoleSources['accessDenials'];
 }): ConsoleSources {
   const { options, kinesis, dynamodb, failedDir } = context;
@@ -732,6 +765,7 @@ function consoleSources<Role extends string>(context: {
     keyLabel: options?.keyLabel,
     traces: context.traces,
     traceAnnotation: options?.traceAnnotation,
+    cloudwatch: context.cloudwatch,
     accessDenials: context.accessDenials,
     statusCounts:
       countBy &&

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, relative } from 'node:path';
 import type { MappingSnapshot } from '../esm/types';
+import type { LocalCloudWatch } from '../local-cloudwatch';
 import type { SegmentStore } from '../xray/segment-store';
 import {
   type ConsumerRow,
@@ -49,6 +50,8 @@ export interface ConsoleSources {
   readonly traces?: SegmentStore;
   /** The X-Ray annotation holding the key (the waterfall's search). @default none: no waterfall */
   readonly traceAnnotation?: string;
+  /** Metrics, the template's alarms and dashboard. @default none: no charts, no alarms */
+  readonly cloudwatch?: LocalCloudWatch;
   /** Calls refused by the access checks (authorizers, roles): how many, and the latest. @default none */
   readonly accessDenials?: () => AccessDenialSummary;
   readonly now?: () => number;
@@ -183,6 +186,39 @@ export function consoleHandler(
           traceIds,
           segments: traceIds.flatMap((traceId) => store.segmentsOf(traceId)),
           truncated: store.dropped > 0,
+        });
+        return true;
+      }
+      case 'GET /api/alarms': {
+        if (!sources.cloudwatch) {
+          sendProblem(res, 501, 'Not Implemented', 'this runtime evaluates no alarms');
+          return true;
+        }
+        sendJson(res, 200, {
+          alarms: sources.cloudwatch.alarms(),
+          notifications: sources.cloudwatch.recentNotifications().slice(-20),
+        });
+        return true;
+      }
+      case 'GET /api/dashboard': {
+        if (!sources.cloudwatch) {
+          sendProblem(res, 501, 'Not Implemented', 'this runtime keeps no metrics');
+          return true;
+        }
+        const minutes = Number(url.searchParams.get('minutes') ?? '15');
+        if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 24 * 60) {
+          sendProblem(
+            res,
+            400,
+            'Bad Request',
+            `'minutes' must be a number in (0, 1440]; got '${url.searchParams.get('minutes')}'`,
+          );
+          return true;
+        }
+        const now = sources.now?.() ?? Date.now();
+        sendJson(res, 200, {
+          generatedAt: new Date(now).toISOString(),
+          ...sources.cloudwatch.dashboardView(now, minutes * 60_000),
         });
         return true;
       }
