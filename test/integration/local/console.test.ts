@@ -162,6 +162,32 @@ describeWithChromium('local console in headless Chromium', () => {
     const kinds = new Set(await waterfallRows.evaluateAll((divs) => divs.map((div) => div.getAttribute('data-kind'))));
     expect(kinds).toEqual(new Set(['lambda', 'function', 'aws', 'subsegment']));
 
+    // the stack's alarms, evaluated locally: one row each; the poison record's failures put the failed-records alarms in ALARM
+    const alarms = await http<{ alarms: { logicalId: string; state: string }[] }>(h, 'GET', '/_console/api/alarms');
+    const alarmRows = page.locator('[data-testid=alarms] tbody tr');
+    await waitFor(h, 'the alarm list', async () => ((await alarmRows.count()) > 0 ? true : undefined));
+    expect(await alarmRows.count()).toBe(alarms.body.alarms.length);
+    expect(alarms.body.alarms.length).toBe(h.runtime.cloudwatch.alarmDefinitions.length);
+    for (const alarm of alarms.body.alarms) expect(['OK', 'ALARM', 'INSUFFICIENT_DATA']).toContain(alarm.state);
+    await waitFor(h, 'a failed-records alarm shown in ALARM', async () =>
+      (await page.locator('[data-testid=alarms] tbody tr[data-state=ALARM]').count()) > 0 ? true : undefined,
+    );
+    // the dashboard's widgets drawn as charts, with data: API requests, iterator age per consumer, events/s
+    const charts = page.locator('[data-testid=chart-widget]');
+    await waitFor(h, 'charts with data', async () => {
+      const points = await charts.evaluateAll((divs) => divs.map((div) => Number(div.getAttribute('data-points'))));
+      return points.length > 0 && points.filter((n) => n > 0).length >= 3 ? true : undefined;
+    });
+    expect(await charts.count()).toBe(
+      h.runtime.cloudwatch.dashboards[0]!.widgets.filter((w) => w.type === 'metric').length,
+    );
+    const titles = await page.locator('[data-testid=chart-widget] h3').allTextContents();
+    expect(titles.some((t) => t.startsWith('Iterator age'))).toBe(true);
+    expect(Number(await page.locator('[data-testid=chart-events]').getAttribute('data-points'))).toBeGreaterThan(0);
+    await page.locator('#dashboard-section').screenshot({ path: join(work, 'dashboard.png') });
+    await page.locator('#alarms-section').screenshot({ path: join(work, 'alarms.png') });
+    console.log(`dashboard and alarms screenshots: ${join(work, 'dashboard.png')} ${join(work, 'alarms.png')}`);
+
     // the on-failure folder and its Replay button (npm run replay's code): the poison record, once
     expect(await page.locator('[data-testid=failed-summary]').textContent()).toContain(
       `${consumers.length} object(s), ${consumers.length} record(s)`,

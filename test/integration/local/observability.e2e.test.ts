@@ -1,12 +1,27 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DEMO_ORDER } from '../../../bin/local-app';
+import { shardOf } from '../../../lambdas/adapters/dynamodb-saga-repository';
+import { describeUnwatched, unwatchedAlarmMetrics } from '../../../local/cloudwatch/coverage';
+import { notificationsDirOf } from '../../../local/local-cloudwatch';
 import type { SegmentDocument } from '../../../local/xray/segment-store';
-import { http, putStock, startTestRuntime, type TestRuntime, waitForTerminal } from '../../helpers/local-runtime';
+import {
+  http,
+  putStock,
+  startTestRuntime,
+  type TestRuntime,
+  waitFor,
+  waitForTerminal,
+} from '../../helpers/local-runtime';
 
 /**
  * Issue 20, end to end on the local runtime: X-Ray as deployed (the functions' own SDK segments
  * over the daemon's UDP protocol, Lambda's segments from the runtime), and the console's JSON.
  */
-jest.setTimeout(180_000);
+jest.setTimeout(300_000);
 
 type TracesAnswer = { traceIds: string[]; segments: SegmentDocument[] };
 type Timeline = { records: { type?: string; handlings: { consumer: string; outcome: string; traceId?: string }[] }[] };
@@ -95,3 +110,202 @@ describe('one order, one waterfall (X-Ray locally as deployed)', () => {
     expect([none.status, none.contentType, two.status]).toEqual([400, 'application/problem+json', 400]);
   });
 });
+
+type Alarms = { alarms: { name: string; logicalId: string; state: string; reason: string }[] };
+
+/** The alarms whose logical id starts with `prefix`, by state. */
+async function alarmStates(h: TestRuntime, prefix: string): Promise<Map<string, string>> {
+  const answer = await http<Alarms>(h, 'GET', '/_console/api/alarms');
+  return new Map(answer.body.alarms.filter((a) => a.logicalId.startsWith(prefix)).map((a) => [a.logicalId, a.state]));
+}
+
+/** Every SNS notification the runtime wrote, parsed (topic file by topic file). */
+function notifications(h: TestRuntime): { AlarmName: string; NewStateValue: string }[] {
+  const dir = notificationsDirOf(h.dataDir);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((file) =>
+    readFileSync(join(dir, file), 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(JSON.parse(line).Message as string) as { AlarmName: string; NewStateValue: string }),
+  );
+}
+
+describe("the stack's alarms, evaluated locally on what the functions and AWS emit", () => {
+  let h: TestRuntime;
+  const METRIC_PERIOD_MS = 2_000;
+
+  beforeAll(async () => {
+    h = await startTestRuntime({
+      overrides: {
+        // consumers fail 30% of record attempts; the mappings' retries see nearly all of them through
+        synthContext: { faultInjectionRate: '0.3', sagaStepTimeoutSeconds: '10', sagaMaxRedrives: '0' },
+        metricPeriodMs: METRIC_PERIOD_MS,
+        scheduleEveryMs: 1_000,
+      },
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('drives a consumer failed-records alarm to ALARM under injected faults and back to OK once they stop', async () => {
+    // Prepare
+    const sku = `OBS-${randomUUID().slice(0, 8)}`;
+    await putStock(h, sku, 1_000, 700);
+    const before = await alarmStates(h, 'Payment');
+    // Act: orders under faults, then quiet
+    const orderIds: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      // as a client would: a 503 (Retry-After) is retried with the same idempotency key
+      const key = randomUUID();
+      let placed = await http<{ orderId: string }>(
+        h,
+        'POST',
+        '/orders',
+        { ...DEMO_ORDER, items: [{ sku, quantity: 1 }] },
+        { 'idempotency-key': key },
+      );
+      for (let retry = 0; placed.status === 503 && retry < 5; retry++) {
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        placed = await http<{ orderId: string }>(
+          h,
+          'POST',
+          '/orders',
+          { ...DEMO_ORDER, items: [{ sku, quantity: 1 }] },
+          { 'idempotency-key': key },
+        );
+      }
+      expect([placed.status, placed.body]).toEqual([202, expect.objectContaining({ orderId: expect.any(String) })]);
+      orderIds.push(placed.body.orderId);
+    }
+    const alarmed = await waitFor(
+      h,
+      'a failed-records alarm in ALARM',
+      async () => {
+        const states = await alarmStates(h, '');
+        return [...states].find(([id, state]) => id.includes('FailedRecordsAlarm') && state === 'ALARM')?.[0];
+      },
+      { timeoutMs: 60_000 },
+    );
+    // every record is through (delivered, or sent to the on-failure folder after its retries)
+    await h.runtime.idle({ timeoutMs: 150_000 });
+    const recovered = await waitFor(
+      h,
+      `${alarmed} back to OK`,
+      async () => ((await alarmStates(h, ''))?.get(alarmed) === 'OK' ? true : undefined),
+      { timeoutMs: 30_000 },
+    );
+
+    // Assess
+    // no data yet with TreatMissingData notBreaching: not in ALARM before the faults
+    expect(before.get([...before.keys()].find((id) => id.includes('FailedRecords')) ?? '')).not.toBe('ALARM');
+    expect(recovered).toBe(true);
+    const alarmName = (await http<Alarms>(h, 'GET', '/_console/api/alarms')).body.alarms.find(
+      (a) => a.logicalId === alarmed,
+    )?.name;
+    const sent = notifications(h)
+      .filter((n) => n.AlarmName === alarmName)
+      .map((n) => n.NewStateValue);
+    expect(sent.slice(sent.indexOf('ALARM'))).toEqual(expect.arrayContaining(['ALARM', 'OK']));
+    // a failing record's segment carries the fault, with the injected error as its cause
+    const faulted = faultedRecordSegments(h);
+    expect(faulted.length).toBeGreaterThan(0);
+    expect(JSON.stringify(faulted[0]?.cause)).toContain('InjectedFault');
+  });
+
+  it('drives the timed-out-steps alarm to ALARM when a saga step is never answered', async () => {
+    // Prepare: a saga whose inventory step was sent and never answered (its deadline long past)
+    const { Item: completed } = await h.documents.send(
+      new GetCommand({ TableName: h.tables.saga, Key: { orderId: anyCompletedOrder(h) } }),
+    );
+    const { order, correlationId, createdAt } = completed ?? {};
+    const orderId = randomUUID();
+    await h.documents.send(
+      new PutCommand({
+        TableName: h.tables.saga,
+        Item: {
+          orderId,
+          correlationId,
+          order,
+          createdAt,
+          updatedAt: createdAt,
+          version: 1,
+          phase: 'RESERVING',
+          inventoryReserved: false,
+          cancelRequested: false,
+          compensations: {},
+          journal: [],
+          redrives: 0,
+          deadlineAt: new Date(Date.now() - 60_000).toISOString(),
+          deadlineShard: shardOf(orderId),
+        },
+      }),
+    );
+
+    // Act: the sweeper finds it, the saga times the step out
+    const state = await waitFor(
+      h,
+      'SagaStepsTimedOutAlarm in ALARM',
+      async () =>
+        (await alarmStates(h, 'SagaStepsTimedOut')).get('SagaStepsTimedOutAlarm') === 'ALARM' ? 'ALARM' : undefined,
+      { timeoutMs: 60_000 },
+    );
+
+    // Assess
+    expect(state).toBe('ALARM');
+    const { Item } = await h.documents.send(new GetCommand({ TableName: h.tables.saga, Key: { orderId } }));
+    expect(Item?.timedOutStep).toBe('RESERVING');
+  });
+
+  it('has every alarm watch a metric that something emits locally (exact name and dimensions)', async () => {
+    // Prepare: a poison record, so every consumer emits PoisonRecords too
+    await h.kinesis.send(
+      new PutRecordCommand({
+        StreamName: h.streamName,
+        PartitionKey: `poison-${randomUUID()}`,
+        Data: Buffer.from('{'),
+      }),
+    );
+    const cloudwatch = h.runtime.cloudwatch;
+
+    // Act
+    const unwatched = await waitFor(
+      h,
+      'every alarm metric emitted',
+      async () => {
+        const missing = unwatchedAlarmMetrics(cloudwatch.alarmDefinitions, cloudwatch.metrics);
+        return missing.length === 0 ? missing : undefined;
+      },
+      { timeoutMs: 60_000 },
+    ).catch(() => unwatchedAlarmMetrics(cloudwatch.alarmDefinitions, cloudwatch.metrics));
+
+    // Assess
+    expect(cloudwatch.alarmDefinitions.length).toBeGreaterThanOrEqual(21);
+    expect(describeUnwatched(unwatched)).toBe('');
+  });
+});
+
+/** Record subsegments (`### <eventType>`) that recorded a fault, across every trace of the run. */
+function faultedRecordSegments(h: TestRuntime): SegmentDocument[] {
+  const store = h.runtime.traces;
+  const out: SegmentDocument[] = [];
+  for (const traceId of new Set(traceIdsOfAnyOrder(h))) {
+    for (const { document } of store.flattened(traceId)) {
+      if (document.name.startsWith('### ') && document.fault === true) out.push(document);
+    }
+  }
+  return out;
+}
+
+function traceIdsOfAnyOrder(h: TestRuntime): string[] {
+  const orderIds = new Set(h.deliveries.map((d) => d.orderId).filter((id) => id !== ''));
+  return [...orderIds].flatMap((orderId) => h.runtime.traces.traceIdsAnnotated('orderId', orderId));
+}
+
+function anyCompletedOrder(h: TestRuntime): string {
+  const done = h.deliveries.find((d) => d.eventType === 'ORDER_COMPLETED' && d.service === 'saga');
+  if (!done) throw new Error('no order completed yet');
+  return done.orderId;
+}
