@@ -19,6 +19,14 @@ export interface BannerInfo {
   readonly hints?: readonly string[];
   /** Lines shown as warnings under the header (e.g. authorizers off). @default none */
   readonly warnings?: readonly string[];
+  /** X-Ray and CloudWatch as emulated: the daemon's address, alarms and dashboards evaluated, where notifications go. @default none */
+  readonly observability?: {
+    readonly xrayDaemon: string;
+    readonly alarms: number;
+    readonly dashboards: number;
+    readonly notificationsDir: string;
+    readonly metricPeriodMs?: number;
+  };
   /** The endpoints that authorize calls as a principal's, and the file with the principals' keys. @default none */
   readonly access?: { readonly dynamodb: string; readonly kinesis: string; readonly principalsFile: string };
 }
@@ -38,6 +46,14 @@ export function startupBanner(info: BannerInfo): string {
     `  DynamoDB          ${info.dynamoDbEndpoint}   tables ${info.provisioned.tables.map((t) => t.name).join(', ')}`,
     `  functions         ${info.functionCount} on Node v${info.functionNode}, event-source mappings ${info.mappingCount}`,
     `  data              ${info.dataDir}${info.freshStartNote ? `   (fresh: ${info.freshStartNote})` : ''}`,
+    ...(info.observability
+      ? [
+          `  X-Ray             daemon udp://${info.observability.xrayDaemon} (functions with active tracing; every invocation sampled)`,
+          `  CloudWatch        ${info.observability.alarms} alarm(s) evaluated${info.observability.metricPeriodMs ? ` with every period ${info.observability.metricPeriodMs} ms` : ''}, ` +
+            `${info.observability.dashboards} dashboard(s) drawn in the console; notifications in ${info.observability.notificationsDir}`,
+          '                    (not emulated: composite and anomaly-detection alarms, metric math beyond + - * / ^ FILL, log retention)',
+        ]
+      : []),
     ...(info.access
       ? [
           `  as a role         DynamoDB ${info.access.dynamodb}, Kinesis ${info.access.kinesis}`,

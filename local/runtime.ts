@@ -8,7 +8,7 @@ import type { GatewayAuthorizer } from './access/gateway-authorizer';
 import type { ApiPrincipalSpec, LocalAccess, LocalPrincipal } from './access/local-access';
 import { assertMappingsPermitted, startAccessChecks } from './access/start';
 import type { LocalJwtIssuer } from './auth';
-import { startupBanner } from './banner';
+import { type BannerInfo, startupBanner } from './banner';
 import { localDynamoDbClient, localKinesisClient } from './clients';
 import { countBy, type RecordDescriber, RecordTimeline } from './console/model';
 import {
@@ -342,6 +342,13 @@ export async function startLocalRuntime<Role extends string = string>(
       freshStartNote,
       access,
       api: startup.frontDoor.api as HttpApiDefinition,
+      observability: {
+        xrayDaemon: xrayDaemon.address,
+        alarms: cloudwatch.alarmDefinitions.length,
+        dashboards: cloudwatch.dashboards.length,
+        notificationsDir: notificationsDirOf(paths.dataDir),
+        ...(options.metricPeriodMs ? { metricPeriodMs: options.metricPeriodMs } : {}),
+      },
     });
     let stopping: Promise<void> | undefined;
     return {
@@ -692,6 +699,7 @@ function bannerOf<Role extends string>(
     freshStartNote: string | undefined;
     access: Awaited<ReturnType<typeof startAccessChecks>>;
     api: HttpApiDefinition;
+    observability: BannerInfo['observability'];
   },
 ): string {
   const { access } = run;
@@ -717,6 +725,7 @@ function bannerOf<Role extends string>(
         ),
       }) ?? [],
     warnings: access.warnings,
+    observability: run.observability,
     access: { ...access.endpoints, principalsFile: access.principalsFile },
   });
 }
